@@ -1,0 +1,18 @@
+/**
+ * The hard limits of SPEC §3 on what one submission may hold. Pure constants,
+ * shared by validation, planning and the API's body limit.
+ */
+export const LIMITS = Object.freeze({
+  maxJobs: 100_000,
+  maxDepth: 64,
+  maxParamsBytes: 64 * 1024,
+  maxResultBytes: 1024 * 1024,
+  maxTags: 16,
+  maxTagValue: 256,
+  maxTitle: 200,
+  maxBodyBytes: 16 * 1024 * 1024,
+  /** Nesting of any JSON value in a body: deep enough for 64 job levels plus params. */
+  maxNesting: 512,
+});
+
+export const TAG_KEY_RE = /^[a-z0-9_.-]{1,64}$/;

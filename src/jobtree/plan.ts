@@ -1,0 +1,85 @@
+/**
+ * Turns a validated tree spec into the flat list of jobs the store writes
+ * (SPEC §3): ids, parents, inherited nodes, QUEUED leaves and WAITING
+ * parents (§4 rule 1). Pure: ids come from the `newId` it is given.
+ */
+import type { JobSpec, PlannedJob, TreeSpec } from '../shared/types.js';
+
+export interface PlanOptions {
+  /** The node whose API accepted the submission: the root's node by default. */
+  acceptingNode: string;
+  newId: () => string;
+}
+
+/** A planned tree: the jobs in pre-order (every parent before its children). */
+export interface PlannedTree {
+  root: string;
+  jobs: PlannedJob[];
+}
+
+/** Flattens `specs` under `parent` (null for the root), iteratively in pre-order. */
+function flatten(
+  specs: JobSpec[],
+  parent: string | null,
+  parentNode: string,
+  root: string | null,
+  newId: () => string,
+): PlannedJob[] {
+  const out: PlannedJob[] = [];
+  const todo: Array<{ spec: JobSpec; parent: string | null; node: string; slot: string[] | null }> =
+    [];
+  const rootChildren: string[] = [];
+  for (let i = specs.length - 1; i >= 0; i--) {
+    todo.push({ spec: specs[i] as JobSpec, parent, node: parentNode, slot: rootChildren });
+  }
+  let treeRoot = root;
+  while (todo.length > 0) {
+    const { spec, parent: p, node: inherited, slot } = todo.pop()!;
+    const id = newId();
+    treeRoot ??= id;
+    const node = spec.node ?? inherited;
+    const kids = spec.children ?? [];
+    const job: PlannedJob = {
+      id,
+      root: treeRoot,
+      parent: p,
+      title: spec.title,
+      type: spec.type,
+      node,
+      params: spec.params ?? {},
+      children: [],
+      state: kids.length > 0 ? 'WAITING' : 'QUEUED',
+    };
+    if (spec.key !== undefined) job.key = spec.key;
+    if (spec.timeoutMs !== undefined) job.timeoutMs = spec.timeoutMs;
+    slot?.push(id);
+    out.push(job);
+    for (let i = kids.length - 1; i >= 0; i--) {
+      todo.push({ spec: kids[i] as JobSpec, parent: id, node, slot: job.children });
+    }
+  }
+  return out;
+}
+
+/** Plans a whole submission (SPEC §3 node assignment, §4 rule 1). */
+export function planTree(spec: TreeSpec, options: PlanOptions): PlannedTree {
+  const jobs = flatten([spec.job], null, options.acceptingNode, null, options.newId);
+  const first = jobs[0];
+  if (!first) throw new Error('planTree: empty tree');
+  return { root: first.id, jobs };
+}
+
+/**
+ * Plans children grafted under an existing job (SPEC §3 "growing a tree"):
+ * they inherit that job's node; returns the new jobs and the ids of the
+ * direct children.
+ */
+export function planChildren(
+  specs: JobSpec[],
+  parent: { id: string; root: string; node: string },
+  newId: () => string,
+): { jobs: PlannedJob[]; direct: string[] } {
+  const jobs = flatten(specs, parent.id, parent.node, parent.root, newId);
+  const direct = jobs.filter((j) => j.parent === parent.id).map((j) => j.id);
+  return { jobs, direct };
+}

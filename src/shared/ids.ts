@@ -1,0 +1,22 @@
+/**
+ * Job and tree ids: UUID v4, validated before they touch a Redis key or a
+ * path (SPEC §10). Must never accept anything a path could escape with.
+ */
+import { v4 as uuidv4, validate, version } from 'uuid';
+
+/** A new job id (UUID v4, 36 characters). */
+export function newId(): string {
+  return uuidv4();
+}
+
+/** True for a lower- or upper-case UUID v4 and nothing else. */
+export function isJobId(value: unknown): value is string {
+  return typeof value === 'string' && value.length === 36 && validate(value) && version(value) === 4;
+}
+
+/** Node names go into keys and URLs: a conservative alphabet. */
+export const NODE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function isNodeName(value: unknown): value is string {
+  return typeof value === 'string' && NODE_NAME_RE.test(value);
+}

@@ -1,0 +1,128 @@
+/**
+ * The data shapes that cross module borders: submitted specs, stored jobs,
+ * API answers and status events (SPEC §3, §4, §7). Types only, no code.
+ */
+
+export type JobState = 'WAITING' | 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'ABORTED';
+export type TreeState = 'RUNNING' | 'SUCCESS' | 'FAILED' | 'ABORTED';
+
+export type JsonObject = { [key: string]: unknown };
+
+/** A job as submitted (SPEC §3). */
+export interface JobSpec {
+  title: string;
+  type: string;
+  params?: JsonObject;
+  node?: string;
+  key?: string;
+  timeoutMs?: number;
+  children?: JobSpec[];
+}
+
+/** A tree as submitted. */
+export interface TreeSpec {
+  tags?: Record<string, string>;
+  context?: JsonObject;
+  job: JobSpec;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  /** For ABORTED_BY_FAILURE / ABORTED_BY_USER: the job that caused it. */
+  job?: string;
+}
+
+/** A job flattened for storage: what `planTree` produces and `submitTree` writes. */
+export interface PlannedJob {
+  id: string;
+  root: string;
+  parent: string | null;
+  key?: string;
+  title: string;
+  type: string;
+  node: string;
+  params: JsonObject;
+  timeoutMs?: number;
+  children: string[];
+  state: 'WAITING' | 'QUEUED';
+}
+
+/** A job as the API shows it (SPEC §7). `children` are ids here. */
+export interface JobView {
+  id: string;
+  root: string;
+  parent: string | null;
+  key?: string;
+  title: string;
+  type: string;
+  node: string;
+  state: JobState;
+  params: JsonObject;
+  timeoutMs?: number;
+  createdAt: number;
+  queuedAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  summary?: string;
+  error?: JobError;
+  result?: unknown;
+  children: string[];
+}
+
+/** A job nested with its children, as in a tree answer. */
+export interface NestedJob extends Omit<JobView, 'children'> {
+  children: NestedJob[];
+}
+
+export interface TreeView {
+  root: string;
+  state: TreeState;
+  seq: number;
+  tags: Record<string, string>;
+  context: JsonObject;
+  job: NestedJob;
+}
+
+export interface TreeSummary {
+  root: string;
+  title: string;
+  state: TreeState;
+  tags: Record<string, string>;
+  createdAt: number;
+  finishedAt?: number;
+  summary?: string;
+  counts: Partial<Record<JobState, number>>;
+}
+
+/** The Pub/Sub message of SPEC §4 rule 8. */
+export interface StatusEvent {
+  root: string;
+  job: string;
+  state: JobState;
+  prev: JobState | null;
+  node: string;
+  at: number;
+  seq: number;
+}
+
+export interface NodeView {
+  name: string;
+  url: string;
+  alive: boolean;
+  lastHeartbeat: number | null;
+  heartbeatAgeMs: number | null;
+  concurrency: number;
+  running: number;
+  queued: number;
+  version: string;
+  types: string[];
+  startedAt: number | null;
+}
+
+/** What `run(ctx)` may return (SPEC §5). */
+export interface JobOutcome {
+  result?: unknown;
+  summary?: string;
+  context?: JsonObject;
+}

@@ -1,0 +1,44 @@
+/**
+ * Loads the Lua scripts of ./scripts into an ioredis client as commands
+ * (defineCommand, run by EVALSHA). A file `verbNoun-<numKeys>.lua` becomes
+ * the command `verbNoun`; a line `--@include name` pastes includes/name.lua.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+
+const SCRIPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scripts');
+const FILE_RE = /^([a-zA-Z]+)-(\d+)\.lua$/;
+
+export interface ScriptSource {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+function expandIncludes(source: string): string {
+  return source.replace(/^--@include (\w+)$/gm, (_line, name: string) =>
+    readFileSync(join(SCRIPTS_DIR, 'includes', `${name}.lua`), 'utf8'),
+  );
+}
+
+/** Reads every script once; the result is shared by all clients. */
+export function readScripts(): ScriptSource[] {
+  return readdirSync(SCRIPTS_DIR).flatMap((file) => {
+    const m = FILE_RE.exec(file);
+    if (!m) return [];
+    const lua = expandIncludes(readFileSync(join(SCRIPTS_DIR, file), 'utf8'));
+    return [{ name: m[1] as string, numberOfKeys: Number(m[2]), lua }];
+  });
+}
+
+let cache: ScriptSource[] | undefined;
+
+/** Defines every script as a command on `client`. */
+export function defineScripts(client: Redis): void {
+  cache ??= readScripts();
+  for (const s of cache) {
+    client.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+  }
+}

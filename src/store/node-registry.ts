@@ -1,0 +1,90 @@
+/**
+ * The node registry half of RedisStore: registration, heartbeats (a TTL
+ * key plus an info hash, one MULTI as Sidekiq's ❤), ownership of a node
+ * name, and the listing of SPEC §7 GET /nodes.
+ */
+import type { Redis } from 'ioredis';
+import type { NodeView } from '../shared/types.js';
+import type { Keys } from './keys.js';
+import { guard } from './redis-errors.js';
+import type { NodeInfo } from './store.js';
+
+export class NodeRegistry {
+  constructor(
+    private readonly client: Redis,
+    protected readonly keys: Keys,
+  ) {}
+
+  async registerNode(info: NodeInfo, ttlMs: number): Promise<void> {
+    await this.heartbeat(info, { running: 0 }, ttlMs);
+  }
+
+  async heartbeat(info: NodeInfo, stats: { running: number }, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    await guard(
+      this.client
+        .multi()
+        .sadd(this.keys.nodes(), info.name)
+        .hset(this.keys.node(info.name), {
+          name: info.name,
+          url: info.url,
+          runId: info.runId,
+          pid: info.pid,
+          host: info.host,
+          dataDir: info.dataDir,
+          concurrency: info.concurrency,
+          version: info.version,
+          types: JSON.stringify(info.types),
+          startedAt: info.startedAt,
+          lastHeartbeat: now,
+          running: stats.running,
+        })
+        .set(this.keys.alive(info.name), info.runId, 'PX', ttlMs)
+        .exec(),
+    );
+  }
+
+  /** The run id holding the node name, or null when no live agent does. */
+  async nodeOwner(name: string): Promise<string | null> {
+    return guard(this.client.get(this.keys.alive(name)));
+  }
+
+  /** Releases the name on a clean stop, only if this run still holds it. */
+  async unregisterNode(name: string, runId: string): Promise<void> {
+    const owner = await this.nodeOwner(name);
+    if (owner === runId) await guard(this.client.del(this.keys.alive(name)));
+  }
+
+  async listNodes(now: number): Promise<NodeView[]> {
+    const names = (await guard(this.client.smembers(this.keys.nodes()))).sort();
+    const pipe = this.client.pipeline();
+    for (const n of names) {
+      pipe.hgetall(this.keys.node(n)).get(this.keys.alive(n)).llen(this.keys.queue(n));
+    }
+    const rows = (await guard(pipe.exec())) ?? [];
+    return names.map((name, i) => {
+      const h = (rows[i * 3]?.[1] ?? {}) as Record<string, string>;
+      const alive = rows[i * 3 + 1]?.[1] as string | null;
+      const queued = Number(rows[i * 3 + 2]?.[1] ?? 0);
+      const last = h.lastHeartbeat ? Number(h.lastHeartbeat) : null;
+      return {
+        name,
+        url: h.url ?? '',
+        alive: alive !== null && alive === h.runId,
+        lastHeartbeat: last,
+        heartbeatAgeMs: last === null ? null : Math.max(0, now - last),
+        concurrency: Number(h.concurrency ?? 0),
+        running: Number(h.running ?? 0),
+        queued,
+        version: h.version ?? '',
+        types: h.types ? (JSON.parse(h.types) as string[]) : [],
+        startedAt: h.startedAt ? Number(h.startedAt) : null,
+      };
+    });
+  }
+
+  /** The url and types of every live node (for relays and type checks). */
+  async liveNodes(now: number): Promise<NodeView[]> {
+    return (await this.listNodes(now)).filter((n) => n.alive);
+  }
+}

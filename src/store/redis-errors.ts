@@ -1,0 +1,59 @@
+/**
+ * Maps what Redis and the scripts answer to jobtree's error classes, in one
+ * place (bullmq finished-errors.ts). Nothing else interprets script codes.
+ */
+import {
+  ConflictError,
+  FencedError,
+  JobtreeError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+} from '../shared/errors.js';
+
+/** Negative script answers, by script. */
+export function scriptError(script: string, code: number, subject: string): JobtreeError {
+  if (code === -1 && script !== 'submitTree') return new NotFoundError(`no job ${subject}`);
+  switch (`${script}:${code}`) {
+    case 'submitTree:-1':
+      return new ConflictError(`tree ${subject} exists already`);
+    case 'finishJob:-1':
+      return new ConflictError(`job ${subject} is not running`, 'NOT_RUNNING');
+    case 'finishJob:-2':
+      return new FencedError(`job ${subject} is claimed by another run (fenced)`);
+    case 'abortJob:-2':
+      return new ConflictError(`the tree of job ${subject} has finished`, 'TREE_FINISHED');
+    case 'addChildren:-2':
+      return new ConflictError(`job ${subject} has started or finished`, 'JOB_STARTED');
+    case 'addChildren:-3':
+      return new ValidationError('the tree would exceed 100000 jobs', 'jobs');
+    default:
+      return new JobtreeError('INTERNAL', `${script} answered ${code} for ${subject}`);
+  }
+}
+
+/** True for the errors ioredis raises when Redis cannot be reached. */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'ETIMEDOUT' ||
+    code === 'EPIPE' ||
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|LOADING/.test(err.message)
+  );
+}
+
+/** Runs a Redis call, turning an outage into a 503 REDIS_UNAVAILABLE. */
+export async function guard<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (isConnectionError(err)) {
+      throw new UnavailableError('Redis is unavailable', 'REDIS_UNAVAILABLE', 2, { cause: err });
+    }
+    throw err;
+  }
+}

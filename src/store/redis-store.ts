@@ -1,0 +1,242 @@
+/**
+ * RedisStore: the only module that talks to Redis (STYLE §2). Multi-key
+ * changes are the Lua scripts of ./scripts; reads are pipelined; Pub/Sub
+ * gets connections of its own. It never decides a tree rule itself.
+ */
+import { hostname } from 'node:os';
+import { NotFoundError, ValidationError } from '../shared/errors.js';
+import { isJobId } from '../shared/ids.js';
+import type { JobView, NestedJob, PlannedJob, StatusEvent, TreeView } from '../shared/types.js';
+import { decodeClaim, decodeContext, decodeJob, decodeSummary, encodeContext, encodePlanned } from './codec.js';
+import { Keys } from './keys.js';
+import { createRedis, createScriptClient } from './redis-client.js';
+import { guard, scriptError } from './redis-errors.js';
+import { NodeRegistry } from './node-registry.js';
+import type { ScriptClient } from './script-client.js';
+import type {
+  AddPlan,
+  ClaimedJob,
+  FinishAnswer,
+  FinishReport,
+  NewTree,
+  Store,
+  Subscription,
+  TreeQuery,
+} from './store.js';
+
+const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
+
+export class RedisStore extends NodeRegistry implements Store {
+  readonly prefix: string;
+  private readonly redis: ScriptClient;
+
+  constructor(
+    private readonly url: string,
+    prefix = 'jobtree',
+  ) {
+    const redis = createScriptClient(url);
+    const keys = new Keys(prefix);
+    super(redis, keys);
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  async ping(): Promise<void> {
+    await guard(this.redis.ping());
+  }
+
+  async submitTree(t: NewTree): Promise<void> {
+    const tree = { title: t.title, node: t.node, tags: JSON.stringify(t.tags), context: encodeContext(t.context) };
+    const code = await guard(
+      this.redis.submitTree(
+        this.keys.tree(t.root),
+        this.prefix,
+        t.root,
+        t.at,
+        JSON.stringify(tree),
+        JSON.stringify(t.jobs.map(encodePlanned)),
+      ),
+    );
+    if (code !== 1) throw scriptError('submitTree', code, t.root);
+  }
+
+  async claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]> {
+    const payloads = await guard(
+      this.redis.claimJobs(this.keys.queue(node), this.keys.queue('*'), this.prefix, node, max, at, token),
+    );
+    return payloads.map(decodeClaim);
+  }
+
+  async finishJob(r: FinishReport): Promise<FinishAnswer> {
+    const [code, state, payload] = await guard(
+      this.redis.finishJob(
+        this.keys.job(r.root, r.id),
+        this.prefix,
+        r.root,
+        r.id,
+        r.token,
+        r.outcome,
+        r.at,
+        r.result === undefined ? '' : JSON.stringify(r.result),
+        r.summary ?? '',
+        r.error ? JSON.stringify(r.error) : '',
+        r.context ? JSON.stringify(encodeContext(r.context)) : '',
+        r.claimFor ?? '',
+      ),
+    );
+    if (code !== 1) throw scriptError('finishJob', code, r.id);
+    return { state: state as FinishAnswer['state'], next: payload ? decodeClaim(payload) : null };
+  }
+
+  async abortJob(id: string, who: string, at: number): Promise<void> {
+    const root = await this.requireRoot(id);
+    const code = await guard(
+      this.redis.abortJob(this.keys.job(root, id), this.keys.tree(root), this.prefix, root, id, at, who),
+    );
+    if (code !== 1) throw scriptError('abortJob', code, id);
+  }
+
+  async addChildren(
+    targetId: string,
+    plan: (target: JobView, total: number) => AddPlan,
+    at: number,
+  ): Promise<PlannedJob[]> {
+    const target = await this.getJob(targetId);
+    const total = Number(await guard(this.redis.hget(this.keys.tree(target.root), 'total')));
+    const { jobs, direct, maxJobs } = plan(target, total);
+    const code = await guard(
+      this.redis.addChildren(
+        this.keys.job(target.root, targetId),
+        this.keys.tree(target.root),
+        this.prefix,
+        target.root,
+        targetId,
+        at,
+        JSON.stringify(jobs.map(encodePlanned)),
+        JSON.stringify(direct),
+        maxJobs,
+      ),
+    );
+    if (code !== 1) throw scriptError('addChildren', code, targetId);
+    return jobs;
+  }
+
+  async failRunning(node: string, keepToken: string, code: string, message: string, at: number): Promise<number> {
+    return guard(this.redis.failRunning(this.keys.running(node), this.prefix, node, keepToken, at, code, message));
+  }
+
+  async findRoot(id: string): Promise<string | null> {
+    if (!isJobId(id)) return null;
+    return guard(this.redis.hget(this.keys.jobRoot(), id));
+  }
+
+  private async requireRoot(id: string): Promise<string> {
+    const root = await this.findRoot(id);
+    if (!root) throw new NotFoundError(`no job ${id}`);
+    return root;
+  }
+
+  async getJob(id: string): Promise<JobView> {
+    const root = await this.requireRoot(id);
+    const h = await guard(this.redis.hgetall(this.keys.job(root, id)));
+    if (!h.id) throw new NotFoundError(`no job ${id}`);
+    return decodeJob(h);
+  }
+
+  async treeState(root: string): Promise<{ state: TreeView['state']; seq: number } | null> {
+    if (!isJobId(root)) return null;
+    const [state, seq] = await guard(this.redis.hmget(this.keys.tree(root), 'state', 'seq'));
+    if (!state) return null;
+    return { state: state as TreeView['state'], seq: Number(seq) };
+  }
+
+  /** The whole tree, read level by level (one pipeline per level). */
+  async getTree(root: string): Promise<TreeView> {
+    if (!isJobId(root)) throw new NotFoundError(`no tree ${root}`);
+    const [[, treeHash], [, ctx]] = (await guard(
+      this.redis.multi().hgetall(this.keys.tree(root)).hgetall(this.keys.ctx(root)).exec(),
+    )) as [[null, Record<string, string>], [null, Record<string, string>]];
+    if (!treeHash.root) throw new NotFoundError(`no tree ${root}`);
+    const byId = new Map<string, NestedJob>();
+    let level = [root];
+    while (level.length > 0) {
+      const pipe = this.redis.pipeline();
+      for (const id of level) pipe.hgetall(this.keys.job(root, id));
+      const rows = (await guard(pipe.exec())) ?? [];
+      const next: string[] = [];
+      for (const [, h] of rows) {
+        const view = decodeJob(h as Record<string, string>);
+        next.push(...view.children);
+        const nested: NestedJob = { ...view, children: [] };
+        byId.set(view.id, nested);
+        if (view.parent) byId.get(view.parent)?.children.push(nested);
+      }
+      level = next;
+    }
+    const summary = decodeSummary(treeHash);
+    return {
+      root,
+      state: summary.state,
+      seq: Number(treeHash.seq),
+      tags: summary.tags,
+      context: decodeContext(Object.entries(ctx).flat()),
+      job: byId.get(root) as NestedJob,
+    };
+  }
+
+  async listTrees(q: TreeQuery): Promise<{ trees: ReturnType<typeof decodeSummary>[]; next: string | null }> {
+    let cursorScore = '';
+    let cursorRoot = '';
+    if (q.cursor !== undefined) {
+      const m = CURSOR_RE.exec(q.cursor);
+      if (!m) throw new ValidationError('cursor: not a cursor this server gave', 'cursor');
+      [cursorScore, cursorRoot] = [m[1] as string, m[2] as string];
+    }
+    const indexes = q.tags.map(([k, v]) => this.keys.tag(k, v));
+    if (q.state) indexes.push(this.keys.treeState(q.state));
+    if (indexes.length === 0) indexes.push(this.keys.trees());
+    const out = await guard(this.redis.queryTrees(this.prefix, q.limit, cursorScore, cursorRoot, ...indexes));
+    const next = out.pop() || null;
+    const pipe = this.redis.pipeline();
+    for (const root of out) pipe.hgetall(this.keys.tree(root));
+    const rows = (await guard(pipe.exec())) ?? [];
+    const trees = rows.map(([, h]) => h as Record<string, string>).filter((h) => h.root).map(decodeSummary);
+    return { trees, next };
+  }
+
+  async queueDepth(node: string): Promise<number> {
+    return guard(this.redis.llen(this.keys.queue(node)));
+  }
+
+  async popSignals(node: string): Promise<Array<{ root: string; id: string }>> {
+    const items = (await guard(this.redis.lpop(this.keys.signals(node), 1000))) ?? [];
+    return items.map((item) => {
+      const [root = '', id = ''] = item.split('|');
+      return { root, id };
+    });
+  }
+
+  /** A dedicated Pub/Sub connection (NOTES: a subscribed connection runs nothing else). */
+  subscribe(channels: string[], onMessage: (channel: string, message: string) => void): Subscription {
+    const sub = createRedis(this.url, { maxRetriesPerRequest: null, connectionName: `jobtree-sub@${hostname()}` });
+    sub.on('error', () => undefined); // reconnects by itself; callers catch up by reading state
+    sub.on('message', onMessage);
+    const ready = sub.subscribe(...channels).then(() => undefined);
+    return {
+      ready,
+      close: async () => {
+        sub.disconnect();
+      },
+    };
+  }
+
+  subscribeStatus(onEvent: (event: StatusEvent) => void): Subscription {
+    return this.subscribe([this.keys.statusChannel()], (_channel, message) => {
+      onEvent(JSON.parse(message) as StatusEvent);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

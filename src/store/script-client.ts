@@ -1,0 +1,17 @@
+/**
+ * The typed face of the commands defineScripts adds (one per .lua file);
+ * ioredis adds them at run time, so their types are declared here.
+ */
+import type { Redis } from 'ioredis';
+
+type Arg = string | number;
+
+export interface ScriptClient extends Redis {
+  submitTree(treeKey: string, ...argv: Arg[]): Promise<number>;
+  claimJobs(queue: string, anyQueue: string, ...argv: Arg[]): Promise<string[]>;
+  finishJob(jobKey: string, ...argv: Arg[]): Promise<[number, string, string | null]>;
+  abortJob(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
+  addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
+  failRunning(runningKey: string, ...argv: Arg[]): Promise<number>;
+  queryTrees(...argv: Arg[]): Promise<string[]>;
+}

@@ -1,0 +1,27 @@
+--[[
+  Grafts planned jobs under a job that has not started (SPEC §3, growing a
+  tree): the target gains its new children atomically, so it cannot start
+  before they succeed; a QUEUED target goes back to WAITING.
+  KEYS[1] P:{R}:job:<target>  KEYS[2] P:{R}:tree
+  ARGV[1] prefix  ARGV[2] root  ARGV[3] target id  ARGV[4] now
+  ARGV[5] jobs JSON (as submitTree)  ARGV[6] direct child ids JSON  ARGV[7] max jobs per tree
+  Returns 1 done; -1 no such job; -2 target started or finished (409);
+  -3 the tree would exceed its job limit. Preconditions write nothing.
+]]
+--@include common
+local root, target, now = ARGV[2], ARGV[3], ARGV[4]
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local f = redis.call('HMGET', KEYS[1], 'state', 'node', 'children')
+if f[1] ~= 'WAITING' and f[1] ~= 'QUEUED' then return -2 end
+local jobs = cjson.decode(ARGV[5])
+local total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
+if total + #jobs > tonumber(ARGV[7]) then return -3 end
+writeJobs(root, jobs, now)
+local direct = cjson.decode(ARGV[6])
+local children = cjson.decode(f[3])
+for _, cid in ipairs(direct) do children[#children + 1] = cid end
+redis.call('HSET', KEYS[1], 'children', cjson.encode(children))
+redis.call('HINCRBY', KEYS[1], 'pending', #direct)
+if f[1] == 'QUEUED' then transition(root, target, 'QUEUED', 'WAITING', f[2], now) end
+sendWakes()
+return 1

@@ -1,0 +1,34 @@
+--[[
+  Settles the RUNNING jobs of a node whose runner is gone (SPEC §9): after
+  an agent restart (AGENT_RESTARTED, keeping claims of the live token) or a
+  lost node (NODE_LOST, all of them). Each ends FAILED and its tree aborts.
+  KEYS[1] P:running:<node>
+  ARGV[1] prefix  ARGV[2] node  ARGV[3] token to keep ('' for none)
+  ARGV[4] now  ARGV[5] error code  ARGV[6] message
+  Returns the number of jobs failed. Stale entries are removed.
+]]
+--@include common
+local keep, now = ARGV[3], ARGV[4]
+local n = 0
+for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local sep = string.find(item, '|', 1, true)
+  local root, id = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
+  local jk = jobKey(root, id)
+  local f = redis.call('HMGET', jk, 'state', 'token', 'abort')
+  if f[1] ~= 'RUNNING' then
+    redis.call('SREM', KEYS[1], item)
+  elseif f[2] ~= keep then
+    local final, err = 'FAILED', cjson.encode({ code = ARGV[5], message = ARGV[6] })
+    if f[3] then final, err = 'ABORTED', f[3] end
+    redis.call('HSET', jk, 'finishedAt', now, 'error', err)
+    transition(root, id, 'RUNNING', final, ARGV[2], now)
+    retire(root, id, ARGV[2])
+    if final == 'FAILED' then
+      abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
+        message = 'tree aborted: job ' .. id .. ' failed (' .. ARGV[5] .. ')' }))
+    end
+    settleTree(root, now)
+    n = n + 1
+  end
+end
+return n

@@ -1,0 +1,29 @@
+--[[
+  Stores a whole planned tree and queues its leaves, or writes nothing
+  (SPEC §3 atomic submission, §4 rule 1).
+  KEYS[1] P:{R}:tree
+  ARGV[1] prefix  ARGV[2] root id  ARGV[3] now (ms)
+  ARGV[4] tree JSON {title, node, tags (JSON string), context: [k, vJSON, ...]}
+  ARGV[5] jobs JSON [{id,parent,key,title,type,node,params,children,pending,state,timeoutMs}]
+  Also writes P:{R}:ctx, P:{R}:active, P:{R}:job:<id>, P:queue:<node>,
+  P:trees, P:state:RUNNING, P:tag:<k>=<v>.
+  Returns 1; -1 when the root id exists already (nothing written).
+  Publishes one P:status message per job (prev null), P:wake:<node> per node.
+]]
+--@include common
+local root, now = ARGV[2], ARGV[3]
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+local tree = cjson.decode(ARGV[4])
+local jobs = cjson.decode(ARGV[5])
+redis.call('HSET', KEYS[1], 'root', root, 'title', tree.title, 'node', tree.node,
+  'state', 'RUNNING', 'seq', 0, 'tags', tree.tags, 'createdAt', now, 'total', 0)
+local ctx = tree.context
+for i = 1, #ctx, 2 do redis.call('HSET', ctxKey(root), ctx[i], ctx[i + 1]) end
+writeJobs(root, jobs, now)
+redis.call('ZADD', P .. ':trees', now, root)
+redis.call('ZADD', P .. ':state:RUNNING', now, root)
+for k, v in pairs(cjson.decode(tree.tags)) do
+  redis.call('ZADD', P .. ':tag:' .. k .. '=' .. v, now, root)
+end
+sendWakes()
+return 1

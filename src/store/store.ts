@@ -1,0 +1,122 @@
+/**
+ * The Store interface: everything jobtree asks of its shared state. The
+ * agent, the API and the CLI's server side depend on this, never on Redis;
+ * RedisStore is the one implementation.
+ */
+import type {
+  JobError,
+  JobState,
+  JobView,
+  JsonObject,
+  NodeView,
+  PlannedJob,
+  StatusEvent,
+  TreeState,
+  TreeSummary,
+  TreeView,
+} from '../shared/types.js';
+
+/** What a claim hands the runner (one Lua call, no further reads). */
+export interface ClaimedJob {
+  id: string;
+  root: string;
+  parent: string | null;
+  type: string;
+  title: string;
+  params: JsonObject;
+  timeoutMs: number | null;
+  queuedAt: number;
+  startedAt: number;
+  tags: Record<string, string>;
+  context: JsonObject;
+  children: Array<{ id: string; key: string | null; result: unknown; summary: string | null }>;
+}
+
+export interface FinishReport {
+  root: string;
+  id: string;
+  token: string;
+  outcome: 'SUCCESS' | 'FAILED' | 'ABORTED';
+  at: number;
+  result?: unknown;
+  summary?: string;
+  error?: JobError;
+  context?: JsonObject;
+  /** When set, a parent freed by this success that runs on this node is claimed at once. */
+  claimFor?: string;
+}
+
+export interface FinishAnswer {
+  state: JobState;
+  /** The parent claimed for the freed slot (see FinishReport.claimFor). */
+  next: ClaimedJob | null;
+}
+
+export interface NewTree {
+  root: string;
+  title: string;
+  node: string;
+  tags: Record<string, string>;
+  context: JsonObject;
+  jobs: PlannedJob[];
+  at: number;
+}
+
+export interface TreeQuery {
+  tags: Array<[string, string]>;
+  state?: TreeState;
+  limit: number;
+  cursor?: string;
+}
+
+export interface NodeInfo {
+  name: string;
+  url: string;
+  runId: string;
+  pid: number;
+  host: string;
+  dataDir: string;
+  concurrency: number;
+  version: string;
+  types: string[];
+  startedAt: number;
+}
+
+export interface Subscription {
+  /** Resolves when the channels are subscribed. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Store {
+  readonly prefix: string;
+  ping(): Promise<void>;
+  submitTree(tree: NewTree): Promise<void>;
+  claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;
+  finishJob(report: FinishReport): Promise<FinishAnswer>;
+  abortJob(id: string, who: string, at: number): Promise<void>;
+  addChildren(targetId: string, plan: (target: JobView, total: number) => AddPlan, at: number): Promise<PlannedJob[]>;
+  failRunning(node: string, keepToken: string, code: string, message: string, at: number): Promise<number>;
+  findRoot(id: string): Promise<string | null>;
+  getJob(id: string): Promise<JobView>;
+  getTree(root: string): Promise<TreeView>;
+  treeState(root: string): Promise<{ state: TreeState; seq: number } | null>;
+  listTrees(query: TreeQuery): Promise<{ trees: TreeSummary[]; next: string | null }>;
+  registerNode(info: NodeInfo, ttlMs: number): Promise<void>;
+  heartbeat(info: NodeInfo, stats: { running: number }, ttlMs: number): Promise<void>;
+  nodeOwner(name: string): Promise<string | null>;
+  unregisterNode(name: string, runId: string): Promise<void>;
+  listNodes(now: number): Promise<NodeView[]>;
+  queueDepth(node: string): Promise<number>;
+  popSignals(node: string): Promise<Array<{ root: string; id: string }>>;
+  subscribe(channels: string[], onMessage: (channel: string, message: string) => void): Subscription;
+  subscribeStatus(onEvent: (event: StatusEvent) => void): Subscription;
+  close(): Promise<void>;
+}
+
+/** What addChildren's planner returns once it has seen the target. */
+export interface AddPlan {
+  jobs: PlannedJob[];
+  direct: string[];
+  maxJobs: number;
+}
