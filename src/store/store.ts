@@ -107,6 +107,7 @@ export interface Store {
   nodeOwner(name: string): Promise<string | null>;
   unregisterNode(name: string, runId: string): Promise<void>;
   listNodes(now: number): Promise<NodeView[]>;
+  liveNodes(now: number): Promise<NodeView[]>;
   queueDepth(node: string): Promise<number>;
   popSignals(node: string): Promise<Array<{ root: string; id: string }>>;
   subscribe(channels: string[], onMessage: (channel: string, message: string) => void): Subscription;

@@ -51,9 +51,7 @@ if final == 'SUCCESS' then
     redis.call('HSET', treeKey(root), 'summary', ARGV[8])
   end
 elseif not f[3] then
-  local code = 'ABORTED_BY_FAILURE'
-  if final == 'ABORTED' then code = 'ABORTED_BY_USER' end
-  abortRest(root, now, cjson.encode({ code = code, job = id,
+  abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
     message = 'tree aborted: job ' .. id .. ' ended ' .. final }))
 end
 settleTree(root, now)

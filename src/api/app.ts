@@ -1,0 +1,41 @@
+/**
+ * createApp(deps): the HTTP API as a Koa app that never listens (koa's
+ * callback() apart from listen()), so tests need no port and the agent
+ * shares one server with socket.io.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { LIMITS } from '../jobtree/limits.js';
+import type { AppDeps } from './app-deps.js';
+import { authMiddleware } from './auth.js';
+import { errorMiddleware } from './errors.js';
+import { jobRoutes } from './routes/jobs.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { treeRoutes } from './routes/trees.js';
+
+const OPEN_PATHS = new Set(['/api/v1/health']);
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.silent = true; // errorMiddleware logs what matters
+  const router = new Router();
+  treeRoutes(router, deps);
+  jobRoutes(router, deps);
+  nodeRoutes(router, deps);
+  app.use(errorMiddleware(deps.logger));
+  app.use(authMiddleware(deps.token, OPEN_PATHS));
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: LIMITS.maxBodyBytes,
+      encoding: 'utf-8',
+      onError: (err) => {
+        throw err;
+      },
+    }),
+  );
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

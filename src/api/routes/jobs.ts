@@ -1,0 +1,26 @@
+/**
+ * Job routes (SPEC §7): read one job, abort it (and its tree), graft
+ * children under it. Talks to the Store only.
+ */
+import type Router from '@koa/router';
+import { graftChildren } from '../../node-agent/graft.js';
+import type { AppDeps } from '../app-deps.js';
+
+export function jobRoutes(router: Router, deps: AppDeps): void {
+  router.get('/api/v1/jobs/:id', async (ctx) => {
+    ctx.body = await deps.store.getJob(ctx.params.id as string);
+  });
+
+  router.post('/api/v1/jobs/:id/abort', async (ctx) => {
+    const job = await deps.store.getJob(ctx.params.id as string);
+    await deps.store.abortJob(job.id, 'user', Date.now());
+    ctx.status = 202;
+    ctx.body = { job: job.id, root: job.root, aborting: true };
+  });
+
+  router.post('/api/v1/jobs/:id/children', async (ctx) => {
+    const jobs = await graftChildren(deps.store, deps.types, ctx.params.id as string, ctx.request.body);
+    ctx.status = 201;
+    ctx.body = { jobs: jobs.map((j) => ({ id: j.id, title: j.title, node: j.node, parent: j.parent })) };
+  });
+}

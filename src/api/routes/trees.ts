@@ -1,0 +1,92 @@
+/**
+ * Tree routes (SPEC §7): submit (sync or async), list by tags, read,
+ * abort. Talks to the Store only.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { isTreeState } from '../../jobtree/states.js';
+import { LIMITS, TAG_KEY_RE } from '../../jobtree/limits.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { isJobId } from '../../shared/ids.js';
+import type { AppDeps } from '../app-deps.js';
+import { submitTree } from '../submit.js';
+
+function queryList(ctx: Context, name: string): string[] {
+  const v = ctx.query[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+function querySingle(ctx: Context, name: string): string | undefined {
+  const list = queryList(ctx, name);
+  if (list.length > 1) throw new ValidationError(`${name}: given more than once`, name);
+  return list[0];
+}
+
+function parseTags(ctx: Context): Array<[string, string]> {
+  return queryList(ctx, 'tag').map((t) => {
+    const i = t.indexOf(':');
+    const k = t.slice(0, i);
+    const v = t.slice(i + 1);
+    if (i < 1 || !TAG_KEY_RE.test(k) || v.length < 1 || v.length > LIMITS.maxTagValue) {
+      throw new ValidationError(`tag: want key:value, got "${t.slice(0, 80)}"`, 'tag');
+    }
+    return [k, v];
+  });
+}
+
+function parseBoundedInt(value: string | undefined, name: string, min: number, max: number, dflt: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
+    throw new ValidationError(`${name}: want a number from ${min} to ${max}`, name);
+  }
+  return n;
+}
+
+export function treeRoutes(router: Router, deps: AppDeps): void {
+  router.post('/api/v1/trees', async (ctx) => {
+    const wait = querySingle(ctx, 'wait');
+    if (wait !== undefined && wait !== 'true' && wait !== 'false') {
+      throw new ValidationError('wait: want true or false', 'wait');
+    }
+    const timeoutS = parseBoundedInt(querySingle(ctx, 'timeout'), 'timeout', 0, 3600, 30);
+    const planned = await submitTree(deps, ctx.request.body);
+    if (wait !== 'true') {
+      ctx.status = 201;
+      ctx.body = {
+        root: planned.root,
+        jobs: planned.jobs.map((j) => ({ id: j.id, title: j.title, node: j.node, parent: j.parent })),
+      };
+      return;
+    }
+    const finished = await deps.waiter.wait(planned.root, timeoutS * 1000);
+    ctx.status = finished ? 200 : 202;
+    ctx.body = await deps.store.getTree(planned.root);
+  });
+
+  router.get('/api/v1/trees', async (ctx) => {
+    const state = querySingle(ctx, 'state');
+    if (state !== undefined && !isTreeState(state)) {
+      throw new ValidationError('state: want RUNNING, SUCCESS, FAILED or ABORTED', 'state');
+    }
+    const cursor = querySingle(ctx, 'cursor');
+    ctx.body = await deps.store.listTrees({
+      tags: parseTags(ctx),
+      limit: parseBoundedInt(querySingle(ctx, 'limit'), 'limit', 1, 1000, 50),
+      ...(state !== undefined ? { state } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+  });
+
+  router.get('/api/v1/trees/:root', async (ctx) => {
+    ctx.body = await deps.store.getTree(ctx.params.root as string);
+  });
+
+  router.post('/api/v1/trees/:root/abort', async (ctx) => {
+    const root = ctx.params.root as string;
+    if (!isJobId(root) || (await deps.store.treeState(root)) === null) throw new NotFoundError(`no tree ${root}`);
+    await deps.store.abortJob(root, 'user', Date.now());
+    ctx.status = 202;
+    ctx.body = { root, aborting: true };
+  });
+}

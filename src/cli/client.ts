@@ -1,0 +1,64 @@
+/**
+ * The CLI's HTTP client: every client command talks to an agent's API only
+ * (STYLE: src/cli). Failures become CliError with the exit codes of SPEC §8.
+ */
+export const EXIT = Object.freeze({ OK: 0, TREE_FAILED: 1, USAGE: 2, NOT_FOUND: 3, UNREACHABLE: 4 });
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClientOptions {
+  server: string;
+  token?: string | undefined;
+}
+
+export class ApiClient {
+  constructor(private readonly options: ClientOptions) {}
+
+  get server(): string {
+    return this.options.server.replace(/\/+$/, '');
+  }
+
+  /** Sends a request; resolves with the status and parsed body. Throws CliError on transport errors. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.server}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new CliError(`cannot reach ${this.server}: ${cause}`, EXIT.UNREACHABLE);
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (a proxy's error page): keep the text
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  /** Like request, but any non-2xx answer becomes a CliError with a fitting exit code. */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.request<T>(method, path, body);
+    if (res.status >= 200 && res.status < 300) return res.body;
+    const err = (res.body as { error?: { code?: string; message?: string; path?: string } } | null)?.error;
+    const what = err ? `${err.code}: ${err.message}${err.path ? ` (at ${err.path})` : ''}` : `HTTP ${res.status}`;
+    const code =
+      res.status === 404 ? EXIT.NOT_FOUND : res.status === 503 || res.status >= 500 ? EXIT.UNREACHABLE : EXIT.USAGE;
+    throw new CliError(what, code);
+  }
+}

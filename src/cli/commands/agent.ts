@@ -1,0 +1,62 @@
+/**
+ * `jobtree agent`: runs the daemon in the foreground until SIGTERM/SIGINT,
+ * then stops cleanly (SPEC §8).
+ */
+import { pino } from 'pino';
+import { loadConfig } from '../../config/load.js';
+import { Agent } from '../../node-agent/agent.js';
+import { resolveRedis } from '../../node-agent/embedded-redis.js';
+import { ConfigError } from '../../shared/errors.js';
+import { RedisStore } from '../../store/redis-store.js';
+
+export interface AgentFlags {
+  config?: string;
+  node?: string;
+  host?: string;
+  port?: string;
+  redis?: string;
+  dataDir?: string;
+  concurrency?: string;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** Runs the agent; resolves with the process exit code once it has stopped. */
+export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = loadConfig({
+    ...(flags.config !== undefined ? { file: flags.config } : {}),
+    env,
+    flags: {
+      node: flags.node,
+      host: flags.host,
+      port: flags.port,
+      'redis.url': flags.redis,
+      dataDir: flags.dataDir,
+      concurrency: flags.concurrency,
+    },
+  });
+  if (!LOOPBACK.test(config.host) && config.auth.token === null) {
+    throw new ConfigError('auth.token', `listening on ${config.host} (not loopback) needs a token (JOBTREE_TOKEN)`);
+  }
+  const logger = pino({ level: config.log.level, base: { node: config.node } });
+  const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);
+  const store = new RedisStore(redis.url, config.redis.prefix);
+  const agent = new Agent({ config, store, logger });
+  try {
+    await agent.start();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'signal received');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await agent.stop();
+  await store.close();
+  return 0;
+}

@@ -1,0 +1,91 @@
+/**
+ * The client commands on trees: submit, ls, show, abort, nodes (SPEC §8).
+ * Each prints for a person, or JSON with --json, and returns an exit code.
+ */
+import { readFileSync } from 'node:fs';
+import type { NodeView, TreeSummary, TreeView } from '../../shared/types.js';
+import { ApiClient, CliError, EXIT } from '../client.js';
+import { renderList, renderTree } from '../render-tree.js';
+
+export type Print = (text: string) => void;
+
+function readSpec(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`, EXIT.USAGE);
+  }
+}
+
+function exitFor(state: string): number {
+  return state === 'SUCCESS' || state === 'RUNNING' ? EXIT.OK : EXIT.TREE_FAILED;
+}
+
+export async function submit(
+  client: ApiClient,
+  file: string,
+  opts: { wait?: boolean; timeout?: string; json?: boolean },
+  print: Print,
+): Promise<number> {
+  const text = readSpec(file);
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${file} is not JSON: ${(err as Error).message}`, EXIT.USAGE);
+  }
+  if (!opts.wait) {
+    const res = await client.call<{ root: string; jobs: unknown[] }>('POST', '/api/v1/trees', text);
+    print(opts.json ? JSON.stringify(res) : `${res.root}\t${res.jobs.length} jobs submitted`);
+    return EXIT.OK;
+  }
+  const timeout = opts.timeout ?? '3600';
+  const tree = await client.call<TreeView>('POST', `/api/v1/trees?wait=true&timeout=${encodeURIComponent(timeout)}`, text);
+  print(opts.json ? JSON.stringify(tree) : renderTree(tree));
+  return exitFor(tree.state);
+}
+
+export async function list(
+  client: ApiClient,
+  opts: { tag?: string[]; state?: string; limit?: string; json?: boolean },
+  print: Print,
+): Promise<number> {
+  const q = new URLSearchParams();
+  for (const t of opts.tag ?? []) {
+    const i = t.indexOf('=');
+    if (i < 1) throw new CliError(`--tag wants key=value, got "${t}"`, EXIT.USAGE);
+    q.append('tag', `${t.slice(0, i)}:${t.slice(i + 1)}`);
+  }
+  if (opts.state) q.set('state', opts.state.toUpperCase());
+  q.set('limit', opts.limit ?? '50');
+  const res = await client.call<{ trees: TreeSummary[]; next: string | null }>('GET', `/api/v1/trees?${q}`);
+  print(opts.json ? JSON.stringify(res) : renderList(res.trees));
+  return EXIT.OK;
+}
+
+export async function show(client: ApiClient, root: string, opts: { json?: boolean }, print: Print): Promise<number> {
+  const tree = await client.call<TreeView>('GET', `/api/v1/trees/${encodeURIComponent(root)}`);
+  print(opts.json ? JSON.stringify(tree) : renderTree(tree));
+  return EXIT.OK;
+}
+
+export async function abort(client: ApiClient, id: string, print: Print): Promise<number> {
+  const res = await client.call<{ root: string }>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/abort`);
+  print(`aborting tree ${res.root}`);
+  return EXIT.OK;
+}
+
+export async function nodes(client: ApiClient, opts: { json?: boolean }, print: Print): Promise<number> {
+  const res = await client.call<{ nodes: NodeView[] }>('GET', '/api/v1/nodes');
+  if (opts.json) {
+    print(JSON.stringify(res));
+    return EXIT.OK;
+  }
+  const rows = [['NODE', 'ALIVE', 'HEARTBEAT', 'RUNNING', 'QUEUED', 'SLOTS', 'VERSION', 'URL', 'TYPES']];
+  for (const n of res.nodes) {
+    const age = n.heartbeatAgeMs === null ? '-' : `${(n.heartbeatAgeMs / 1000).toFixed(1)}s ago`;
+    rows.push([n.name, n.alive ? 'yes' : 'NO', age, String(n.running), String(n.queued), String(n.concurrency), n.version, n.url, n.types.join(',')]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  print(rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
+  return EXIT.OK;
+}

@@ -1,0 +1,101 @@
+/**
+ * The `jobtree` command line (SPEC §8): parses argv with commander and
+ * dispatches to one file per command. The only place that prints to the
+ * console and chooses the process exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { JobtreeError } from '../shared/errors.js';
+import { ApiClient, CliError, EXIT } from './client.js';
+import { runAgent, type AgentFlags } from './commands/agent.js';
+import { abort, list, nodes, show, submit } from './commands/trees.js';
+
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+
+function checkNode(): void {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    throw new CliError(`jobtree needs Node.js 20.19 or newer (this is ${process.versions.node})`, EXIT.USAGE);
+  }
+}
+
+function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): Command {
+  const program = new Command('jobtree')
+    .description('Job-tree orchestration across nodes, on Redis')
+    .option('--server <url>', 'agent API to talk to', env.JOBTREE_SERVER ?? 'http://127.0.0.1:7070')
+    .option('--token <token>', 'cluster token (default: $JOBTREE_TOKEN)')
+    .exitOverride()
+    .showHelpAfterError();
+  const client = (): ApiClient => {
+    const o = program.opts<{ server: string; token?: string }>();
+    return new ApiClient({ server: o.server, token: o.token ?? env.JOBTREE_TOKEN });
+  };
+  const run = (fn: () => Promise<number>) => async (): Promise<void> => setCode(await fn());
+
+  program
+    .command('agent')
+    .description('run the node agent in the foreground')
+    .option('--config <file>', 'JSON config file')
+    .option('--node <name>', 'node name (default: host name)')
+    .option('--host <host>', 'address to listen on')
+    .option('--port <port>', 'port for the API and socket.io')
+    .option('--redis <url>', 'Redis URL (default: 127.0.0.1:6379, else an embedded redis-server)')
+    .option('--data-dir <dir>', 'where job logs and local state live')
+    .option('--concurrency <n>', 'jobs run at once (default: CPUs)')
+    .action(async (flags: AgentFlags) => setCode(await runAgent(flags, env)));
+  program
+    .command('submit <file>')
+    .description('submit a tree from a JSON file (- for stdin)')
+    .option('--wait', 'wait for the tree to finish; exit 1 if it failed')
+    .option('--timeout <s>', 'with --wait: give up waiting after S seconds', '3600')
+    .option('--json', 'print JSON')
+    .action((file: string, o) => run(() => submit(client(), file, o, print))());
+  program
+    .command('ls')
+    .description('list trees, newest first')
+    .option('--tag <k=v>', 'only trees with this tag (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--state <state>', 'RUNNING, SUCCESS, FAILED or ABORTED')
+    .option('--limit <n>', 'at most N trees', '50')
+    .option('--json', 'print JSON')
+    .action((o) => run(() => list(client(), o, print))());
+  program
+    .command('show <root>')
+    .description('show a tree with the state of every job')
+    .option('--json', 'print JSON')
+    .action((root: string, o) => run(() => show(client(), root, o, print))());
+  program
+    .command('abort <id>')
+    .description('abort a job and with it its whole tree')
+    .action((id: string) => run(() => abort(client(), id, print))());
+  program
+    .command('nodes')
+    .description('list the nodes of the cluster')
+    .option('--json', 'print JSON')
+    .action((o) => run(() => nodes(client(), o, print))());
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let code = EXIT.OK as number;
+  try {
+    checkNode();
+    await buildProgram(env, (c) => (code = c)).parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`jobtree: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof JobtreeError) {
+      process.stderr.write(`jobtree: ${err.message}\n`);
+      return err.code === 'REDIS_UNAVAILABLE' ? EXIT.UNREACHABLE : 1;
+    }
+    process.stderr.write(`jobtree: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

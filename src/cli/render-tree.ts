@@ -1,0 +1,62 @@
+/**
+ * Renders a tree answer as ASCII for `jobtree show` (state, node, duration,
+ * summary or error per job) and a listing as a table for `jobtree ls`.
+ */
+import type { NestedJob, TreeSummary, TreeView } from '../shared/types.js';
+
+const MARK: Record<string, string> = {
+  WAITING: '·',
+  QUEUED: '○',
+  RUNNING: '▶',
+  SUCCESS: '✔',
+  FAILED: '✘',
+  ABORTED: '■',
+};
+
+/** "1.2s", "340ms", "2m05s"; running jobs count up to `now`. */
+export function formatDuration(job: Pick<NestedJob, 'startedAt' | 'finishedAt'>, now: number): string {
+  if (job.startedAt === undefined) return '';
+  const ms = (job.finishedAt ?? now) - job.startedAt;
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+}
+
+function line(job: NestedJob, now: number): string {
+  const parts = [`${MARK[job.state] ?? '?'} ${job.title}`, `[${job.state}]`, `@${job.node}`];
+  const d = formatDuration(job, now);
+  if (d) parts.push(d);
+  if (job.error) parts.push(`— ${job.error.code}: ${job.error.message}`);
+  else if (job.summary) parts.push(`— ${job.summary}`);
+  return parts.join(' ');
+}
+
+/** The tree as indented lines, root first. */
+export function renderTree(tree: TreeView, now = Date.now()): string {
+  const out = [`tree ${tree.root} ${tree.state}${Object.keys(tree.tags).length ? ` ${formatTags(tree.tags)}` : ''}`];
+  const walk = (job: NestedJob, prefix: string, last: boolean, top: boolean): void => {
+    out.push(top ? line(job, now) : `${prefix}${last ? '└─ ' : '├─ '}${line(job, now)}`);
+    const childPrefix = top ? '' : `${prefix}${last ? '   ' : '│  '}`;
+    job.children.forEach((c, i) => walk(c, childPrefix, i === job.children.length - 1, false));
+  };
+  walk(tree.job, '', true, true);
+  return out.join('\n');
+}
+
+export function formatTags(tags: Record<string, string>): string {
+  return Object.entries(tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** The listing as aligned columns. */
+export function renderList(trees: TreeSummary[]): string {
+  const rows = [['ROOT', 'STATE', 'CREATED', 'JOBS', 'TITLE', 'TAGS']];
+  for (const t of trees) {
+    const total = Object.values(t.counts).reduce((a, b) => a + (b ?? 0), 0);
+    rows.push([t.root, t.state, new Date(t.createdAt).toISOString(), String(total), t.title, formatTags(t.tags)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}

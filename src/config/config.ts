@@ -1,0 +1,19 @@
+/**
+ * The shape of a validated, frozen agent configuration (src/config/load.ts).
+ */
+export interface Config {
+  readonly node: string;
+  readonly host: string;
+  readonly port: number;
+  /** The URL other nodes and jobs reach this agent at. */
+  readonly url: string | null;
+  readonly dataDir: string;
+  readonly concurrency: number;
+  readonly redis: { readonly url: string | null; readonly prefix: string; readonly embedded: boolean };
+  readonly heartbeat: { readonly intervalMs: number; readonly ttlMs: number };
+  readonly claim: { readonly pollMs: number; readonly batch: number };
+  readonly shutdown: { readonly graceMs: number };
+  readonly shell: { readonly enabled: boolean; readonly killGraceMs: number };
+  readonly auth: { readonly token: string | null };
+  readonly log: { readonly level: string };
+}

@@ -1,0 +1,117 @@
+/**
+ * Builds the agent's Config: config/default.json, then a JSON file, then
+ * JOBTREE_* environment, then flags (flags win), validated and deeply
+ * frozen (SPEC §8). The only reader of process.env is the caller, which
+ * passes `env` in; nothing here runs at import time.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { ConfigError } from '../shared/errors.js';
+import { toDottedPath } from '../jobtree/validate.js';
+import type { Config } from './config.js';
+import { configSchema } from './schema.js';
+
+type Tree = Record<string, unknown>;
+
+/** Environment variables and the config keys they set. */
+export const ENV_KEYS: Readonly<Record<string, string>> = {
+  JOBTREE_NODE: 'node',
+  JOBTREE_HOST: 'host',
+  JOBTREE_PORT: 'port',
+  JOBTREE_URL: 'url',
+  JOBTREE_DATA_DIR: 'dataDir',
+  JOBTREE_CONCURRENCY: 'concurrency',
+  JOBTREE_REDIS_URL: 'redis.url',
+  JOBTREE_REDIS_PREFIX: 'redis.prefix',
+  JOBTREE_REDIS_EMBEDDED: 'redis.embedded',
+  JOBTREE_HEARTBEAT_INTERVAL_MS: 'heartbeat.intervalMs',
+  JOBTREE_HEARTBEAT_TTL_MS: 'heartbeat.ttlMs',
+  JOBTREE_CLAIM_POLL_MS: 'claim.pollMs',
+  JOBTREE_SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
+  JOBTREE_SHELL_ENABLED: 'shell.enabled',
+  JOBTREE_SHELL_KILL_GRACE_MS: 'shell.killGraceMs',
+  JOBTREE_TOKEN: 'auth.token',
+  JOBTREE_LOG_LEVEL: 'log.level',
+};
+
+const DEFAULTS_PATH = new URL('../../config/default.json', import.meta.url);
+
+function readJson(path: string | URL, key: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(key, `cannot read ${String(path)}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Tree;
+  } catch (err) {
+    throw new ConfigError(key, `${String(path)} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let at = tree;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof at[p] !== 'object' || at[p] === null) at[p] = {};
+    at = at[p] as Tree;
+  }
+  at[parts[parts.length - 1] as string] = value;
+}
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? merge(b as Tree, v as Tree)
+        : v;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export interface LoadOptions {
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** Flag values by config key (`redis.url`); undefined ones are ignored. */
+  flags?: Record<string, unknown>;
+}
+
+/** Loads, merges, validates and freezes the configuration; a bad value names its key. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  let tree = readJson(DEFAULTS_PATH, 'default.json');
+  if (options.file) tree = merge(tree, readJson(options.file, '--config'));
+  const layer: Tree = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const v = options.env?.[name];
+    if (v !== undefined && v !== '') setPath(layer, key, v === 'null' ? null : v);
+  }
+  for (const [key, v] of Object.entries(options.flags ?? {})) if (v !== undefined) setPath(layer, key, v);
+  tree = merge(tree, layer);
+  const ajv = new Ajv({ coerceTypes: true, allErrors: false });
+  const check = ajv.compile(configSchema);
+  if (!check(tree)) {
+    const e = check.errors?.[0];
+    const extra = (e?.params ?? {}) as Record<string, unknown>;
+    const base = toDottedPath(e?.instancePath ?? '');
+    const name = (extra.additionalProperty ?? extra.missingProperty) as string | undefined;
+    const key = name ? (base ? `${base}.${name}` : name) : base || '(root)';
+    throw new ConfigError(key, name && extra.additionalProperty ? 'unknown key' : (e?.message ?? 'invalid'));
+  }
+  tree.node ??= hostname().split('.')[0]?.replace(/[^A-Za-z0-9_.-]/g, '-') || 'node';
+  tree.concurrency ??= cpus().length;
+  tree.dataDir = resolve(tree.dataDir as string);
+  return deepFreeze(tree as unknown as Config);
+}

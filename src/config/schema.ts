@@ -1,0 +1,74 @@
+/**
+ * The JSON Schema of the agent's configuration. Data only; every default
+ * lives in config/default.json and is explained in the README.
+ */
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['host', 'port', 'dataDir', 'redis', 'heartbeat', 'claim', 'shutdown', 'shell', 'auth', 'log'],
+  properties: {
+    node: { type: ['string', 'null'], pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+    host: { type: 'string', minLength: 1 },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    url: { type: ['string', 'null'], pattern: '^https?://' },
+    dataDir: { type: 'string', minLength: 1 },
+    concurrency: { type: ['integer', 'null'], minimum: 1, maximum: 4096 },
+    redis: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['prefix', 'embedded'],
+      properties: {
+        url: { type: ['string', 'null'], pattern: '^rediss?://' },
+        prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+        embedded: { type: 'boolean' },
+      },
+    },
+    heartbeat: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['intervalMs', 'ttlMs'],
+      properties: {
+        intervalMs: { type: 'integer', minimum: 50 },
+        ttlMs: { type: 'integer', minimum: 200 },
+      },
+    },
+    claim: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['pollMs', 'batch'],
+      properties: {
+        pollMs: { type: 'integer', minimum: 10 },
+        batch: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+    },
+    shutdown: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['graceMs'],
+      properties: { graceMs: { type: 'integer', minimum: 0 } },
+    },
+    shell: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled', 'killGraceMs'],
+      properties: {
+        enabled: { type: 'boolean' },
+        killGraceMs: { type: 'integer', minimum: 0 },
+      },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['token'],
+      properties: { token: { type: ['string', 'null'], minLength: 16 } },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['level'],
+      properties: {
+        level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
+      },
+    },
+  },
+} as const;

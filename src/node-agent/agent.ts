@@ -1,0 +1,162 @@
+/**
+ * The node agent (Sidekiq's Launcher): claims its node name, settles what
+ * a crashed previous run left RUNNING, serves the API, heartbeats, claims
+ * and runs jobs, and stops cleanly. Shutting the agent down (stop) is kept
+ * apart from aborting a job (Claimer.stopJob), as nomad keeps its contexts.
+ */
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createApp } from '../api/app.js';
+import { TreeWaiter } from '../api/tree-waiter.js';
+import type { Config } from '../config/config.js';
+import type { NodeInfo, Store, Subscription } from '../store/store.js';
+import { Keys } from '../store/keys.js';
+import { Claimer } from './claimer.js';
+import { graftChildren } from './graft.js';
+import { Heartbeat } from './heartbeat.js';
+import { claimIdentity } from './identity.js';
+import { createRegistry } from './job-types/builtins.js';
+import { AgentMetrics } from './metrics.js';
+import { packageVersion } from './version.js';
+
+export interface AgentDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+}
+
+export class Agent {
+  readonly types;
+  private server: Server | undefined;
+  private claimer: Claimer | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private subscription: Subscription | undefined;
+  private waiter: TreeWaiter | undefined;
+  private info: NodeInfo | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly deps: AgentDeps) {
+    this.types = createRegistry(deps.config);
+  }
+
+  /** The URL this agent serves at (known once started). */
+  get url(): string {
+    if (!this.info) throw new Error('agent not started');
+    return this.info.url;
+  }
+
+  get runId(): string {
+    if (!this.info) throw new Error('agent not started');
+    return this.info.runId;
+  }
+
+  async start(): Promise<void> {
+    const { config, store } = this.deps;
+    const log = this.deps.logger.child({ mod: 'agent' });
+    await store.ping();
+    const runId = await claimIdentity(store, config.node, config.dataDir);
+    const version = packageVersion();
+    this.waiter = new TreeWaiter(store);
+    let running = (): number => 0;
+    const metrics = new AgentMetrics(store, config.node, () => running());
+    const app = createApp({
+      store,
+      node: config.node,
+      types: this.types,
+      token: config.auth.token,
+      waiter: this.waiter,
+      metrics: metrics.registry,
+      logger: this.deps.logger.child({ mod: 'api' }),
+      version,
+    });
+    this.server = createServer(app.callback());
+    this.server.listen(config.port, config.host);
+    await once(this.server, 'listening');
+    const port = (this.server.address() as AddressInfo).port;
+    const info: NodeInfo = {
+      name: config.node,
+      url: config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      runId,
+      pid: process.pid,
+      host: hostname(),
+      dataDir: config.dataDir,
+      concurrency: config.concurrency,
+      version,
+      types: this.types.names(),
+      startedAt: Date.now(),
+    };
+    this.info = info;
+    await store.registerNode(info, config.heartbeat.ttlMs);
+    const settled = await store.failRunning(
+      config.node,
+      runId,
+      'AGENT_RESTARTED',
+      `agent ${config.node} restarted while the job ran`,
+      Date.now(),
+    );
+    if (settled > 0) log.warn({ settled }, 'settled jobs left running by a previous run');
+    const claimer = new Claimer(
+      store,
+      {
+        store,
+        types: this.types,
+        node: config.node,
+        token: runId,
+        dataDir: config.dataDir,
+        serverUrl: info.url,
+        logger: this.deps.logger.child({ mod: 'runner' }),
+        addChildren: async (parentId, jobs) =>
+          (await graftChildren(store, this.types, parentId, { jobs })).map((j) => j.id),
+        takesWork: () => this.stopping === undefined,
+        onFinished: (job, state) => {
+          metrics.finished.inc({ state, type: job.type });
+          metrics.claimLatency.observe({ type: job.type }, Math.max(0, job.startedAt - job.queuedAt) / 1000);
+        },
+      },
+      { concurrency: config.concurrency, batch: config.claim.batch, pollMs: config.claim.pollMs },
+      this.deps.logger.child({ mod: 'claimer' }),
+    );
+    this.claimer = claimer;
+    running = () => claimer.size;
+    const drainSignals = async (): Promise<void> => {
+      for (const s of await store.popSignals(config.node)) claimer.stopJob(s.id, 'tree');
+    };
+    const keys = new Keys(store.prefix);
+    const wake = keys.wakeChannel(config.node);
+    this.subscription = store.subscribe([wake, keys.wakeChannel('*'), keys.signalChannel(config.node)], (channel) => {
+      if (channel === keys.signalChannel(config.node)) void drainSignals().catch(() => undefined);
+      else claimer.wake();
+    });
+    await this.subscription.ready;
+    this.heartbeat = new Heartbeat(store, info, config.heartbeat, running, drainSignals, log);
+    this.heartbeat.start();
+    claimer.start();
+    log.info({ url: info.url, concurrency: config.concurrency, runId }, 'agent started');
+  }
+
+  /** Stops claiming, lets running jobs finish for up to the grace period, aborts the rest, exits cleanly. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { config, store } = this.deps;
+    const log = this.deps.logger.child({ mod: 'agent' });
+    log.info('agent stopping');
+    this.claimer?.pause();
+    await this.claimer?.drain(config.shutdown.graceMs);
+    this.heartbeat?.stop();
+    await this.subscription?.close();
+    await this.waiter?.close();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    }
+    if (this.info) await store.unregisterNode(config.node, this.info.runId).catch(() => undefined);
+    log.info('agent stopped');
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Turns free slots into claims (Sidekiq's Manager + Fetch): one claim call
+ * for up to `batch` jobs whenever a slot frees, a wake arrives or the poll
+ * timer fires. A slot whose job freed its parent runs that parent next
+ * without asking Redis again (finishJob claims it).
+ */
+import type { Logger } from 'pino';
+import { JobtreeError } from '../shared/errors.js';
+import type { ClaimedJob, Store } from '../store/store.js';
+import { startJob, type RunnerDeps, type RunningJob, type StopReason } from './runner.js';
+
+export interface ClaimerOptions {
+  concurrency: number;
+  batch: number;
+  pollMs: number;
+}
+
+export class Claimer {
+  private readonly running = new Map<string, RunningJob>();
+  private filling = false;
+  private again = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly deps: RunnerDeps,
+    private readonly options: ClaimerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  /** Starts claiming now and on every poll tick. */
+  start(): void {
+    this.stopped = false;
+    const tick = (): void => {
+      this.wake();
+      this.timer = setTimeout(tick, this.options.pollMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Asks for a claim round (a wake message, a freed slot). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.filling) {
+      this.again = true;
+      return;
+    }
+    void this.fill();
+  }
+
+  private async fill(): Promise<void> {
+    this.filling = true;
+    try {
+      do {
+        this.again = false;
+        const free = this.options.concurrency - this.running.size;
+        if (free <= 0 || this.stopped) break;
+        const jobs = await this.store.claimJobs(this.deps.node, Math.min(free, this.options.batch), this.deps.token, Date.now());
+        for (const job of jobs) this.run(job);
+        if (jobs.length === Math.min(free, this.options.batch)) this.again = true;
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      if (!(err instanceof JobtreeError && err.status === 503)) this.logger.error({ err }, 'claim failed');
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  private run(job: ClaimedJob): void {
+    const handle = startJob(job, this.deps);
+    this.running.set(job.id, handle);
+    void handle.done.then(
+      (next) => this.settle(job.id, next),
+      (err: unknown) => {
+        this.logger.error({ err, job: job.id }, 'runner crashed');
+        this.settle(job.id, null);
+      },
+    );
+  }
+
+  private settle(id: string, next: ClaimedJob | null): void {
+    this.running.delete(id);
+    if (next) this.run(next);
+    else this.wake();
+    if (this.running.size === 0) for (const resolve of this.idle) resolve();
+  }
+
+  /** Stops one running job (an abort signal for it). */
+  stopJob(id: string, reason: StopReason): boolean {
+    const handle = this.running.get(id);
+    handle?.stop(reason);
+    return handle !== undefined;
+  }
+
+  /** Stops claiming; running jobs go on. */
+  pause(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Waits for running jobs up to `graceMs`, then stops the rest and waits for them. */
+  async drain(graceMs: number): Promise<void> {
+    this.pause();
+    const idle = (): Promise<void> =>
+      this.running.size === 0 ? Promise.resolve() : new Promise<void>((r) => this.idle.add(r));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([idle(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    for (const handle of this.running.values()) handle.stop('shutdown');
+    await Promise.all([...this.running.values()].map((h) => h.done.catch(() => null)));
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The node's heartbeat (SPEC §9): refreshes its TTL key and info every
+ * interval, and drains the node's signal list so an abort whose Pub/Sub
+ * message was lost still arrives within one interval.
+ */
+import type { Logger } from 'pino';
+import type { NodeInfo, Store } from '../store/store.js';
+
+export class Heartbeat {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly info: NodeInfo,
+    private readonly options: { intervalMs: number; ttlMs: number },
+    private readonly running: () => number,
+    private readonly onSignals: () => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** One beat now; errors are logged, never thrown (the next beat retries). */
+  async beat(): Promise<void> {
+    try {
+      await this.store.heartbeat(this.info, { running: this.running() }, this.options.ttlMs);
+      await this.onSignals();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'heartbeat failed');
+    }
+  }
+
+  start(): void {
+    const tick = (): void => {
+      void this.beat().finally(() => {
+        if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
+      });
+    };
+    this.timer = setTimeout(tick, this.options.intervalMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

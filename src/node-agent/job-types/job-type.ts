@@ -1,0 +1,46 @@
+/**
+ * The interface every job type implements, built-in or plugin (SPEC §5):
+ * a name, a JSON Schema for its params, and run(ctx).
+ */
+import type { JobOutcome, JobSpec, JsonObject } from '../../shared/types.js';
+
+export interface JobContext<P extends JsonObject = JsonObject> {
+  id: string;
+  root: string;
+  parent: string | null;
+  title: string;
+  /** The node running the job. */
+  node: string;
+  params: P;
+  tags: Readonly<Record<string, string>>;
+  /** The tree's context as it stood when the job started. */
+  context: Readonly<JsonObject>;
+  /** Results of the children, by `key` (where given) and by id. */
+  results: { byKey: Readonly<Record<string, unknown>>; byId: Readonly<Record<string, unknown>> };
+  /** Aborted when the tree aborts, the job times out or the agent gives up on it. */
+  signal: AbortSignal;
+  /** Appends a line to the job's log (source `job` unless a type says otherwise). */
+  log(line: string, source?: 'job' | 'stdout' | 'stderr'): void;
+  /** Grafts jobs under a job of this tree that has not started (SPEC §3); resolves to their ids. */
+  addChildren(parentId: string, jobs: JobSpec[]): Promise<string[]>;
+  /** The URL of this agent's API (what shell jobs get as JOBTREE_SERVER). */
+  serverUrl: string;
+}
+
+export interface JobType<P extends JsonObject = JsonObject> {
+  name: string;
+  /** JSON Schema of params, checked at submission by nodes that know the type. */
+  paramsSchema: JsonObject;
+  run(ctx: JobContext<P>): Promise<JobOutcome | void>;
+}
+
+/** A failure with a code of the job type's choosing (`EXIT`), kept as the job's error. */
+export class JobFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobFailure';
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The `shell` job type (SPEC §5): `command` through /bin/sh -c or `argv`
+ * without a shell, in its own process group so that an abort reaches every
+ * process it started (SIGTERM, then SIGKILL after the grace period, §4.4).
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { JobContext, JobType } from './job-type.js';
+import { JobFailure } from './job-type.js';
+
+export interface ShellParams {
+  [key: string]: unknown;
+  command?: string;
+  argv?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface ShellOptions {
+  killGraceMs: number;
+}
+
+const paramsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  oneOf: [{ required: ['command'] }, { required: ['argv'] }],
+  properties: {
+    command: { type: 'string', minLength: 1 },
+    argv: { type: 'array', minItems: 1, items: { type: 'string' } },
+    cwd: { type: 'string', minLength: 1 },
+    env: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+};
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to the group, SIGKILL to whatever is left after `graceMs`; resolves when all are gone. */
+export async function killGroup(pgid: number, graceMs: number): Promise<void> {
+  const send = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-pgid, sig);
+    } catch {
+      // the group is gone already
+    }
+  };
+  send('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  if (groupAlive(pgid)) send('SIGKILL');
+  while (groupAlive(pgid)) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
+  const { command, argv, cwd, env } = ctx.params;
+  const [file, args] = command !== undefined ? ['/bin/sh', ['-c', command]] : [argv?.[0] ?? '', argv?.slice(1) ?? []];
+  const child = spawn(file, args, {
+    cwd,
+    detached: true, // its own process group, so abort reaches grandchildren too
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      ...env,
+      JOBTREE_JOB_ID: ctx.id,
+      JOBTREE_ROOT_ID: ctx.root,
+      JOBTREE_NODE: ctx.node,
+      JOBTREE_SERVER: ctx.serverUrl,
+    },
+  });
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) => ctx.log(l, 'stdout'));
+  createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (l) => ctx.log(l, 'stderr'));
+  let killing: Promise<void> | undefined;
+  const onAbort = (): void => {
+    if (child.pid !== undefined) killing ??= killGroup(child.pid, options.killGraceMs);
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal.aborted) onAbort();
+  try {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once('error', (err) => reject(new JobFailure('SPAWN', `cannot start ${file}: ${err.message}`)));
+      child.once('close', (c, s) => resolve([c, s]));
+    });
+    await killing;
+    if (code === 0) return { result: { exitCode: 0 }, summary: 'exit 0' };
+    throw new JobFailure('EXIT', signal ? `killed by ${signal}` : `exit code ${code}`);
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Builds the shell job type with the node's kill grace period. */
+export function createShell(options: ShellOptions): JobType<ShellParams> {
+  return { name: 'shell', paramsSchema, run: (ctx) => runShell(ctx, options) };
+}

@@ -1,0 +1,46 @@
+/**
+ * The agent's Prometheus metrics (GET /metrics), in a registry of its own
+ * so that several agents in one process never share counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/store.js';
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly finished: Counter<'state' | 'type'>;
+  readonly claimLatency: Histogram<'type'>;
+
+  constructor(store: Store, node: string, running: () => number) {
+    this.registry.setDefaultLabels({ node });
+    collectDefaultMetrics({ register: this.registry, prefix: 'jobtree_process_' });
+    this.finished = new Counter({
+      name: 'jobtree_jobs_finished_total',
+      help: 'Jobs this agent ran to an end, by final state and type',
+      labelNames: ['state', 'type'],
+      registers: [this.registry],
+    });
+    this.claimLatency = new Histogram({
+      name: 'jobtree_claim_latency_seconds',
+      help: 'Time from a job being queued to this agent starting it',
+      labelNames: ['type'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'jobtree_jobs_running',
+      help: 'Jobs running on this agent now',
+      registers: [this.registry],
+      collect() {
+        this.set(running());
+      },
+    });
+    new Gauge({
+      name: 'jobtree_queue_depth',
+      help: "Entries on this node's queue (may include jobs aborted since)",
+      registers: [this.registry],
+      async collect() {
+        this.set(await store.queueDepth(node).catch(() => NaN));
+      },
+    });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Runs one claimed job (Sidekiq's Processor): its log file, AbortSignal,
+ * timeout, the job type's run(ctx), the result limits, then finishJob.
+ * A job's failure is data for finishJob, never an exception out of here.
+ */
+import type { Logger } from 'pino';
+import { LIMITS } from '../jobtree/limits.js';
+import { coerceError, JobtreeError } from '../shared/errors.js';
+import type { JobError, JobOutcome, JobSpec } from '../shared/types.js';
+import { JobLog } from '../logstream/log-file.js';
+import type { ClaimedJob, FinishAnswer, FinishReport, Store } from '../store/store.js';
+import { JobFailure, type JobContext } from './job-types/job-type.js';
+import type { TypeRegistry } from './job-types/registry.js';
+
+/** Why a running job was stopped from outside. */
+export type StopReason = 'tree' | 'timeout' | 'shutdown';
+
+export interface RunnerDeps {
+  store: Store;
+  types: TypeRegistry;
+  node: string;
+  token: string;
+  dataDir: string;
+  serverUrl: string;
+  logger: Logger;
+  /** Grafts children (SPEC §3); the agent validates and plans them. */
+  addChildren(parentId: string, jobs: JobSpec[]): Promise<string[]>;
+  /** False once the agent shuts down: no freed parent is taken on then. */
+  takesWork(): boolean;
+  /** Called with the claim-to-start wait of each job, for metrics. */
+  onFinished?(job: ClaimedJob, state: string): void;
+}
+
+export interface RunningJob {
+  job: ClaimedJob;
+  stop(reason: StopReason): void;
+  /** Resolves with the freed parent claimed for this slot, if any. */
+  done: Promise<ClaimedJob | null>;
+}
+
+function errorOf(err: unknown): JobError {
+  if (err instanceof JobFailure) return { code: err.code, message: err.message };
+  return { code: 'THROWN', message: coerceError(err).message };
+}
+
+function checkOutcome(out: JobOutcome | void): JobOutcome {
+  const outcome = out ?? {};
+  if (outcome.result !== undefined) {
+    const size = Buffer.byteLength(JSON.stringify(outcome.result) ?? '');
+    if (size > LIMITS.maxResultBytes) throw new JobFailure('RESULT_TOO_LARGE', `result is ${size} bytes (max 1 MiB)`);
+  }
+  return outcome;
+}
+
+function contextFor(job: ClaimedJob, deps: RunnerDeps, log: JobLog, signal: AbortSignal): JobContext {
+  const byKey: Record<string, unknown> = {};
+  const byId: Record<string, unknown> = {};
+  for (const c of job.children) {
+    byId[c.id] = c.result;
+    if (c.key !== null) byKey[c.key] = c.result;
+  }
+  return {
+    id: job.id,
+    root: job.root,
+    parent: job.parent,
+    title: job.title,
+    node: deps.node,
+    params: job.params,
+    tags: job.tags,
+    context: job.context,
+    results: { byKey, byId },
+    signal,
+    log: (line, source = 'job') => log.write(source, line),
+    addChildren: (parentId, jobs) => deps.addChildren(parentId, jobs),
+    serverUrl: deps.serverUrl,
+  };
+}
+
+/** Reports the end, retrying while Redis is unreachable (the journal of SPEC §9 comes later). */
+async function report(deps: RunnerDeps, r: FinishReport): Promise<FinishAnswer | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.store.finishJob(r);
+    } catch (err) {
+      if (err instanceof JobtreeError && err.status === 503) {
+        await new Promise((res) => setTimeout(res, Math.min(100 * 2 ** attempt, 2000)));
+        continue;
+      }
+      deps.logger.warn({ err, job: r.id }, 'finish refused');
+      return null;
+    }
+  }
+}
+
+async function execute(job: ClaimedJob, deps: RunnerDeps, control: AbortController, why: { reason?: StopReason }) {
+  const log = JobLog.open(deps.dataDir, job.root, job.id);
+  log.write('agent', `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`);
+  const type = deps.types.get(job.type);
+  const timer = job.timeoutMs === null ? undefined : setTimeout(() => stopWith(control, why, 'timeout'), job.timeoutMs);
+  let outcome: JobOutcome = {};
+  let error: JobError | undefined;
+  try {
+    if (!type) throw new JobFailure('UNKNOWN_TYPE', `node ${deps.node} has no job type "${job.type}"`);
+    log.write('agent', `started ${job.type} "${job.title}"`);
+    outcome = checkOutcome(await type.run(contextFor(job, deps, log, control.signal)));
+  } catch (err) {
+    error = errorOf(err);
+    if (!why.reason) log.write('agent', coerceError(err).stack ?? error.message);
+  } finally {
+    clearTimeout(timer);
+  }
+  let state: FinishReport['outcome'] = error ? 'FAILED' : 'SUCCESS';
+  if (why.reason === 'timeout') {
+    state = 'FAILED';
+    error = { code: 'TIMEOUT', message: `ran longer than ${job.timeoutMs} ms` };
+  } else if (why.reason) {
+    state = 'ABORTED';
+    error = why.reason === 'shutdown' ? { code: 'AGENT_SHUTDOWN', message: `agent ${deps.node} stopped` } : error;
+  }
+  const at = Date.now();
+  const answer = await report(deps, {
+    root: job.root,
+    id: job.id,
+    token: deps.token,
+    outcome: state,
+    at,
+    ...(outcome.result !== undefined ? { result: outcome.result } : {}),
+    ...(outcome.summary !== undefined ? { summary: String(outcome.summary).slice(0, 1000) } : {}),
+    ...(outcome.context !== undefined ? { context: outcome.context } : {}),
+    ...(error ? { error } : {}),
+    ...(deps.takesWork() ? { claimFor: deps.node } : {}),
+  });
+  const final = answer?.state ?? state;
+  log.write('agent', `finished ${final} after ${at - job.startedAt} ms${error ? `: ${error.code} ${error.message}` : ''}`);
+  await log.close();
+  deps.onFinished?.(job, final);
+  return answer?.next ?? null;
+}
+
+function stopWith(control: AbortController, why: { reason?: StopReason }, reason: StopReason): void {
+  if (why.reason) return;
+  why.reason = reason;
+  control.abort(new Error(`stopped: ${reason}`));
+}
+
+/** Starts running `job`; the returned handle stops it or awaits it. */
+export function startJob(job: ClaimedJob, deps: RunnerDeps): RunningJob {
+  const control = new AbortController();
+  const why: { reason?: StopReason } = {};
+  return {
+    job,
+    stop: (reason) => stopWith(control, why, reason),
+    done: execute(job, deps, control, why),
+  };
+}
