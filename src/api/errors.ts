@@ -43,7 +43,8 @@ export function errorMiddleware(logger: Logger) {
           message = e.message ?? 'bad request';
         }
       }
-      if (status >= 500) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      if (status >= 500)
+        logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
       ctx.status = status;
       ctx.body = { error: { code, message, ...(path !== undefined ? { path } : {}) } };
     }

@@ -2,7 +2,13 @@
  * The CLI's HTTP client: every client command talks to an agent's API only
  * (STYLE: src/cli). Failures become CliError with the exit codes of SPEC §8.
  */
-export const EXIT = Object.freeze({ OK: 0, TREE_FAILED: 1, USAGE: 2, NOT_FOUND: 3, UNREACHABLE: 4 });
+export const EXIT = Object.freeze({
+  OK: 0,
+  TREE_FAILED: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  UNREACHABLE: 4,
+});
 
 export class CliError extends Error {
   constructor(
@@ -26,7 +32,11 @@ export class ApiClient {
   }
 
   /** Sends a request; resolves with the status and parsed body. Throws CliError on transport errors. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
@@ -35,7 +45,9 @@ export class ApiClient {
       res = await fetch(`${this.server}${path}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+        ...(body !== undefined
+          ? { body: typeof body === 'string' ? body : JSON.stringify(body) }
+          : {}),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
@@ -55,10 +67,17 @@ export class ApiClient {
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.request<T>(method, path, body);
     if (res.status >= 200 && res.status < 300) return res.body;
-    const err = (res.body as { error?: { code?: string; message?: string; path?: string } } | null)?.error;
-    const what = err ? `${err.code}: ${err.message}${err.path ? ` (at ${err.path})` : ''}` : `HTTP ${res.status}`;
+    const err = (res.body as { error?: { code?: string; message?: string; path?: string } } | null)
+      ?.error;
+    const what = err
+      ? `${err.code}: ${err.message}${err.path ? ` (at ${err.path})` : ''}`
+      : `HTTP ${res.status}`;
     const code =
-      res.status === 404 ? EXIT.NOT_FOUND : res.status === 503 || res.status >= 500 ? EXIT.UNREACHABLE : EXIT.USAGE;
+      res.status === 404
+        ? EXIT.NOT_FOUND
+        : res.status === 503 || res.status >= 500
+          ? EXIT.UNREACHABLE
+          : EXIT.USAGE;
     throw new CliError(what, code);
   }
 }

@@ -16,7 +16,10 @@ const print = (text: string): void => {
 function checkNode(): void {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
-    throw new CliError(`jobtree needs Node.js 20.19 or newer (this is ${process.versions.node})`, EXIT.USAGE);
+    throw new CliError(
+      `jobtree needs Node.js 20.19 or newer (this is ${process.versions.node})`,
+      EXIT.USAGE,
+    );
   }
 }
 
@@ -54,7 +57,12 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
   program
     .command('ls')
     .description('list trees, newest first')
-    .option('--tag <k=v>', 'only trees with this tag (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '--tag <k=v>',
+      'only trees with this tag (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('--state <state>', 'RUNNING, SUCCESS, FAILED or ABORTED')
     .option('--limit <n>', 'at most N trees', '50')
     .option('--json', 'print JSON')

@@ -14,7 +14,10 @@ const MARK: Record<string, string> = {
 };
 
 /** "1.2s", "340ms", "2m05s"; running jobs count up to `now`. */
-export function formatDuration(job: Pick<NestedJob, 'startedAt' | 'finishedAt'>, now: number): string {
+export function formatDuration(
+  job: Pick<NestedJob, 'startedAt' | 'finishedAt'>,
+  now: number,
+): string {
   if (job.startedAt === undefined) return '';
   const ms = (job.finishedAt ?? now) - job.startedAt;
   if (ms < 1000) return `${ms}ms`;
@@ -34,7 +37,9 @@ function line(job: NestedJob, now: number): string {
 
 /** The tree as indented lines, root first. */
 export function renderTree(tree: TreeView, now = Date.now()): string {
-  const out = [`tree ${tree.root} ${tree.state}${Object.keys(tree.tags).length ? ` ${formatTags(tree.tags)}` : ''}`];
+  const out = [
+    `tree ${tree.root} ${tree.state}${Object.keys(tree.tags).length ? ` ${formatTags(tree.tags)}` : ''}`,
+  ];
   const walk = (job: NestedJob, prefix: string, last: boolean, top: boolean): void => {
     out.push(top ? line(job, now) : `${prefix}${last ? '└─ ' : '├─ '}${line(job, now)}`);
     const childPrefix = top ? '' : `${prefix}${last ? '   ' : '│  '}`;
@@ -55,8 +60,17 @@ export function renderList(trees: TreeSummary[]): string {
   const rows = [['ROOT', 'STATE', 'CREATED', 'JOBS', 'TITLE', 'TAGS']];
   for (const t of trees) {
     const total = Object.values(t.counts).reduce((a, b) => a + (b ?? 0), 0);
-    rows.push([t.root, t.state, new Date(t.createdAt).toISOString(), String(total), t.title, formatTags(t.tags)]);
+    rows.push([
+      t.root,
+      t.state,
+      new Date(t.createdAt).toISOString(),
+      String(total),
+      t.title,
+      formatTags(t.tags),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))
+    .join('\n');
 }

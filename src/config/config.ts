@@ -9,7 +9,11 @@ export interface Config {
   readonly url: string | null;
   readonly dataDir: string;
   readonly concurrency: number;
-  readonly redis: { readonly url: string | null; readonly prefix: string; readonly embedded: boolean };
+  readonly redis: {
+    readonly url: string | null;
+    readonly prefix: string;
+    readonly embedded: boolean;
+  };
   readonly heartbeat: { readonly intervalMs: number; readonly ttlMs: number };
   readonly claim: { readonly pollMs: number; readonly batch: number };
   readonly shutdown: { readonly graceMs: number };

@@ -67,7 +67,12 @@ function merge(base: Tree, over: Tree): Tree {
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      b &&
+      typeof b === 'object' &&
+      !Array.isArray(b)
         ? merge(b as Tree, v as Tree)
         : v;
   }
@@ -98,7 +103,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const v = options.env?.[name];
     if (v !== undefined && v !== '') setPath(layer, key, v === 'null' ? null : v);
   }
-  for (const [key, v] of Object.entries(options.flags ?? {})) if (v !== undefined) setPath(layer, key, v);
+  for (const [key, v] of Object.entries(options.flags ?? {}))
+    if (v !== undefined) setPath(layer, key, v);
   tree = merge(tree, layer);
   const ajv = new Ajv({ coerceTypes: true, allErrors: false });
   const check = ajv.compile(configSchema);
@@ -108,9 +114,15 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const base = toDottedPath(e?.instancePath ?? '');
     const name = (extra.additionalProperty ?? extra.missingProperty) as string | undefined;
     const key = name ? (base ? `${base}.${name}` : name) : base || '(root)';
-    throw new ConfigError(key, name && extra.additionalProperty ? 'unknown key' : (e?.message ?? 'invalid'));
+    throw new ConfigError(
+      key,
+      name && extra.additionalProperty ? 'unknown key' : (e?.message ?? 'invalid'),
+    );
   }
-  tree.node ??= hostname().split('.')[0]?.replace(/[^A-Za-z0-9_.-]/g, '-') || 'node';
+  tree.node ??=
+    hostname()
+      .split('.')[0]
+      ?.replace(/[^A-Za-z0-9_.-]/g, '-') || 'node';
   tree.concurrency ??= cpus().length;
   tree.dataDir = resolve(tree.dataDir as string);
   return deepFreeze(tree as unknown as Config);

@@ -5,7 +5,18 @@
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['host', 'port', 'dataDir', 'redis', 'heartbeat', 'claim', 'shutdown', 'shell', 'auth', 'log'],
+  required: [
+    'host',
+    'port',
+    'dataDir',
+    'redis',
+    'heartbeat',
+    'claim',
+    'shutdown',
+    'shell',
+    'auth',
+    'log',
+  ],
   properties: {
     node: { type: ['string', 'null'], pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
     host: { type: 'string', minLength: 1 },

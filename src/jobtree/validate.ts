@@ -46,8 +46,8 @@ function firstError(errors: ErrorObject[] | null | undefined): ValidationError {
   } else if (e.keyword === 'required') {
     path = join(extra.missingProperty);
     message = `${path} is required`;
-  } else if (e.keyword === 'propertyNames') {
-    path = join(extra.propertyName);
+  } else if (e.propertyName !== undefined || extra.propertyName !== undefined) {
+    path = join(e.propertyName ?? extra.propertyName);
     message = `${path}: bad key (want [a-z0-9_.-]{1,64})`;
   }
   return new ValidationError(message, path || undefined);
@@ -75,21 +75,22 @@ function checkJobs(
   walk: Walk,
   types: TypeCatalog,
 ): void {
-  if (depth > LIMITS.maxDepth) {
-    throw new ValidationError(`tree is deeper than ${LIMITS.maxDepth} levels`, path);
-  }
   const keys = new Set<string>();
   jobs.forEach((job, i) => {
     const at = `${path}[${i}]`;
     checkJob(job, at, depth, walk, types);
     if (job.key !== undefined) {
-      if (keys.has(job.key)) throw new ValidationError(`${at}.key: duplicate among siblings`, `${at}.key`);
+      if (keys.has(job.key))
+        throw new ValidationError(`${at}.key: duplicate among siblings`, `${at}.key`);
       keys.add(job.key);
     }
   });
 }
 
 function checkJob(job: JobSpec, path: string, depth: number, walk: Walk, types: TypeCatalog): void {
+  if (depth > LIMITS.maxDepth) {
+    throw new ValidationError(`tree is deeper than ${LIMITS.maxDepth} levels`, path);
+  }
   walk.count += 1;
   if (walk.count > LIMITS.maxJobs) {
     throw new ValidationError(`a tree holds at most ${LIMITS.maxJobs} jobs`, path);

@@ -78,7 +78,9 @@ export class Agent {
     const port = (this.server.address() as AddressInfo).port;
     const info: NodeInfo = {
       name: config.node,
-      url: config.url ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      url:
+        config.url ??
+        `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
       runId,
       pid: process.pid,
       host: hostname(),
@@ -113,7 +115,10 @@ export class Agent {
         takesWork: () => this.stopping === undefined,
         onFinished: (job, state) => {
           metrics.finished.inc({ state, type: job.type });
-          metrics.claimLatency.observe({ type: job.type }, Math.max(0, job.startedAt - job.queuedAt) / 1000);
+          metrics.claimLatency.observe(
+            { type: job.type },
+            Math.max(0, job.startedAt - job.queuedAt) / 1000,
+          );
         },
       },
       { concurrency: config.concurrency, batch: config.claim.batch, pollMs: config.claim.pollMs },
@@ -126,10 +131,13 @@ export class Agent {
     };
     const keys = new Keys(store.prefix);
     const wake = keys.wakeChannel(config.node);
-    this.subscription = store.subscribe([wake, keys.wakeChannel('*'), keys.signalChannel(config.node)], (channel) => {
-      if (channel === keys.signalChannel(config.node)) void drainSignals().catch(() => undefined);
-      else claimer.wake();
-    });
+    this.subscription = store.subscribe(
+      [wake, keys.wakeChannel('*'), keys.signalChannel(config.node)],
+      (channel) => {
+        if (channel === keys.signalChannel(config.node)) void drainSignals().catch(() => undefined);
+        else claimer.wake();
+      },
+    );
     await this.subscription.ready;
     this.heartbeat = new Heartbeat(store, info, config.heartbeat, running, drainSignals, log);
     this.heartbeat.start();

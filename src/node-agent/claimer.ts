@@ -62,12 +62,18 @@ export class Claimer {
         this.again = false;
         const free = this.options.concurrency - this.running.size;
         if (free <= 0 || this.stopped) break;
-        const jobs = await this.store.claimJobs(this.deps.node, Math.min(free, this.options.batch), this.deps.token, Date.now());
+        const jobs = await this.store.claimJobs(
+          this.deps.node,
+          Math.min(free, this.options.batch),
+          this.deps.token,
+          Date.now(),
+        );
         for (const job of jobs) this.run(job);
         if (jobs.length === Math.min(free, this.options.batch)) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
-      if (!(err instanceof JobtreeError && err.status === 503)) this.logger.error({ err }, 'claim failed');
+      if (!(err instanceof JobtreeError && err.status === 503))
+        this.logger.error({ err }, 'claim failed');
     } finally {
       this.filling = false;
     }

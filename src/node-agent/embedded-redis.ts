@@ -23,7 +23,9 @@ export function redisAnswers(host: string, port: number, timeoutMs = 500): Promi
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
     socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (d) => done(d.toString().startsWith('+PONG') || d.toString().startsWith('-NOAUTH')));
+    socket.once('data', (d) =>
+      done(d.toString().startsWith('+PONG') || d.toString().startsWith('-NOAUTH')),
+    );
   });
 }
 
@@ -55,9 +57,13 @@ export async function resolveRedis(
   logger: Logger,
 ): Promise<ResolvedRedis> {
   if (configured) return { url: configured, embedded: false };
-  if (await redisAnswers('127.0.0.1', 6379)) return { url: 'redis://127.0.0.1:6379', embedded: false };
+  if (await redisAnswers('127.0.0.1', 6379))
+    return { url: 'redis://127.0.0.1:6379', embedded: false };
   if (!embeddedAllowed) {
-    throw new ConfigError('redis.url', 'no Redis answers on 127.0.0.1:6379; set --redis URL (JOBTREE_REDIS_URL)');
+    throw new ConfigError(
+      'redis.url',
+      'no Redis answers on 127.0.0.1:6379; set --redis URL (JOBTREE_REDIS_URL)',
+    );
   }
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
@@ -81,8 +87,24 @@ export async function resolveRedis(
   const port = await freePort();
   const child = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '',
-      '--daemonize', 'yes', '--pidfile', join(dir, 'redis.pid'), '--logfile', join(dir, 'redis.log')],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      join(dir, 'redis.pid'),
+      '--logfile',
+      join(dir, 'redis.log'),
+    ],
     { stdio: 'ignore' },
   );
   await once(child, 'exit');

@@ -40,8 +40,16 @@ function isProcessAlive(pid: number): boolean {
 export async function claimIdentity(store: Store, node: string, dataDir: string): Promise<string> {
   mkdirSync(dataDir, { recursive: true });
   const previous = readRunFile(dataDir);
-  if (previous && previous.pid !== process.pid && isProcessAlive(previous.pid) && previous.node === node) {
-    throw new ConflictError(`data dir ${dataDir} is in use by a running agent (pid ${previous.pid})`, 'NODE_TAKEN');
+  if (
+    previous &&
+    previous.pid !== process.pid &&
+    isProcessAlive(previous.pid) &&
+    previous.node === node
+  ) {
+    throw new ConflictError(
+      `data dir ${dataDir} is in use by a running agent (pid ${previous.pid})`,
+      'NODE_TAKEN',
+    );
   }
   const owner = await store.nodeOwner(node);
   const ownPrevious = previous !== null && previous.node === node && owner === previous.runId;

@@ -47,12 +47,18 @@ function checkOutcome(out: JobOutcome | void): JobOutcome {
   const outcome = out ?? {};
   if (outcome.result !== undefined) {
     const size = Buffer.byteLength(JSON.stringify(outcome.result) ?? '');
-    if (size > LIMITS.maxResultBytes) throw new JobFailure('RESULT_TOO_LARGE', `result is ${size} bytes (max 1 MiB)`);
+    if (size > LIMITS.maxResultBytes)
+      throw new JobFailure('RESULT_TOO_LARGE', `result is ${size} bytes (max 1 MiB)`);
   }
   return outcome;
 }
 
-function contextFor(job: ClaimedJob, deps: RunnerDeps, log: JobLog, signal: AbortSignal): JobContext {
+function contextFor(
+  job: ClaimedJob,
+  deps: RunnerDeps,
+  log: JobLog,
+  signal: AbortSignal,
+): JobContext {
   const byKey: Record<string, unknown> = {};
   const byId: Record<string, unknown> = {};
   for (const c of job.children) {
@@ -92,15 +98,24 @@ async function report(deps: RunnerDeps, r: FinishReport): Promise<FinishAnswer |
   }
 }
 
-async function execute(job: ClaimedJob, deps: RunnerDeps, control: AbortController, why: { reason?: StopReason }) {
+async function execute(
+  job: ClaimedJob,
+  deps: RunnerDeps,
+  control: AbortController,
+  why: { reason?: StopReason },
+) {
   const log = JobLog.open(deps.dataDir, job.root, job.id);
   log.write('agent', `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`);
   const type = deps.types.get(job.type);
-  const timer = job.timeoutMs === null ? undefined : setTimeout(() => stopWith(control, why, 'timeout'), job.timeoutMs);
+  const timer =
+    job.timeoutMs === null
+      ? undefined
+      : setTimeout(() => stopWith(control, why, 'timeout'), job.timeoutMs);
   let outcome: JobOutcome = {};
   let error: JobError | undefined;
   try {
-    if (!type) throw new JobFailure('UNKNOWN_TYPE', `node ${deps.node} has no job type "${job.type}"`);
+    if (!type)
+      throw new JobFailure('UNKNOWN_TYPE', `node ${deps.node} has no job type "${job.type}"`);
     log.write('agent', `started ${job.type} "${job.title}"`);
     outcome = checkOutcome(await type.run(contextFor(job, deps, log, control.signal)));
   } catch (err) {
@@ -115,7 +130,10 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, control: AbortControll
     error = { code: 'TIMEOUT', message: `ran longer than ${job.timeoutMs} ms` };
   } else if (why.reason) {
     state = 'ABORTED';
-    error = why.reason === 'shutdown' ? { code: 'AGENT_SHUTDOWN', message: `agent ${deps.node} stopped` } : error;
+    error =
+      why.reason === 'shutdown'
+        ? { code: 'AGENT_SHUTDOWN', message: `agent ${deps.node} stopped` }
+        : error;
   }
   const at = Date.now();
   const answer = await report(deps, {
@@ -131,13 +149,20 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, control: AbortControll
     ...(deps.takesWork() ? { claimFor: deps.node } : {}),
   });
   const final = answer?.state ?? state;
-  log.write('agent', `finished ${final} after ${at - job.startedAt} ms${error ? `: ${error.code} ${error.message}` : ''}`);
+  log.write(
+    'agent',
+    `finished ${final} after ${at - job.startedAt} ms${error ? `: ${error.code} ${error.message}` : ''}`,
+  );
   await log.close();
   deps.onFinished?.(job, final);
   return answer?.next ?? null;
 }
 
-function stopWith(control: AbortController, why: { reason?: StopReason }, reason: StopReason): void {
+function stopWith(
+  control: AbortController,
+  why: { reason?: StopReason },
+  reason: StopReason,
+): void {
   if (why.reason) return;
   why.reason = reason;
   control.abort(new Error(`stopped: ${reason}`));

@@ -20,7 +20,11 @@ function collectTypes(specs: unknown[]): Set<string> {
   return out;
 }
 
-export async function catalogFor(types: TypeRegistry, store: Store, specs: unknown[]): Promise<TypeCatalog> {
+export async function catalogFor(
+  types: TypeRegistry,
+  store: Store,
+  specs: unknown[],
+): Promise<TypeCatalog> {
   const local = new Set(types.names());
   if ([...collectTypes(specs)].every((t) => local.has(t))) return types.catalog();
   const remote = new Set((await store.liveNodes(Date.now())).flatMap((n) => n.types));

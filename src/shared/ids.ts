@@ -11,7 +11,9 @@ export function newId(): string {
 
 /** True for a lower- or upper-case UUID v4 and nothing else. */
 export function isJobId(value: unknown): value is string {
-  return typeof value === 'string' && value.length === 36 && validate(value) && version(value) === 4;
+  return (
+    typeof value === 'string' && value.length === 36 && validate(value) && version(value) === 4
+  );
 }
 
 /** Node names go into keys and URLs: a conservative alphabet. */

@@ -2,7 +2,14 @@
  * Converts between Redis hash fields and the shapes of shared/types.ts.
  * User JSON is stored as JSON strings and only ever parsed here.
  */
-import type { JobError, JobState, JobView, PlannedJob, TreeSummary, TreeState } from '../shared/types.js';
+import type {
+  JobError,
+  JobState,
+  JobView,
+  PlannedJob,
+  TreeSummary,
+  TreeState,
+} from '../shared/types.js';
 import type { ClaimedJob } from './store.js';
 
 function parseJson<T>(text: string | undefined, fallback: T): T {
@@ -45,7 +52,8 @@ export function encodeContext(context: Record<string, unknown>): string[] {
 export function decodeContext(flat: unknown): Record<string, unknown> {
   const items = list<string>(flat);
   const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < items.length; i += 2) out[items[i] as string] = JSON.parse(items[i + 1] as string);
+  for (let i = 0; i + 1 < items.length; i += 2)
+    out[items[i] as string] = JSON.parse(items[i + 1] as string);
   return out;
 }
 
@@ -71,7 +79,8 @@ export function decodeJob(h: Record<string, string>): JobView {
     if (v !== undefined) job[t] = v;
   }
   if (h.summary !== undefined) job.summary = h.summary;
-  if (h.error !== undefined) job.error = parseJson<JobError>(h.error, { code: 'UNKNOWN', message: '' });
+  if (h.error !== undefined)
+    job.error = parseJson<JobError>(h.error, { code: 'UNKNOWN', message: '' });
   if (h.result !== undefined) job.result = parseJson<unknown>(h.result, null);
   return job;
 }

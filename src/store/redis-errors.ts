@@ -13,8 +13,10 @@ import {
 
 /** Negative script answers, by script. */
 export function scriptError(script: string, code: number, subject: string): JobtreeError {
-  if (code === -1 && script !== 'submitTree') return new NotFoundError(`no job ${subject}`);
   switch (`${script}:${code}`) {
+    case 'abortJob:-1':
+    case 'addChildren:-1':
+      return new NotFoundError(`no job ${subject}`);
     case 'submitTree:-1':
       return new ConflictError(`tree ${subject} exists already`);
     case 'finishJob:-1':

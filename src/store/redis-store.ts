@@ -7,7 +7,14 @@ import { hostname } from 'node:os';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 import type { JobView, NestedJob, PlannedJob, StatusEvent, TreeView } from '../shared/types.js';
-import { decodeClaim, decodeContext, decodeJob, decodeSummary, encodeContext, encodePlanned } from './codec.js';
+import {
+  decodeClaim,
+  decodeContext,
+  decodeJob,
+  decodeSummary,
+  encodeContext,
+  encodePlanned,
+} from './codec.js';
 import { Keys } from './keys.js';
 import { createRedis, createScriptClient } from './redis-client.js';
 import { guard, scriptError } from './redis-errors.js';
@@ -46,7 +53,12 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   async submitTree(t: NewTree): Promise<void> {
-    const tree = { title: t.title, node: t.node, tags: JSON.stringify(t.tags), context: encodeContext(t.context) };
+    const tree = {
+      title: t.title,
+      node: t.node,
+      tags: JSON.stringify(t.tags),
+      context: encodeContext(t.context),
+    };
     const code = await guard(
       this.redis.submitTree(
         this.keys.tree(t.root),
@@ -62,7 +74,15 @@ export class RedisStore extends NodeRegistry implements Store {
 
   async claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]> {
     const payloads = await guard(
-      this.redis.claimJobs(this.keys.queue(node), this.keys.queue('*'), this.prefix, node, max, at, token),
+      this.redis.claimJobs(
+        this.keys.queue(node),
+        this.keys.queue('*'),
+        this.prefix,
+        node,
+        max,
+        at,
+        token,
+      ),
     );
     return payloads.map(decodeClaim);
   }
@@ -91,7 +111,15 @@ export class RedisStore extends NodeRegistry implements Store {
   async abortJob(id: string, who: string, at: number): Promise<void> {
     const root = await this.requireRoot(id);
     const code = await guard(
-      this.redis.abortJob(this.keys.job(root, id), this.keys.tree(root), this.prefix, root, id, at, who),
+      this.redis.abortJob(
+        this.keys.job(root, id),
+        this.keys.tree(root),
+        this.prefix,
+        root,
+        id,
+        at,
+        who,
+      ),
     );
     if (code !== 1) throw scriptError('abortJob', code, id);
   }
@@ -121,8 +149,24 @@ export class RedisStore extends NodeRegistry implements Store {
     return jobs;
   }
 
-  async failRunning(node: string, keepToken: string, code: string, message: string, at: number): Promise<number> {
-    return guard(this.redis.failRunning(this.keys.running(node), this.prefix, node, keepToken, at, code, message));
+  async failRunning(
+    node: string,
+    keepToken: string,
+    code: string,
+    message: string,
+    at: number,
+  ): Promise<number> {
+    return guard(
+      this.redis.failRunning(
+        this.keys.running(node),
+        this.prefix,
+        node,
+        keepToken,
+        at,
+        code,
+        message,
+      ),
+    );
   }
 
   async findRoot(id: string): Promise<string | null> {
@@ -184,7 +228,9 @@ export class RedisStore extends NodeRegistry implements Store {
     };
   }
 
-  async listTrees(q: TreeQuery): Promise<{ trees: ReturnType<typeof decodeSummary>[]; next: string | null }> {
+  async listTrees(
+    q: TreeQuery,
+  ): Promise<{ trees: ReturnType<typeof decodeSummary>[]; next: string | null }> {
     let cursorScore = '';
     let cursorRoot = '';
     if (q.cursor !== undefined) {
@@ -195,12 +241,17 @@ export class RedisStore extends NodeRegistry implements Store {
     const indexes = q.tags.map(([k, v]) => this.keys.tag(k, v));
     if (q.state) indexes.push(this.keys.treeState(q.state));
     if (indexes.length === 0) indexes.push(this.keys.trees());
-    const out = await guard(this.redis.queryTrees(this.prefix, q.limit, cursorScore, cursorRoot, ...indexes));
+    const out = await guard(
+      this.redis.queryTrees(this.prefix, q.limit, cursorScore, cursorRoot, ...indexes),
+    );
     const next = out.pop() || null;
     const pipe = this.redis.pipeline();
     for (const root of out) pipe.hgetall(this.keys.tree(root));
     const rows = (await guard(pipe.exec())) ?? [];
-    const trees = rows.map(([, h]) => h as Record<string, string>).filter((h) => h.root).map(decodeSummary);
+    const trees = rows
+      .map(([, h]) => h as Record<string, string>)
+      .filter((h) => h.root)
+      .map(decodeSummary);
     return { trees, next };
   }
 
@@ -217,8 +268,14 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   /** A dedicated Pub/Sub connection (NOTES: a subscribed connection runs nothing else). */
-  subscribe(channels: string[], onMessage: (channel: string, message: string) => void): Subscription {
-    const sub = createRedis(this.url, { maxRetriesPerRequest: null, connectionName: `jobtree-sub@${hostname()}` });
+  subscribe(
+    channels: string[],
+    onMessage: (channel: string, message: string) => void,
+  ): Subscription {
+    const sub = createRedis(this.url, {
+      maxRetriesPerRequest: null,
+      connectionName: `jobtree-sub@${hostname()}`,
+    });
     sub.on('error', () => undefined); // reconnects by itself; callers catch up by reading state
     sub.on('message', onMessage);
     const ready = sub.subscribe(...channels).then(() => undefined);

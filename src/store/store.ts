@@ -95,8 +95,18 @@ export interface Store {
   claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   abortJob(id: string, who: string, at: number): Promise<void>;
-  addChildren(targetId: string, plan: (target: JobView, total: number) => AddPlan, at: number): Promise<PlannedJob[]>;
-  failRunning(node: string, keepToken: string, code: string, message: string, at: number): Promise<number>;
+  addChildren(
+    targetId: string,
+    plan: (target: JobView, total: number) => AddPlan,
+    at: number,
+  ): Promise<PlannedJob[]>;
+  failRunning(
+    node: string,
+    keepToken: string,
+    code: string,
+    message: string,
+    at: number,
+  ): Promise<number>;
   findRoot(id: string): Promise<string | null>;
   getJob(id: string): Promise<JobView>;
   getTree(root: string): Promise<TreeView>;
@@ -110,7 +120,10 @@ export interface Store {
   liveNodes(now: number): Promise<NodeView[]>;
   queueDepth(node: string): Promise<number>;
   popSignals(node: string): Promise<Array<{ root: string; id: string }>>;
-  subscribe(channels: string[], onMessage: (channel: string, message: string) => void): Subscription;
+  subscribe(
+    channels: string[],
+    onMessage: (channel: string, message: string) => void,
+  ): Subscription;
   subscribeStatus(onEvent: (event: StatusEvent) => void): Subscription;
   close(): Promise<void>;
 }

@@ -58,7 +58,9 @@ function launch(port: number, dir: string, extra: string[]): Promise<ChildProces
 export async function startRedis(options: { aof?: boolean } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'jobtree-redis-'));
-  const extra = options.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const extra = options.aof
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const handle: TestRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,

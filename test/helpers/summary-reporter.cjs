@@ -12,7 +12,9 @@ class SummaryReporter extends Spec {
     runner.once(EVENT_RUN_END, () => {
       const s = runner.stats || {};
       // Spec registered its epilogue first, so this is the last line
-      process.stdout.write(`\n${s.passes || 0} passed, ${s.failures || 0} failed, ${s.pending || 0} skipped\n`);
+      process.stdout.write(
+        `\n${s.passes || 0} passed, ${s.failures || 0} failed, ${s.pending || 0} skipped\n`,
+      );
     });
   }
 }

@@ -19,8 +19,15 @@ export function jobRoutes(router: Router, deps: AppDeps): void {
   });
 
   router.post('/api/v1/jobs/:id/children', async (ctx) => {
-    const jobs = await graftChildren(deps.store, deps.types, ctx.params.id as string, ctx.request.body);
+    const jobs = await graftChildren(
+      deps.store,
+      deps.types,
+      ctx.params.id as string,
+      ctx.request.body,
+    );
     ctx.status = 201;
-    ctx.body = { jobs: jobs.map((j) => ({ id: j.id, title: j.title, node: j.node, parent: j.parent })) };
+    ctx.body = {
+      jobs: jobs.map((j) => ({ id: j.id, title: j.title, node: j.node, parent: j.parent })),
+    };
   });
 }

@@ -34,7 +34,13 @@ function parseTags(ctx: Context): Array<[string, string]> {
   });
 }
 
-function parseBoundedInt(value: string | undefined, name: string, min: number, max: number, dflt: number): number {
+function parseBoundedInt(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+  dflt: number,
+): number {
   if (value === undefined) return dflt;
   const n = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
@@ -55,7 +61,12 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
       ctx.status = 201;
       ctx.body = {
         root: planned.root,
-        jobs: planned.jobs.map((j) => ({ id: j.id, title: j.title, node: j.node, parent: j.parent })),
+        jobs: planned.jobs.map((j) => ({
+          id: j.id,
+          title: j.title,
+          node: j.node,
+          parent: j.parent,
+        })),
       };
       return;
     }
@@ -84,7 +95,8 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
 
   router.post('/api/v1/trees/:root/abort', async (ctx) => {
     const root = ctx.params.root as string;
-    if (!isJobId(root) || (await deps.store.treeState(root)) === null) throw new NotFoundError(`no tree ${root}`);
+    if (!isJobId(root) || (await deps.store.treeState(root)) === null)
+      throw new NotFoundError(`no tree ${root}`);
     await deps.store.abortJob(root, 'user', Date.now());
     ctx.status = 202;
     ctx.body = { root, aborting: true };

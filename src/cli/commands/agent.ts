@@ -36,7 +36,10 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
     },
   });
   if (!LOOPBACK.test(config.host) && config.auth.token === null) {
-    throw new ConfigError('auth.token', `listening on ${config.host} (not loopback) needs a token (JOBTREE_TOKEN)`);
+    throw new ConfigError(
+      'auth.token',
+      `listening on ${config.host} (not loopback) needs a token (JOBTREE_TOKEN)`,
+    );
   }
   const logger = pino({ level: config.log.level, base: { node: config.node } });
   const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { NodeView, TreeSummary, TreeView } from '../../shared/types.js';
-import { ApiClient, CliError, EXIT } from '../client.js';
+import type { ApiClient } from '../client.js';
+import { CliError, EXIT } from '../client.js';
 import { renderList, renderTree } from '../render-tree.js';
 
 export type Print = (text: string) => void;
@@ -39,7 +40,11 @@ export async function submit(
     return EXIT.OK;
   }
   const timeout = opts.timeout ?? '3600';
-  const tree = await client.call<TreeView>('POST', `/api/v1/trees?wait=true&timeout=${encodeURIComponent(timeout)}`, text);
+  const tree = await client.call<TreeView>(
+    'POST',
+    `/api/v1/trees?wait=true&timeout=${encodeURIComponent(timeout)}`,
+    text,
+  );
   print(opts.json ? JSON.stringify(tree) : renderTree(tree));
   return exitFor(tree.state);
 }
@@ -57,35 +62,71 @@ export async function list(
   }
   if (opts.state) q.set('state', opts.state.toUpperCase());
   q.set('limit', opts.limit ?? '50');
-  const res = await client.call<{ trees: TreeSummary[]; next: string | null }>('GET', `/api/v1/trees?${q}`);
+  const res = await client.call<{ trees: TreeSummary[]; next: string | null }>(
+    'GET',
+    `/api/v1/trees?${q}`,
+  );
   print(opts.json ? JSON.stringify(res) : renderList(res.trees));
   return EXIT.OK;
 }
 
-export async function show(client: ApiClient, root: string, opts: { json?: boolean }, print: Print): Promise<number> {
+export async function show(
+  client: ApiClient,
+  root: string,
+  opts: { json?: boolean },
+  print: Print,
+): Promise<number> {
   const tree = await client.call<TreeView>('GET', `/api/v1/trees/${encodeURIComponent(root)}`);
   print(opts.json ? JSON.stringify(tree) : renderTree(tree));
   return EXIT.OK;
 }
 
 export async function abort(client: ApiClient, id: string, print: Print): Promise<number> {
-  const res = await client.call<{ root: string }>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/abort`);
+  const res = await client.call<{ root: string }>(
+    'POST',
+    `/api/v1/jobs/${encodeURIComponent(id)}/abort`,
+  );
   print(`aborting tree ${res.root}`);
   return EXIT.OK;
 }
 
-export async function nodes(client: ApiClient, opts: { json?: boolean }, print: Print): Promise<number> {
+export async function nodes(
+  client: ApiClient,
+  opts: { json?: boolean },
+  print: Print,
+): Promise<number> {
   const res = await client.call<{ nodes: NodeView[] }>('GET', '/api/v1/nodes');
   if (opts.json) {
     print(JSON.stringify(res));
     return EXIT.OK;
   }
-  const rows = [['NODE', 'ALIVE', 'HEARTBEAT', 'RUNNING', 'QUEUED', 'SLOTS', 'VERSION', 'URL', 'TYPES']];
+  const rows = [
+    ['NODE', 'ALIVE', 'HEARTBEAT', 'RUNNING', 'QUEUED', 'SLOTS', 'VERSION', 'URL', 'TYPES'],
+  ];
   for (const n of res.nodes) {
     const age = n.heartbeatAgeMs === null ? '-' : `${(n.heartbeatAgeMs / 1000).toFixed(1)}s ago`;
-    rows.push([n.name, n.alive ? 'yes' : 'NO', age, String(n.running), String(n.queued), String(n.concurrency), n.version, n.url, n.types.join(',')]);
+    rows.push([
+      n.name,
+      n.alive ? 'yes' : 'NO',
+      age,
+      String(n.running),
+      String(n.queued),
+      String(n.concurrency),
+      n.version,
+      n.url,
+      n.types.join(','),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  print(rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
+  print(
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n'),
+  );
   return EXIT.OK;
 }

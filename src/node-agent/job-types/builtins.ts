@@ -12,6 +12,7 @@ export function createRegistry(config: Pick<Config, 'shell'>): TypeRegistry {
   const registry = new TypeRegistry();
   registry.register(noop);
   registry.register(sleep);
-  if (config.shell.enabled) registry.register(createShell({ killGraceMs: config.shell.killGraceMs }));
+  if (config.shell.enabled)
+    registry.register(createShell({ killGraceMs: config.shell.killGraceMs }));
   return registry;
 }

@@ -59,7 +59,8 @@ export async function killGroup(pgid: number, graceMs: number): Promise<void> {
 
 async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
   const { command, argv, cwd, env } = ctx.params;
-  const [file, args] = command !== undefined ? ['/bin/sh', ['-c', command]] : [argv?.[0] ?? '', argv?.slice(1) ?? []];
+  const [file, args] =
+    command !== undefined ? ['/bin/sh', ['-c', command]] : [argv?.[0] ?? '', argv?.slice(1) ?? []];
   const child = spawn(file, args, {
     cwd,
     detached: true, // its own process group, so abort reaches grandchildren too
@@ -73,8 +74,12 @@ async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
       JOBTREE_SERVER: ctx.serverUrl,
     },
   });
-  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) => ctx.log(l, 'stdout'));
-  createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (l) => ctx.log(l, 'stderr'));
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) =>
+    ctx.log(l, 'stdout'),
+  );
+  createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (l) =>
+    ctx.log(l, 'stderr'),
+  );
   let killing: Promise<void> | undefined;
   const onAbort = (): void => {
     if (child.pid !== undefined) killing ??= killGroup(child.pid, options.killGraceMs);
@@ -82,10 +87,14 @@ async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   if (ctx.signal.aborted) onAbort();
   try {
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', (err) => reject(new JobFailure('SPAWN', `cannot start ${file}: ${err.message}`)));
-      child.once('close', (c, s) => resolve([c, s]));
-    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+      (resolve, reject) => {
+        child.once('error', (err) =>
+          reject(new JobFailure('SPAWN', `cannot start ${file}: ${err.message}`)),
+        );
+        child.once('close', (c, s) => resolve([c, s]));
+      },
+    );
     await killing;
     if (code === 0) return { result: { exitCode: 0 }, summary: 'exit 0' };
     throw new JobFailure('EXIT', signal ? `killed by ${signal}` : `exit code ${code}`);
