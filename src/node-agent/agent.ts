@@ -42,6 +42,10 @@ export class Agent {
     this.types = createRegistry(deps.config);
   }
 
+  get config(): Config {
+    return this.deps.config;
+  }
+
   /** The URL this agent serves at (known once started). */
   get url(): string {
     if (!this.info) throw new Error('agent not started');

@@ -12,7 +12,7 @@ export class AgentMetrics {
 
   constructor(store: Store, node: string, running: () => number) {
     this.registry.setDefaultLabels({ node });
-    collectDefaultMetrics({ register: this.registry, prefix: 'jobtree_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'jobtree_' });
     this.finished = new Counter({
       name: 'jobtree_jobs_finished_total',
       help: 'Jobs this agent ran to an end, by final state and type',

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { Agent } from '../../src/node-agent/agent.js';
+import type { JobType } from '../../src/node-agent/job-types/job-type.js';
 import type { RedisStore } from '../../src/store/redis-store.js';
 import { freePort } from './redis.js';
 import { track } from './track.js';
@@ -26,7 +27,7 @@ export function tempDir(prefix = 'jobtree-test-'): string {
 /** An in-process agent on the store's Redis and prefix; started, stopped after the test. */
 export async function makeAgent(
   store: RedisStore,
-  options: { node?: string; concurrency?: number; env?: Record<string, string> } = {},
+  options: { node?: string; concurrency?: number; env?: Record<string, string>; types?: JobType[] } = {},
 ): Promise<Agent> {
   const config = loadConfig({
     env: {
@@ -42,6 +43,7 @@ export async function makeAgent(
     },
   });
   const agent = new Agent({ config, store, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  for (const t of options.types ?? []) agent.types.register(t);
   track(agent, (a) => a.stop());
   await agent.start();
   return agent;
