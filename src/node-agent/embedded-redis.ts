@@ -55,14 +55,16 @@ export async function resolveRedis(
   embeddedAllowed: boolean,
   dataDir: string,
   logger: Logger,
+  probe: { port: number; path?: string } = { port: 6379 },
 ): Promise<ResolvedRedis> {
   if (configured) return { url: configured, embedded: false };
-  if (await redisAnswers('127.0.0.1', 6379))
-    return { url: 'redis://127.0.0.1:6379', embedded: false };
+  if (await redisAnswers('127.0.0.1', probe.port)) {
+    return { url: `redis://127.0.0.1:${probe.port}`, embedded: false };
+  }
   if (!embeddedAllowed) {
     throw new ConfigError(
       'redis.url',
-      'no Redis answers on 127.0.0.1:6379; set --redis URL (JOBTREE_REDIS_URL)',
+      `no Redis answers on 127.0.0.1:${probe.port}; set --redis URL (JOBTREE_REDIS_URL)`,
     );
   }
   const dir = join(dataDir, 'redis');
@@ -75,11 +77,11 @@ export async function resolveRedis(
       return { url: `redis://127.0.0.1:${port}`, embedded: true };
     }
   }
-  const binary = findOnPath('redis-server');
+  const binary = findOnPath('redis-server', probe.path);
   if (!binary) {
     throw new ConfigError(
       'redis.url',
-      'no Redis answers on 127.0.0.1:6379 and there is no redis-server on PATH to start one. ' +
+      `no Redis answers on 127.0.0.1:${probe.port} and there is no redis-server on PATH to start one. ` +
         'Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) ' +
         'or point jobtree at a Redis with --redis redis://host:6379',
     );

@@ -22,12 +22,26 @@ describe('api: trees', () => {
     expect(res.status).to.equal(201);
     expect(res.body.root).to.have.length(36);
     expect(res.body.jobs).to.have.length(4);
-    expect(res.body.jobs[0]).to.deep.equal({ id: res.body.root, title: 'Deploy shop v42', node: 'api-1', parent: null });
+    expect(res.body.jobs[0]).to.deep.equal({
+      id: res.body.root,
+      title: 'Deploy shop v42',
+      node: 'api-1',
+      parent: null,
+    });
   });
 
   it('answers 400 naming the first bad field, and writes nothing', async () => {
     const { api, store } = await setup();
-    const bad = { job: { title: 'r', type: 'noop', children: [{ title: 'ok', type: 'noop' }, { title: 'x', type: 'sleep', params: { ms: 'soon' } }] } };
+    const bad = {
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [
+          { title: 'ok', type: 'noop' },
+          { title: 'x', type: 'sleep', params: { ms: 'soon' } },
+        ],
+      },
+    };
     const res = await api('POST', '/api/v1/trees', bad);
     expect(res.status).to.equal(400);
     expect(res.body.error).to.include({ code: 'VALIDATION', path: 'job.children[1].params.ms' });
@@ -38,18 +52,28 @@ describe('api: trees', () => {
 
   it('answers 413 for a body over 16 MiB', async () => {
     const { api } = await setup();
-    const res = await api('POST', '/api/v1/trees', JSON.stringify({ job: { title: 'r', type: 'noop', params: { pad: 'x'.repeat(17 * 1024 * 1024) } } }));
+    const res = await api(
+      'POST',
+      '/api/v1/trees',
+      JSON.stringify({
+        job: { title: 'r', type: 'noop', params: { pad: 'x'.repeat(17 * 1024 * 1024) } },
+      }),
+    );
     expect(res.status).to.equal(413);
     expect(res.body.error.code).to.equal('TOO_LARGE');
   });
 
   it('with ?wait=true answers 200 and the final tree when it ends in time, else 202', async () => {
     const { api } = await setup();
-    const fast = await api('POST', '/api/v1/trees?wait=true&timeout=10', { job: { title: 'f', type: 'sleep', params: { ms: 50 } } });
+    const fast = await api('POST', '/api/v1/trees?wait=true&timeout=10', {
+      job: { title: 'f', type: 'sleep', params: { ms: 50 } },
+    });
     expect(fast.status).to.equal(200);
     expect(fast.body.state).to.equal('SUCCESS');
     expect(fast.body.job.state).to.equal('SUCCESS');
-    const slow = await api('POST', '/api/v1/trees?wait=true&timeout=0.2', { job: { title: 's', type: 'sleep', params: { ms: 5000 } } });
+    const slow = await api('POST', '/api/v1/trees?wait=true&timeout=0.2', {
+      job: { title: 's', type: 'sleep', params: { ms: 5000 } },
+    });
     expect(slow.status).to.equal(202);
     expect(slow.body.state).to.equal('RUNNING');
   });
@@ -57,12 +81,21 @@ describe('api: trees', () => {
   it('GET /trees filters by every tag and state, newest first, with a cursor', async () => {
     const { api } = await setup();
     for (const v of ['1', '2', '3']) {
-      await api('POST', '/api/v1/trees', { tags: { application: 'shop', version: v }, job: { title: `v${v}`, type: 'noop' } });
+      await api('POST', '/api/v1/trees', {
+        tags: { application: 'shop', version: v },
+        job: { title: `v${v}`, type: 'noop' },
+      });
     }
-    await api('POST', '/api/v1/trees', { tags: { application: 'blog' }, job: { title: 'blog', type: 'noop' } });
+    await api('POST', '/api/v1/trees', {
+      tags: { application: 'blog' },
+      job: { title: 'blog', type: 'noop' },
+    });
     const page1 = await api('GET', '/api/v1/trees?tag=application:shop&limit=2');
     expect(page1.body.trees.map((t: { title: string }) => t.title)).to.deep.equal(['v3', 'v2']);
-    const page2 = await api('GET', `/api/v1/trees?tag=application:shop&limit=2&cursor=${page1.body.next}`);
+    const page2 = await api(
+      'GET',
+      `/api/v1/trees?tag=application:shop&limit=2&cursor=${page1.body.next}`,
+    );
     expect(page2.body.trees.map((t: { title: string }) => t.title)).to.deep.equal(['v1']);
     const both = await api('GET', '/api/v1/trees?tag=application:shop&tag=version:2');
     expect(both.body.trees.map((t: { title: string }) => t.title)).to.deep.equal(['v2']);
@@ -83,10 +116,14 @@ describe('api: trees', () => {
 
   it('POST /trees/:root/abort answers 202, then 409 once the tree is finished', async () => {
     const { api } = await setup();
-    const { body } = await api('POST', '/api/v1/trees', { job: { title: 's', type: 'sleep', params: { ms: 30000 } } });
+    const { body } = await api('POST', '/api/v1/trees', {
+      job: { title: 's', type: 'sleep', params: { ms: 30000 } },
+    });
     const first = await api('POST', `/api/v1/trees/${body.root}/abort`);
     expect(first.status).to.equal(202);
-    const done = await api('POST', `/api/v1/trees?wait=true`, { job: { title: 'n', type: 'noop' } });
+    const done = await api('POST', `/api/v1/trees?wait=true`, {
+      job: { title: 'n', type: 'noop' },
+    });
     const again = await api('POST', `/api/v1/trees/${done.body.root}/abort`);
     expect(again.status).to.equal(409);
     expect((await api('POST', `/api/v1/trees/${newId()}/abort`)).status).to.equal(404);

@@ -21,13 +21,20 @@ import { waitFor } from './wait.js';
 export const BIN = fileURLToPath(new URL('../../bin/jobtree.js', import.meta.url));
 
 export function tempDir(prefix = 'jobtree-test-'): string {
-  return track(mkdtempSync(join(tmpdir(), prefix)), (d) => rmSync(d, { recursive: true, force: true }));
+  return track(mkdtempSync(join(tmpdir(), prefix)), (d) =>
+    rmSync(d, { recursive: true, force: true }),
+  );
 }
 
 /** An in-process agent on the store's Redis and prefix; started, stopped after the test. */
 export async function makeAgent(
   store: RedisStore,
-  options: { node?: string; concurrency?: number; env?: Record<string, string>; types?: JobType[] } = {},
+  options: {
+    node?: string;
+    concurrency?: number;
+    env?: Record<string, string>;
+    types?: JobType[];
+  } = {},
 ): Promise<Agent> {
   const config = loadConfig({
     env: {
@@ -42,7 +49,11 @@ export async function makeAgent(
       ...options.env,
     },
   });
-  const agent = new Agent({ config, store, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const agent = new Agent({
+    config,
+    store,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
   for (const t of options.types ?? []) agent.types.register(t);
   track(agent, (a) => a.stop());
   await agent.start();
@@ -74,7 +85,18 @@ export async function spawnAgent(options: {
   let out = '';
   const child = spawn(
     process.execPath,
-    [BIN, 'agent', '--node', options.node, '--port', String(port), '--redis', options.redisUrl, '--data-dir', dataDir],
+    [
+      BIN,
+      'agent',
+      '--node',
+      options.node,
+      '--port',
+      String(port),
+      '--redis',
+      options.redisUrl,
+      '--data-dir',
+      dataDir,
+    ],
     {
       env: {
         ...process.env,

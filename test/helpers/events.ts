@@ -20,6 +20,7 @@ export async function collectEvents(store: RedisStore): Promise<EventLog> {
   await sub.ready;
   return {
     events,
-    until: (pred, timeoutMs = 10000) => waitFor(() => events.find(pred), { timeoutMs, what: 'status event' }),
+    until: (pred, timeoutMs = 10000) =>
+      waitFor(() => events.find(pred), { timeoutMs, what: 'status event' }),
   };
 }

@@ -3,5 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { TreeSpec } from '../../src/shared/types.js';
 
 export function fixture(name: string): TreeSpec {
-  return JSON.parse(readFileSync(new URL(`../fixtures/trees/${name}.json`, import.meta.url), 'utf8')) as TreeSpec;
+  return JSON.parse(
+    readFileSync(new URL(`../fixtures/trees/${name}.json`, import.meta.url), 'utf8'),
+  ) as TreeSpec;
 }

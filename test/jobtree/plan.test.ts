@@ -53,7 +53,10 @@ describe('jobtree.planTree', () => {
 
   it('plans grafted children under an existing job with its node', () => {
     const { jobs, direct } = planChildren(
-      [{ title: 'x', type: 'noop', children: [{ title: 'y', type: 'noop', node: 'other' }] }, { title: 'z', type: 'noop' }],
+      [
+        { title: 'x', type: 'noop', children: [{ title: 'y', type: 'noop', node: 'other' }] },
+        { title: 'z', type: 'noop' },
+      ],
       { id: 'p', root: 'r', node: 'n9' },
       counter(),
     );

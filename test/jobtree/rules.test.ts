@@ -2,7 +2,14 @@
  * The reference model of SPEC §4 (rules.ts) and the tree state (rule 6).
  */
 import { expect } from 'chai';
-import { abortJob, addChildren, buildModel, claim, finish, isTreeActive } from '../../src/jobtree/rules.js';
+import {
+  abortJob,
+  addChildren,
+  buildModel,
+  claim,
+  finish,
+  isTreeActive,
+} from '../../src/jobtree/rules.js';
 import { deriveTreeState } from '../../src/jobtree/tree-state.js';
 import { isAllowedTransition } from '../../src/jobtree/states.js';
 

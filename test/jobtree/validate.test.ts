@@ -3,12 +3,19 @@
  * types; each error names the first bad field by its path.
  */
 import { expect } from 'chai';
-import { validateTreeSpec, validateChildren, toDottedPath, type TypeCatalog } from '../../src/jobtree/validate.js';
+import {
+  validateTreeSpec,
+  validateChildren,
+  toDottedPath,
+  type TypeCatalog,
+} from '../../src/jobtree/validate.js';
 import { ValidationError } from '../../src/shared/errors.js';
 import { createRegistry } from '../../src/node-agent/job-types/builtins.js';
 import { fixture } from '../helpers/fixtures.js';
 
-const types: TypeCatalog = createRegistry({ shell: { enabled: true, killGraceMs: 1000 } }).catalog();
+const types: TypeCatalog = createRegistry({
+  shell: { enabled: true, killGraceMs: 1000 },
+}).catalog();
 
 function pathOf(body: unknown): string | undefined {
   try {
@@ -49,7 +56,13 @@ describe('jobtree.validateTreeSpec', () => {
   });
 
   it('names a bad params field of a known type', () => {
-    const body = { job: { title: 'r', type: 'noop', children: [{ title: 's', type: 'sleep', params: { ms: -1 } }] } };
+    const body = {
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [{ title: 's', type: 'sleep', params: { ms: -1 } }],
+      },
+    };
     expect(pathOf(body)).to.equal('job.children[0].params.ms');
     expect(pathOf({ job: { title: 'r', type: 'sleep', params: {} } })).to.equal('job.params.ms');
   });
@@ -59,22 +72,41 @@ describe('jobtree.validateTreeSpec', () => {
   });
 
   it('rejects duplicate keys among siblings but not across levels', () => {
-    const dup = { job: { title: 'r', type: 'noop', children: [
-      { title: 'a', type: 'noop', key: 'k' },
-      { title: 'b', type: 'noop', key: 'k' },
-    ] } };
+    const dup = {
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [
+          { title: 'a', type: 'noop', key: 'k' },
+          { title: 'b', type: 'noop', key: 'k' },
+        ],
+      },
+    };
     expect(pathOf(dup)).to.equal('job.children[1].key');
-    const ok = { job: { title: 'r', type: 'noop', key: 'k', children: [{ title: 'a', type: 'noop', key: 'k' }] } };
+    const ok = {
+      job: {
+        title: 'r',
+        type: 'noop',
+        key: 'k',
+        children: [{ title: 'a', type: 'noop', key: 'k' }],
+      },
+    };
     expect(validateTreeSpec(ok, types).job.key).to.equal('k');
   });
 
   it('enforces the tag limits (16 tags, key alphabet, value length)', () => {
     const tags: Record<string, string> = {};
     for (let i = 0; i < 16; i++) tags[`t${i}`] = 'v';
-    expect(validateTreeSpec({ tags, job: { title: 'r', type: 'noop' } }, types).tags).to.have.property('t15');
-    expect(pathOf({ tags: { ...tags, t16: 'v' }, job: { title: 'r', type: 'noop' } })).to.equal('tags');
+    expect(
+      validateTreeSpec({ tags, job: { title: 'r', type: 'noop' } }, types).tags,
+    ).to.have.property('t15');
+    expect(pathOf({ tags: { ...tags, t16: 'v' }, job: { title: 'r', type: 'noop' } })).to.equal(
+      'tags',
+    );
     expect(pathOf({ tags: { Bad: 'v' }, job: { title: 'r', type: 'noop' } })).to.equal('tags.Bad');
-    expect(pathOf({ tags: { k: 'x'.repeat(257) }, job: { title: 'r', type: 'noop' } })).to.equal('tags.k');
+    expect(pathOf({ tags: { k: 'x'.repeat(257) }, job: { title: 'r', type: 'noop' } })).to.equal(
+      'tags.k',
+    );
     expect(pathOf({ tags: { k: '' }, job: { title: 'r', type: 'noop' } })).to.equal('tags.k');
   });
 
@@ -91,7 +123,9 @@ describe('jobtree.validateTreeSpec', () => {
 
   it('accepts 100,000 jobs and refuses 100,001', () => {
     const children = Array.from({ length: 99_999 }, (_, i) => ({ title: `j${i}`, type: 'noop' }));
-    expect(() => validateTreeSpec({ job: { title: 'r', type: 'noop', children } }, types)).not.to.throw();
+    expect(() =>
+      validateTreeSpec({ job: { title: 'r', type: 'noop', children } }, types),
+    ).not.to.throw();
     children.push({ title: 'one too many', type: 'noop' });
     expect(pathOf({ job: { title: 'r', type: 'noop', children } })).to.equal('job.children[99999]');
   });
@@ -103,7 +137,12 @@ describe('jobtree.validateTreeSpec', () => {
   });
 
   it('validates grafted children against the tree limit', () => {
-    const body = { jobs: [{ title: 'a', type: 'noop' }, { title: 'b', type: 'noop' }] };
+    const body = {
+      jobs: [
+        { title: 'a', type: 'noop' },
+        { title: 'b', type: 'noop' },
+      ],
+    };
     expect(validateChildren(body, types, 10, 1)).to.have.length(2);
     expect(() => validateChildren(body, types, 99_999, 1)).to.throw(ValidationError);
     expect(() => validateChildren({ jobs: [] }, types, 1, 1)).to.throw(ValidationError);

@@ -27,24 +27,31 @@ describe('agent: failures, aborts and timeouts', () => {
     const log = await collectEvents(store);
     const agent = await makeAgent(store, { concurrency: 4 });
     const plan = await submit(store, {
-      job: { title: 'r', type: 'noop', children: [
-        { title: 'long', type: 'sleep', params: { ms: 30000 } },
-        { title: 'bad', type: 'shell', params: { command: 'echo broken >&2; exit 3' } },
-      ] },
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [
+          { title: 'long', type: 'sleep', params: { ms: 30000 } },
+          { title: 'bad', type: 'shell', params: { command: 'echo broken >&2; exit 3' } },
+        ],
+      },
     });
     await log.until((e) => e.job === plan.root && e.state === 'ABORTED');
     await waitFor(async () => (await store.getTree(plan.root)).state !== 'RUNNING');
     const tree = await store.getTree(plan.root);
     expect(tree.state).to.equal('FAILED');
     const [long, bad] = tree.job.children;
-    expect(bad).to.deep.include({ state: 'FAILED', error: { code: 'EXIT', message: 'exit code 3' } });
+    expect(bad).to.deep.include({
+      state: 'FAILED',
+      error: { code: 'EXIT', message: 'exit code 3' },
+    });
     expect(long?.state).to.equal('ABORTED');
     expect(long?.error).to.include({ code: 'ABORTED_BY_FAILURE', job: bad!.id });
     expect(log.events.some((e) => e.job === plan.root && e.state === 'RUNNING')).to.equal(false);
     expect(readJobLog(agent, plan.root, bad!.id)).to.match(/ stderr broken\n/);
   });
 
-  it('terminates a running shell job\'s whole process group on abort, SIGKILL after the grace (§4.4, §4.5)', async () => {
+  it("terminates a running shell job's whole process group on abort, SIGKILL after the grace (§4.4, §4.5)", async () => {
     const store = makeStore();
     const dir = tempDir();
     const log = await collectEvents(store);
@@ -53,7 +60,9 @@ describe('agent: failures, aborts and timeouts', () => {
     const command = `echo $$ > ${join(dir, 'pgid')}; sleep 300 & (trap '' TERM; sleep 301) & wait`;
     const plan = await submit(store, { job: { title: 'r', type: 'shell', params: { command } } });
     await log.until((e) => e.job === plan.root && e.state === 'RUNNING');
-    const pgid = await waitFor(() => Number(readFileSync(join(dir, 'pgid'), 'utf8').trim()) || null);
+    const pgid = await waitFor(
+      () => Number(readFileSync(join(dir, 'pgid'), 'utf8').trim()) || null,
+    );
     expect(groupAlive(pgid)).to.equal(true);
     await store.abortJob(plan.root, 'test', Date.now());
     await log.until((e) => e.job === plan.root && e.state === 'ABORTED');
@@ -66,7 +75,9 @@ describe('agent: failures, aborts and timeouts', () => {
     const store = makeStore();
     const log = await collectEvents(store);
     await makeAgent(store);
-    const plan = await submit(store, { job: { title: 'slow', type: 'sleep', params: { ms: 30000 }, timeoutMs: 100 } });
+    const plan = await submit(store, {
+      job: { title: 'slow', type: 'sleep', params: { ms: 30000 }, timeoutMs: 100 },
+    });
     await log.until((e) => e.job === plan.root && e.state === 'FAILED');
     const job = await store.getJob(plan.root);
     expect(job.error?.code).to.equal('TIMEOUT');
@@ -86,15 +97,22 @@ describe('agent: failures, aborts and timeouts', () => {
     const log = await collectEvents(store);
     const plan = await submit(store, { job: { title: 'b', type: 'boom' } });
     await log.until((e) => e.job === plan.root && e.state === 'FAILED');
-    expect((await store.getJob(plan.root)).error).to.deep.equal({ code: 'THROWN', message: 'disk full' });
-    expect(readJobLog(agent, plan.root, plan.root)).to.match(/agent Error: disk full\n.*agent\s+at /);
+    expect((await store.getJob(plan.root)).error).to.deep.equal({
+      code: 'THROWN',
+      message: 'disk full',
+    });
+    expect(readJobLog(agent, plan.root, plan.root)).to.match(
+      /agent Error: disk full\n.*agent\s+at /,
+    );
   });
 
   it('fails a job of a type the node lacks with UNKNOWN_TYPE, and refuses shell when disabled', async () => {
     const store = makeStore();
     const log = await collectEvents(store);
     await makeAgent(store, { env: { JOBTREE_SHELL_ENABLED: 'false' } });
-    const plan = await submit(store, { job: { title: 's', type: 'shell', params: { command: 'true' } } });
+    const plan = await submit(store, {
+      job: { title: 's', type: 'shell', params: { command: 'true' } },
+    });
     await log.until((e) => e.job === plan.root && e.state === 'FAILED');
     expect((await store.getJob(plan.root)).error?.code).to.equal('UNKNOWN_TYPE');
   });
@@ -104,16 +122,27 @@ describe('agent: failures, aborts and timeouts', () => {
     const dir = tempDir();
     const log = await collectEvents(store);
     const agent = await makeAgent(store, { node: 'envnode' });
-    const plan = await submit(store, {
-      job: {
-        title: 'env',
-        type: 'shell',
-        params: { command: 'echo "$JOBTREE_JOB_ID $JOBTREE_ROOT_ID $JOBTREE_NODE $JOBTREE_SERVER $GREETING $(pwd)"; echo oops >&2', cwd: dir, env: { GREETING: 'hello' } },
+    const plan = await submit(
+      store,
+      {
+        job: {
+          title: 'env',
+          type: 'shell',
+          params: {
+            command:
+              'echo "$JOBTREE_JOB_ID $JOBTREE_ROOT_ID $JOBTREE_NODE $JOBTREE_SERVER $GREETING $(pwd)"; echo oops >&2',
+            cwd: dir,
+            env: { GREETING: 'hello' },
+          },
+        },
       },
-    }, 'envnode');
+      'envnode',
+    );
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS');
     const text = readJobLog(agent, plan.root, plan.root);
-    expect(text).to.include(` stdout ${plan.root} ${plan.root} envnode ${agent.url} hello ${dir}\n`);
+    expect(text).to.include(
+      ` stdout ${plan.root} ${plan.root} envnode ${agent.url} hello ${dir}\n`,
+    );
     expect(text).to.match(/ stderr oops\n/);
     expect(text).to.match(/ agent finished SUCCESS/);
   });
@@ -122,7 +151,9 @@ describe('agent: failures, aborts and timeouts', () => {
     const store = makeStore();
     const log = await collectEvents(store);
     const agent = await makeAgent(store);
-    const plan = await submit(store, { job: { title: 'argv', type: 'shell', params: { argv: ['echo', '$HOME; not expanded'] } } });
+    const plan = await submit(store, {
+      job: { title: 'argv', type: 'shell', params: { argv: ['echo', '$HOME; not expanded'] } },
+    });
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS');
     expect(readJobLog(agent, plan.root, plan.root)).to.include(' stdout $HOME; not expanded\n');
   });

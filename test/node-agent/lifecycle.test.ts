@@ -23,8 +23,12 @@ describe('agent: lifecycle', () => {
     const store = makeStore();
     const log = await collectEvents(store);
     const agent = await makeAgent(store, { env: { JOBTREE_SHUTDOWN_GRACE_MS: '400' } });
-    const quick = await submit(store, { job: { title: 'quick', type: 'sleep', params: { ms: 100 } } });
-    const slow = await submit(store, { job: { title: 'slow', type: 'sleep', params: { ms: 30000 } } });
+    const quick = await submit(store, {
+      job: { title: 'quick', type: 'sleep', params: { ms: 100 } },
+    });
+    const slow = await submit(store, {
+      job: { title: 'slow', type: 'sleep', params: { ms: 30000 } },
+    });
     await log.until((e) => e.job === slow.root && e.state === 'RUNNING');
     await log.until((e) => e.job === quick.root && e.state === 'RUNNING');
     await agent.stop();

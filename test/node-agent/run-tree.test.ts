@@ -14,16 +14,34 @@ describe('agent: running trees', () => {
     const log = await collectEvents(store);
     await makeAgent(store, { concurrency: 4 });
     const plan = await submit(store, {
-      job: { title: 'r', type: 'noop', children: [
-        { title: 'a', type: 'sleep', params: { ms: 150 }, children: [{ title: 'a1', type: 'sleep', params: { ms: 50 } }] },
-        { title: 'b', type: 'noop', children: [{ title: 'b1', type: 'noop' }, { title: 'b2', type: 'sleep', params: { ms: 30 } }] },
-      ] },
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [
+          {
+            title: 'a',
+            type: 'sleep',
+            params: { ms: 150 },
+            children: [{ title: 'a1', type: 'sleep', params: { ms: 50 } }],
+          },
+          {
+            title: 'b',
+            type: 'noop',
+            children: [
+              { title: 'b1', type: 'noop' },
+              { title: 'b2', type: 'sleep', params: { ms: 30 } },
+            ],
+          },
+        ],
+      },
     });
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS');
     const mine = log.events.filter((e) => e.root === plan.root);
-    const at = (id: string, state: string) => mine.find((e) => e.job === id && e.state === state)!.seq;
+    const at = (id: string, state: string) =>
+      mine.find((e) => e.job === id && e.state === state)!.seq;
     for (const job of plan.jobs) {
-      for (const child of job.children) expect(at(child, 'SUCCESS')).to.be.below(at(job.id, 'RUNNING'));
+      for (const child of job.children)
+        expect(at(child, 'SUCCESS')).to.be.below(at(job.id, 'RUNNING'));
     }
     // b finished while a was still sleeping: queued on its own last child, not by level
     const b = plan.jobs.find((j) => j.title === 'b')!;
@@ -36,7 +54,11 @@ describe('agent: running trees', () => {
     const store = makeStore();
     const log = await collectEvents(store);
     await makeAgent(store, { concurrency: 3 });
-    const children = Array.from({ length: 9 }, (_, i) => ({ title: `s${i}`, type: 'sleep', params: { ms: 150 } }));
+    const children = Array.from({ length: 9 }, (_, i) => ({
+      title: `s${i}`,
+      type: 'sleep',
+      params: { ms: 150 },
+    }));
     const plan = await submit(store, { job: { title: 'r', type: 'noop', children } });
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS');
     let running = 0;
@@ -72,15 +94,22 @@ describe('agent: running trees', () => {
     const plan = await submit(store, {
       tags: { app: 'x' },
       context: { base: true },
-      job: { title: 'c', type: 'consume', children: [
-        { title: 'p1', type: 'produce', key: 'first', params: { v: 1 } },
-        { title: 'p2', type: 'produce', params: { v: 2 } },
-      ] },
+      job: {
+        title: 'c',
+        type: 'consume',
+        children: [
+          { title: 'p1', type: 'produce', key: 'first', params: { v: 1 } },
+          { title: 'p2', type: 'produce', params: { v: 2 } },
+        ],
+      },
     });
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS');
     const p2 = plan.jobs.find((j) => j.title === 'p2')!;
     const p1 = plan.jobs.find((j) => j.title === 'p1')!;
-    expect(seen[0]).to.deep.equal({ byKey: { first: { v: 1 } }, byId: { [p1.id]: { v: 1 }, [p2.id]: { v: 2 } } });
+    expect(seen[0]).to.deep.equal({
+      byKey: { first: { v: 1 } },
+      byId: { [p1.id]: { v: 1 }, [p2.id]: { v: 2 } },
+    });
     expect(seen[1]).to.deep.equal({ base: true, k1: 1, k2: 2 });
     expect(seen[2]).to.deep.equal({ app: 'x' });
     const root = await store.getJob(plan.root);
@@ -102,14 +131,24 @@ describe('agent: running trees', () => {
     };
     await makeAgent(store, { types: [prepare] });
     const log = await collectEvents(store);
-    const plan = await submit(store, { job: { title: 'switch router', type: 'noop', children: [{ title: 'prepare', type: 'prepare' }] } });
+    const plan = await submit(store, {
+      job: {
+        title: 'switch router',
+        type: 'noop',
+        children: [{ title: 'prepare', type: 'prepare' }],
+      },
+    });
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS');
     const tree = await store.getTree(plan.root);
     expect(tree.job.children.map((c) => `${c.title}:${c.state}`)).to.deep.equal([
-      'prepare:SUCCESS', 'start i1:SUCCESS', 'start i2:SUCCESS',
+      'prepare:SUCCESS',
+      'start i1:SUCCESS',
+      'start i2:SUCCESS',
     ]);
     const rootRun = log.events.find((e) => e.job === plan.root && e.state === 'RUNNING')!;
-    const added = log.events.filter((e) => e.state === 'SUCCESS' && tree.job.children.slice(1).some((c) => c.id === e.job));
+    const added = log.events.filter(
+      (e) => e.state === 'SUCCESS' && tree.job.children.slice(1).some((c) => c.id === e.job),
+    );
     for (const e of added) expect(e.seq).to.be.below(rootRun.seq);
   });
 });

@@ -9,7 +9,14 @@ import { claimAll, finish } from '../helpers/drive.js';
 import { makeStore, submit } from '../helpers/store.js';
 
 const spec = {
-  job: { title: 'r', type: 'noop', children: [{ title: 'a', type: 'noop' }, { title: 'b', type: 'noop', node: 'n2' }] },
+  job: {
+    title: 'r',
+    type: 'noop',
+    children: [
+      { title: 'a', type: 'noop' },
+      { title: 'b', type: 'noop', node: 'n2' },
+    ],
+  },
 };
 
 describe('store.abortJob', () => {
@@ -20,7 +27,10 @@ describe('store.abortJob', () => {
     await store.abortJob(b.id, 'alice', Date.now());
     const tree = await store.getTree(plan.root);
     expect(tree.state).to.equal('ABORTED');
-    expect((await store.getJob(b.id)).error).to.deep.equal({ code: 'ABORTED_BY_USER', message: 'aborted by alice' });
+    expect((await store.getJob(b.id)).error).to.deep.equal({
+      code: 'ABORTED_BY_USER',
+      message: 'aborted by alice',
+    });
     for (const j of plan.jobs) expect((await store.getJob(j.id)).state).to.equal('ABORTED');
     expect(await store.claimJobs('n1', 10, 't', Date.now())).to.deep.equal([]);
   });
@@ -50,6 +60,8 @@ describe('store.abortJob', () => {
 
   it('answers an unknown id with not found', async () => {
     const store = makeStore();
-    expect(await store.abortJob(newId(), 'x', Date.now()).catch((e: unknown) => e)).to.be.instanceOf(NotFoundError);
+    expect(
+      await store.abortJob(newId(), 'x', Date.now()).catch((e: unknown) => e),
+    ).to.be.instanceOf(NotFoundError);
   });
 });

@@ -11,17 +11,29 @@ import { claimAll, finish } from '../helpers/drive.js';
 import { makeStore, submit } from '../helpers/store.js';
 
 function graft(specs: JobSpec[]) {
-  return (target: { id: string; root: string; node: string }) => ({ ...planChildren(specs, target, newId), maxJobs: 100_000 });
+  return (target: { id: string; root: string; node: string }) => ({
+    ...planChildren(specs, target, newId),
+    maxJobs: 100_000,
+  });
 }
 
 describe('store.addChildren', () => {
   it('grafts under a QUEUED job, which waits for the new children (§3)', async () => {
     const store = makeStore();
-    const plan = await submit(store, { job: { title: 'r', type: 'noop', children: [{ title: 'prepare', type: 'noop' }] } });
+    const plan = await submit(store, {
+      job: { title: 'r', type: 'noop', children: [{ title: 'prepare', type: 'noop' }] },
+    });
     const [prepare] = await claimAll(store);
     await finish(store, plan.root, prepare!.id);
     expect((await store.getJob(plan.root)).state).to.equal('QUEUED');
-    const added = await store.addChildren(plan.root, graft([{ title: 'i1', type: 'noop' }, { title: 'i2', type: 'noop' }]), Date.now());
+    const added = await store.addChildren(
+      plan.root,
+      graft([
+        { title: 'i1', type: 'noop' },
+        { title: 'i2', type: 'noop' },
+      ]),
+      Date.now(),
+    );
     expect((await store.getJob(plan.root)).state).to.equal('WAITING');
     const claimed = await claimAll(store);
     expect(claimed.map((j) => j.title).sort()).to.deep.equal(['i1', 'i2']); // the stale root entry is dropped
@@ -35,7 +47,9 @@ describe('store.addChildren', () => {
     const store = makeStore();
     const plan = await submit(store, { job: { title: 'r', type: 'noop' } });
     await claimAll(store);
-    const err = await store.addChildren(plan.root, graft([{ title: 'late', type: 'noop' }]), Date.now()).catch((e: unknown) => e);
+    const err = await store
+      .addChildren(plan.root, graft([{ title: 'late', type: 'noop' }]), Date.now())
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ConflictError);
     const tree = await store.getTree(plan.root);
     expect(tree.job.children).to.deep.equal([]);

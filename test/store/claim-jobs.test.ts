@@ -8,10 +8,16 @@ import { makeStore, submit } from '../helpers/store.js';
 describe('store.claimJobs', () => {
   it('starts a job at most once across concurrent claimers (§4.3)', async () => {
     const store = makeStore();
-    const children = Array.from({ length: 200 }, (_, i) => ({ title: `j${i}`, type: 'noop', node: '*' }));
+    const children = Array.from({ length: 200 }, (_, i) => ({
+      title: `j${i}`,
+      type: 'noop',
+      node: '*',
+    }));
     await submit(store, { job: { title: 'r', type: 'noop', children } });
     const rounds = await Promise.all(
-      ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b'].map((node) => store.claimJobs(node, 40, `tok-${node}`, Date.now())),
+      ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b'].map((node) =>
+        store.claimJobs(node, 40, `tok-${node}`, Date.now()),
+      ),
     );
     const ids = rounds.flat().map((j) => j.id);
     expect(ids).to.have.length(200);
@@ -20,9 +26,20 @@ describe('store.claimJobs', () => {
 
   it('takes the node queue first, then "*" jobs, and sets the claiming node', async () => {
     const store = makeStore();
-    const plan = await submit(store, {
-      job: { title: 'r', type: 'noop', children: [{ title: 'any', type: 'noop', node: '*' }, { title: 'mine', type: 'noop' }] },
-    }, 'n1');
+    const plan = await submit(
+      store,
+      {
+        job: {
+          title: 'r',
+          type: 'noop',
+          children: [
+            { title: 'any', type: 'noop', node: '*' },
+            { title: 'mine', type: 'noop' },
+          ],
+        },
+      },
+      'n1',
+    );
     const got = await store.claimJobs('n1', 10, 't', Date.now());
     expect(got.map((j) => j.title)).to.deep.equal(['mine', 'any']);
     const any = plan.jobs.find((j) => j.title === 'any')!;
@@ -31,7 +48,9 @@ describe('store.claimJobs', () => {
 
   it('drops queue entries of jobs that are no longer QUEUED', async () => {
     const store = makeStore();
-    const plan = await submit(store, { job: { title: 'r', type: 'noop', children: [{ title: 'a', type: 'noop' }] } });
+    const plan = await submit(store, {
+      job: { title: 'r', type: 'noop', children: [{ title: 'a', type: 'noop' }] },
+    });
     await store.abortJob(plan.root, 'test', Date.now());
     expect(await store.claimJobs('n1', 10, 't', Date.now())).to.deep.equal([]);
     expect(await store.queueDepth('n1')).to.equal(0);

@@ -13,8 +13,17 @@ import { makeStore, submit } from '../helpers/store.js';
 //    └─ b ── b1
 const spec = {
   job: {
-    title: 'r', type: 'noop', children: [
-      { title: 'a', type: 'noop', children: [{ title: 'a1', type: 'noop', key: 'one' }, { title: 'a2', type: 'noop' }] },
+    title: 'r',
+    type: 'noop',
+    children: [
+      {
+        title: 'a',
+        type: 'noop',
+        children: [
+          { title: 'a1', type: 'noop', key: 'one' },
+          { title: 'a2', type: 'noop' },
+        ],
+      },
       { title: 'b', type: 'noop', children: [{ title: 'b1', type: 'noop' }] },
     ],
   },
@@ -43,7 +52,10 @@ describe('store.finishJob', () => {
     const { store, plan, id } = await setup();
     await claimAll(store);
     await finish(store, plan.root, id('a1'), 'SUCCESS', { result: { built: 'v1' } });
-    const ans = await finish(store, plan.root, id('a2'), 'SUCCESS', { claimFor: 'n1', result: [1] });
+    const ans = await finish(store, plan.root, id('a2'), 'SUCCESS', {
+      claimFor: 'n1',
+      result: [1],
+    });
     expect(ans.next?.id).to.equal(id('a'));
     expect((await store.getJob(id('a'))).state).to.equal('RUNNING');
     const byKey = Object.fromEntries(ans.next!.children.map((c) => [c.key ?? c.id, c.result]));
@@ -62,19 +74,29 @@ describe('store.finishJob', () => {
   it('aborts every non-terminal job when one fails, flagging running ones (§4.4)', async () => {
     const { store, plan, id } = await setup();
     await claimAll(store);
-    await finish(store, plan.root, id('b1'), 'FAILED', { error: { code: 'EXIT', message: 'exit code 2' } });
+    await finish(store, plan.root, id('b1'), 'FAILED', {
+      error: { code: 'EXIT', message: 'exit code 2' },
+    });
     const tree = await store.getTree(plan.root);
     expect(tree.state).to.equal('RUNNING'); // a1 and a2 still have to stop
     expect((await store.getJob(id('b'))).state).to.equal('ABORTED');
-    expect((await store.getJob(id('b'))).error).to.include({ code: 'ABORTED_BY_FAILURE', job: id('b1') });
-    expect((await store.popSignals('n1')).map((s) => s.id).sort()).to.deep.equal([id('a1'), id('a2')].sort());
+    expect((await store.getJob(id('b'))).error).to.include({
+      code: 'ABORTED_BY_FAILURE',
+      job: id('b1'),
+    });
+    expect((await store.popSignals('n1')).map((s) => s.id).sort()).to.deep.equal(
+      [id('a1'), id('a2')].sort(),
+    );
     const ans = await finish(store, plan.root, id('a1'), 'SUCCESS');
     expect(ans.state).to.equal('ABORTED');
     await finish(store, plan.root, id('a2'), 'ABORTED');
     const done = await store.getTree(plan.root);
     expect(done.state).to.equal('FAILED');
     expect((await store.getJob(id('b1'))).state).to.equal('FAILED');
-    expect((await store.getJob(id('b1'))).error).to.deep.equal({ code: 'EXIT', message: 'exit code 2' });
+    expect((await store.getJob(id('b1'))).error).to.deep.equal({
+      code: 'EXIT',
+      message: 'exit code 2',
+    });
   });
 
   it('settles the tree SUCCESS with the root summary when all succeed (§4.6)', async () => {
@@ -91,7 +113,13 @@ describe('store.finishJob', () => {
     const { store, plan, id } = await setup();
     await claimAll(store);
     const stale = await store
-      .finishJob({ root: plan.root, id: id('a1'), token: 'old-run', outcome: 'SUCCESS', at: Date.now() })
+      .finishJob({
+        root: plan.root,
+        id: id('a1'),
+        token: 'old-run',
+        outcome: 'SUCCESS',
+        at: Date.now(),
+      })
       .catch((e: unknown) => e);
     expect(stale).to.be.instanceOf(FencedError);
     expect((await store.getJob(id('a1'))).state).to.equal('RUNNING');
@@ -102,7 +130,9 @@ describe('store.finishJob', () => {
   it('publishes each transition once, in seq order, after it is written (§4.8)', async () => {
     const store = makeStore();
     const log = await collectEvents(store);
-    const plan = await submit(store, { job: { title: 'r', type: 'noop', children: [{ title: 'c', type: 'noop' }] } });
+    const plan = await submit(store, {
+      job: { title: 'r', type: 'noop', children: [{ title: 'c', type: 'noop' }] },
+    });
     const [c] = await claimAll(store);
     await finish(store, plan.root, c!.id, 'SUCCESS', { claimFor: 'n1' });
     await finish(store, plan.root, plan.root);
@@ -110,7 +140,13 @@ describe('store.finishJob', () => {
     const mine = log.events.filter((e) => e.root === plan.root);
     expect(mine.map((e) => e.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
     expect(mine.map((e) => `${e.prev}>${e.state}`)).to.deep.equal([
-      'null>WAITING', 'null>QUEUED', 'QUEUED>RUNNING', 'RUNNING>SUCCESS', 'WAITING>QUEUED', 'QUEUED>RUNNING', 'RUNNING>SUCCESS',
+      'null>WAITING',
+      'null>QUEUED',
+      'QUEUED>RUNNING',
+      'RUNNING>SUCCESS',
+      'WAITING>QUEUED',
+      'QUEUED>RUNNING',
+      'RUNNING>SUCCESS',
     ]);
     expect(last.node).to.equal('n1');
     expect((await store.treeState(plan.root))?.seq).to.equal(last.seq);

@@ -10,12 +10,19 @@ import { makeStore, submit } from '../helpers/store.js';
 describe('store.listTrees', () => {
   it('returns trees carrying all given tags, newest first', async () => {
     const store = makeStore();
-    const mk = (tags: Record<string, string>, at: number) => submit(store, { tags, job: { title: `t${at}`, type: 'noop' } }, 'n1', at);
+    const mk = (tags: Record<string, string>, at: number) =>
+      submit(store, { tags, job: { title: `t${at}`, type: 'noop' } }, 'n1', at);
     await mk({ workspace: 'acme', application: 'shop' }, 1000);
     await mk({ workspace: 'acme', application: 'blog' }, 2000);
     await mk({ workspace: 'other', application: 'shop' }, 3000);
     await mk({ workspace: 'acme', application: 'shop', version: '2' }, 4000);
-    const res = await store.listTrees({ tags: [['workspace', 'acme'], ['application', 'shop']], limit: 10 });
+    const res = await store.listTrees({
+      tags: [
+        ['workspace', 'acme'],
+        ['application', 'shop'],
+      ],
+      limit: 10,
+    });
     expect(res.trees.map((t) => t.title)).to.deep.equal(['t4000', 't1000']);
     expect(res.next).to.equal(null);
     expect((await store.listTrees({ tags: [], limit: 10 })).trees).to.have.length(4);
@@ -35,11 +42,21 @@ describe('store.listTrees', () => {
 
   it('pages with a cursor through trees created in the same millisecond', async () => {
     const store = makeStore();
-    for (let i = 0; i < 25; i++) await submit(store, { tags: { k: 'v' }, job: { title: `t${i}`, type: 'noop' } }, 'n1', 5000 + (i % 3));
+    for (let i = 0; i < 25; i++)
+      await submit(
+        store,
+        { tags: { k: 'v' }, job: { title: `t${i}`, type: 'noop' } },
+        'n1',
+        5000 + (i % 3),
+      );
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const res = await store.listTrees({ tags: [['k', 'v']], limit: 7, ...(cursor ? { cursor } : {}) });
+      const res = await store.listTrees({
+        tags: [['k', 'v']],
+        limit: 7,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...res.trees.map((t) => t.root));
       const created = res.trees.map((t) => t.createdAt);
       expect([...created].sort((a, b) => b - a)).to.deep.equal(created);
@@ -52,7 +69,9 @@ describe('store.listTrees', () => {
 
   it('rejects a cursor it did not make', async () => {
     const store = makeStore();
-    const err = await store.listTrees({ tags: [], limit: 5, cursor: '../x' }).catch((e: unknown) => e);
+    const err = await store
+      .listTrees({ tags: [], limit: 5, cursor: '../x' })
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ValidationError);
   });
 });

@@ -29,7 +29,12 @@ function randomSpec(rand: () => number, budget: { n: number }, depth = 0): JobSp
   return { title: `j${budget.n}`, type: 'noop', children };
 }
 
-async function compare(store: RedisStore, model: rules.TreeModel, root: string, step: string): Promise<void> {
+async function compare(
+  store: RedisStore,
+  model: rules.TreeModel,
+  root: string,
+  step: string,
+): Promise<void> {
   const tree = await store.getTree(root);
   const stored = new Map<string, JobState>();
   const walk = (j: typeof tree.job): void => {
@@ -69,19 +74,39 @@ describe('store scripts against the reference model', () => {
           const job = pick(rand, running)!;
           const outcome = rand() < 0.85 ? 'SUCCESS' : rand() < 0.5 ? 'FAILED' : 'ABORTED';
           rules.finish(model, job.id, outcome);
-          await store.finishJob({ root: plan.root, id: job.id, token: 'tok', outcome, at: Date.now() });
+          await store.finishJob({
+            root: plan.root,
+            id: job.id,
+            token: 'tok',
+            outcome,
+            at: Date.now(),
+          });
         } else if (roll < 0.88) {
           const job = pick(rand, ids)!;
           const expected = rules.abortJob(model, job.id);
-          const err = await store.abortJob(job.id, 'model', Date.now()).then(() => null, (e: Error) => e);
+          const err = await store.abortJob(job.id, 'model', Date.now()).then(
+            () => null,
+            (e: Error) => e,
+          );
           expect(err === null, `${label}: abort accepted`).to.equal(expected !== null);
         } else {
-          const target = pick(rand, ids.filter((j) => j.state === 'WAITING' || j.state === 'QUEUED'));
+          const target = pick(
+            rand,
+            ids.filter((j) => j.state === 'WAITING' || j.state === 'QUEUED'),
+          );
           if (target) {
-            const added = await store.addChildren(target.id, (t) => ({
-              ...planChildren([{ title: 'g', type: 'noop', children: [{ title: 'g1', type: 'noop' }] }], t, newId),
-              maxJobs: 100_000,
-            }), Date.now());
+            const added = await store.addChildren(
+              target.id,
+              (t) => ({
+                ...planChildren(
+                  [{ title: 'g', type: 'noop', children: [{ title: 'g1', type: 'noop' }] }],
+                  t,
+                  newId,
+                ),
+                maxJobs: 100_000,
+              }),
+              Date.now(),
+            );
             expect(rules.addChildren(model, target.id, added)).not.to.equal(null);
           }
         }

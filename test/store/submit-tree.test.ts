@@ -34,7 +34,15 @@ describe('store.submitTree', () => {
     const before = (await redis.keys(`${store.prefix}:*`)).sort();
     const again = plan.jobs.map((j) => ({ ...j, title: 'changed' }));
     const err = await store
-      .submitTree({ root: plan.root, title: 'x', node: 'n1', tags: { other: 'tag' }, context: {}, jobs: again, at: 1 })
+      .submitTree({
+        root: plan.root,
+        title: 'x',
+        node: 'n1',
+        tags: { other: 'tag' },
+        context: {},
+        jobs: again,
+        at: 1,
+      })
       .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ConflictError);
     expect((await redis.keys(`${store.prefix}:*`)).sort()).to.deep.equal(before);
@@ -48,13 +56,21 @@ describe('store.submitTree', () => {
     await log.until((e) => e.seq === 4);
     expect(log.events.map((e) => e.seq)).to.deep.equal([1, 2, 3, 4]);
     expect(log.events.every((e) => e.prev === null && e.root === plan.root)).to.equal(true);
-    expect(log.events.map((e) => e.state).sort()).to.deep.equal(['QUEUED', 'QUEUED', 'WAITING', 'WAITING']);
+    expect(log.events.map((e) => e.state).sort()).to.deep.equal([
+      'QUEUED',
+      'QUEUED',
+      'WAITING',
+      'WAITING',
+    ]);
     expect((await store.treeState(plan.root))?.seq).to.equal(4);
   });
 
   it('keeps the tree context for every job to read', async () => {
     const store = makeStore();
-    const plan = await submit(store, { context: { env: 'prod', n: [1, 2] }, job: { title: 'r', type: 'noop' } });
+    const plan = await submit(store, {
+      context: { env: 'prod', n: [1, 2] },
+      job: { title: 'r', type: 'noop' },
+    });
     expect((await store.getTree(plan.root)).context).to.deep.equal({ env: 'prod', n: [1, 2] });
     const [claimed] = await store.claimJobs('n1', 1, 't', Date.now());
     expect(claimed?.context).to.deep.equal({ env: 'prod', n: [1, 2] });

@@ -42,16 +42,8 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
     );
   }
   const logger = pino({ level: config.log.level, base: { node: config.node } });
-  const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);
-  const store = new RedisStore(redis.url, config.redis.prefix);
-  const agent = new Agent({ config, store, logger });
-  try {
-    await agent.start();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  await new Promise<void>((resolve) => {
+  // Handlers first: a signal that arrives while the agent starts stops it once started.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'signal received');
       resolve();
@@ -59,6 +51,17 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);
+  const store = new RedisStore(redis.url, config.redis.prefix);
+  const agent = new Agent({ config, store, logger });
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.stop();
+    await store.close();
+    throw err;
+  }
+  await stopped;
   await agent.stop();
   await store.close();
   return 0;

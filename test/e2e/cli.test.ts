@@ -1,0 +1,96 @@
+/**
+ * The CLI of SPEC §8 as a user runs it: submit from a file or stdin with
+ * --wait, show, exit codes (0 ok, 1 tree failed, 2 usage, 3 not found,
+ * 4 unreachable), and an agent that refuses a bad config naming the key.
+ */
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { newId } from '../../src/shared/ids.js';
+import { runCli, spawnAgent, tempDir } from '../helpers/agents.js';
+import { testRedisUrl } from '../helpers/hooks.js';
+import { freePort } from '../helpers/redis.js';
+
+describe('e2e: the jobtree CLI', function () {
+  this.timeout(60000);
+
+  it('submits with --wait and exits 0 on success, 1 on failure', async () => {
+    const agent = await spawnAgent({
+      node: 'cli',
+      redisUrl: testRedisUrl(),
+      prefix: `jt-${randomUUID()}`,
+    });
+    const file = join(tempDir(), 'ok.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        tags: { app: 'x' },
+        job: {
+          title: 'ok',
+          type: 'noop',
+          children: [{ title: 'c', type: 'shell', params: { command: 'echo hi' } }],
+        },
+      }),
+    );
+    const ok = await runCli(['--server', agent.url, 'submit', file, '--wait']);
+    expect(ok.code).to.equal(0);
+    expect(ok.stdout).to.match(/^tree \S+ SUCCESS app=x/);
+    expect(ok.stdout).to.match(/└─ ✔ c \[SUCCESS\] @cli \S+ — exit 0/);
+    const bad = await runCli(['--server', agent.url, 'submit', '-', '--wait', '--json'], {
+      input: JSON.stringify({
+        job: { title: 'bad', type: 'shell', params: { command: 'exit 7' } },
+      }),
+    });
+    expect(bad.code).to.equal(1);
+    expect(JSON.parse(bad.stdout).job.error).to.deep.equal({
+      code: 'EXIT',
+      message: 'exit code 7',
+    });
+  });
+
+  it('exits 2 on usage errors and bad trees, 3 for unknown ids, 4 when the server is unreachable', async () => {
+    const agent = await spawnAgent({
+      node: 'cli2',
+      redisUrl: testRedisUrl(),
+      prefix: `jt-${randomUUID()}`,
+    });
+    expect((await runCli(['frobnicate'])).code).to.equal(2);
+    const invalid = await runCli(['--server', agent.url, 'submit', '-'], {
+      input: '{"job":{"title":"x"}}',
+    });
+    expect(invalid.code).to.equal(2);
+    expect(invalid.stderr).to.match(/job\.type/);
+    expect((await runCli(['--server', agent.url, 'show', newId()])).code).to.equal(3);
+    const port = await freePort();
+    const down = await runCli(['--server', `http://127.0.0.1:${port}`, 'ls']);
+    expect(down.code).to.equal(4);
+    expect(down.stderr).to.match(/cannot reach/);
+  });
+
+  it('stops an agent with a bad config value, naming the key', async () => {
+    const res = await runCli(['agent', '--port', '99999', '--redis', testRedisUrl()]);
+    expect(res.code).to.equal(1);
+    expect(res.stderr).to.match(/config port: must be <= 65535/);
+    const file = join(tempDir(), 'bad.json');
+    writeFileSync(file, JSON.stringify({ heartbeat: { ttlMs: 'soon' } }));
+    const fromFile = await runCli(['agent', '--config', file, '--redis', testRedisUrl()]);
+    expect(fromFile.stderr).to.match(/config heartbeat\.ttlMs: must be integer/);
+    const open = await runCli(['agent', '--host', '0.0.0.0', '--redis', testRedisUrl()], {
+      env: { JOBTREE_TOKEN: '' },
+    });
+    expect(open.stderr).to.match(
+      /config auth\.token: listening on 0\.0\.0\.0 \(not loopback\) needs a token/,
+    );
+  });
+
+  it('stops cleanly with exit 0 on SIGTERM', async () => {
+    const agent = await spawnAgent({
+      node: 'term',
+      redisUrl: testRedisUrl(),
+      prefix: `jt-${randomUUID()}`,
+    });
+    expect(await agent.stop()).to.equal(0);
+    expect(agent.output()).to.match(/agent stopped/);
+  });
+});
