@@ -1,0 +1,55 @@
+/**
+ * The benchmark's worker process: one real jobtree Agent (the same code as
+ * `jobtree agent`) plus a `mark` job type that reports, over IPC, the
+ * monotonic time at which its run() returns (for the latency scenario).
+ * Started by bench.ts with: <redisUrl> <prefix> <concurrency> <dataDir>.
+ */
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/load.js';
+import { Agent } from '../src/node-agent/agent.js';
+import type { JobType } from '../src/node-agent/job-types/job-type.js';
+import { RedisStore } from '../src/store/redis-store.js';
+
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+async function main(): Promise<void> {
+  const [redisUrl = '', prefix = '', concurrency = '1', dataDir = ''] = process.argv.slice(2);
+  const config = loadConfig({
+    env: {
+      JOBTREE_NODE: 'bench',
+      JOBTREE_PORT: '0',
+      JOBTREE_DATA_DIR: dataDir,
+      JOBTREE_CONCURRENCY: concurrency,
+      JOBTREE_REDIS_PREFIX: prefix,
+      JOBTREE_LOG_LEVEL: 'warn',
+    },
+  });
+  const store = new RedisStore(redisUrl, prefix);
+  const agent = new Agent({ config, store, logger: pino({ level: 'warn' }) });
+  const mark: JobType = {
+    name: 'mark',
+    paramsSchema: { type: 'object' },
+    async run(ctx) {
+      const t = nowMs();
+      process.send?.({ type: 'returned', id: ctx.id, t });
+      return {};
+    },
+  };
+  agent.types.register(mark);
+  await agent.start();
+  process.send?.({ type: 'ready', url: agent.url });
+  process.on('message', (msg: { type: string; t0?: number }) => {
+    if (msg.type === 'ping') process.send?.({ type: 'pong', t0: msg.t0, t1: nowMs() });
+    if (msg.type === 'stop') {
+      void agent
+        .stop()
+        .then(() => store.close())
+        .then(() => process.exit(0));
+    }
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
