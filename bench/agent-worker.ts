@@ -41,6 +41,13 @@ async function main(): Promise<void> {
   process.on('message', (msg: { type: string; t0?: number }) => {
     if (msg.type === 'ping') process.send?.({ type: 'pong', t0: msg.t0, t1: nowMs() });
     if (msg.type === 'stop') {
+      const u = process.resourceUsage();
+      process.send?.({
+        type: 'usage',
+        user_s: u.userCPUTime / 1e6,
+        sys_s: u.systemCPUTime / 1e6,
+        max_rss_mb: u.maxRSS / 1024,
+      });
       void agent
         .stop()
         .then(() => store.close())

@@ -10,8 +10,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
@@ -19,6 +18,7 @@ import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.
 import type { JobSpec } from '../src/shared/types.js';
 import { chain, completeTree, countJobs, flatTree } from './scenarios.js';
 
+const BENCH_DIR = new URL('../.jobtree/bench/', import.meta.url).pathname;
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -43,20 +43,26 @@ class Rig {
   private constructor(
     private readonly worker: ChildProcess,
     private readonly sub: Redis,
-    private readonly dataDir: string,
   ) {}
 
   static async start(redisUrl: string, prefix: string, concurrency: number): Promise<Rig> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'jobtree-bench-'));
+    // Under the project, not os.tmpdir(): on some machines /tmp creates files 15x slower than
+    // the disk an agent's data dir would live on, and the bench would measure that instead.
+    mkdirSync(BENCH_DIR, { recursive: true });
+    const dataDir = mkdtempSync(join(BENCH_DIR, 'run-'));
     const sub = new Redis(redisUrl);
     const worker = fork(
       new URL('./agent-worker.ts', import.meta.url).pathname,
       [redisUrl, prefix, String(concurrency), dataDir],
       {
-        execArgv: ['--import', 'tsx'],
+        execArgv: [
+          '--import',
+          'tsx',
+          ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+        ],
       },
     );
-    const rig = new Rig(worker, sub, dataDir);
+    const rig = new Rig(worker, sub);
     sub.on('message', (_c: string, m: string) => {
       const t = nowMs();
       const e = JSON.parse(m) as { job: string; state: string };
@@ -119,16 +125,58 @@ class Rig {
     return out;
   }
 
-  async stop(): Promise<void> {
+  /** Stops the agent; resolves with its CPU time and peak memory over the whole run. */
+  async stop(): Promise<Record<string, number>> {
+    if (this.worker.exitCode !== null) return {};
     const exited = once(this.worker, 'exit');
+    let usage: Record<string, number> = {};
+    this.worker.on('message', (m: { type: string } & Record<string, number>) => {
+      if (m.type === 'usage') {
+        usage = {
+          agent_user_s: round(m.user_s ?? 0),
+          agent_sys_s: round(m.sys_s ?? 0),
+          agent_max_rss_mb: round(m.max_rss_mb ?? 0, 1),
+        };
+      }
+    });
     this.worker.send({ type: 'stop' });
     await exited;
     this.sub.disconnect();
-    rmSync(this.dataDir, { recursive: true, force: true });
+    return usage;
   }
 }
 
 type Measurement = Record<string, number | string>;
+
+/** Runs one scenario on a fresh agent; the figures of the scenario plus the agent's CPU and memory. */
+async function scenarioFigures(rig: Rig, scenario: string): Promise<Measurement> {
+  if (scenario === 'flat') {
+    const total = await rig.runTree(flatTree(10_000));
+    return { total_ms: round(total), jobs_per_s: round(10_000 / (total / 1000), 1) };
+  }
+  if (scenario === 'tree') {
+    const spec = completeTree(10, 3);
+    return { jobs: countJobs(spec), total_ms: round(await rig.runTree(spec)) };
+  }
+  if (scenario === 'chain') {
+    // SPEC §3 caps depth at 64, so the chain is 64 long (the peer's is 200); per level compares.
+    const total = await rig.runTree(chain(64));
+    return { levels: 64, total_ms: round(total), per_level_ms: round(total / 64) };
+  }
+  const lat = await rig.latency(200);
+  return { median_ms: round(median(lat)), p99_ms: round(percentile(lat, 99)) };
+}
+
+async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const r = new Redis(redisUrl);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await r.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  r.disconnect();
+}
 
 async function measure(
   redisUrl: string,
@@ -140,33 +188,18 @@ async function measure(
   const rig = await Rig.start(redisUrl, prefix, conc);
   try {
     await rig.runTree(flatTree(50)); // warm-up: scripts loaded, JIT warm
-    const base = { type: 'measurement', scenario, concurrency: conc, run };
-    if (scenario === 'flat') {
-      const total = await rig.runTree(flatTree(10_000));
-      return { ...base, total_ms: round(total), jobs_per_s: round(10_000 / (total / 1000), 1) };
-    }
-    if (scenario === 'tree') {
-      const spec = completeTree(10, 3);
-      const total = await rig.runTree(spec);
-      return { ...base, jobs: countJobs(spec), total_ms: round(total) };
-    }
-    if (scenario === 'chain') {
-      // SPEC §3 caps depth at 64, so the chain is 64 long (the peer's is 200); per level compares.
-      const total = await rig.runTree(chain(64));
-      return { ...base, levels: 64, total_ms: round(total), per_level_ms: round(total / 64) };
-    }
-    const lat = await rig.latency(200);
-    return { ...base, median_ms: round(median(lat)), p99_ms: round(percentile(lat, 99)) };
+    const figures = await scenarioFigures(rig, scenario);
+    return {
+      type: 'measurement',
+      scenario,
+      concurrency: conc,
+      run,
+      ...figures,
+      ...(await rig.stop()),
+    };
   } finally {
     await rig.stop();
-    const r = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await r.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    r.disconnect();
+    await deletePrefix(redisUrl, prefix);
   }
 }
 
@@ -215,6 +248,9 @@ async function main(): Promise<void> {
     );
   }
   console.log(JSON.stringify({ type: 'summary', runs, medians }));
+  // Removed at the end, not between runs: deleting 10,000 files makes the next run's file
+  // creation slow on disks mounted with `discard`, and the runs would measure each other.
+  rmSync(BENCH_DIR, { recursive: true, force: true });
   if (own) await destroyRedis(own);
 }
 

@@ -14,6 +14,7 @@ import { TreeWaiter } from '../api/tree-waiter.js';
 import type { Config } from '../config/config.js';
 import type { NodeInfo, Store, Subscription } from '../store/store.js';
 import { Keys } from '../store/keys.js';
+import { JobLogs } from '../logstream/job-logs.js';
 import { Claimer } from './claimer.js';
 import { graftChildren } from './graft.js';
 import { Heartbeat } from './heartbeat.js';
@@ -37,9 +38,11 @@ export class Agent {
   private waiter: TreeWaiter | undefined;
   private info: NodeInfo | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly logs: JobLogs;
 
   constructor(private readonly deps: AgentDeps) {
     this.types = createRegistry(deps.config);
+    this.logs = new JobLogs(deps.config.dataDir);
   }
 
   get config(): Config {
@@ -111,7 +114,7 @@ export class Agent {
         types: this.types,
         node: config.node,
         token: runId,
-        dataDir: config.dataDir,
+        logs: this.logs,
         serverUrl: info.url,
         logger: this.deps.logger.child({ mod: 'runner' }),
         addChildren: async (parentId, jobs) =>
@@ -161,6 +164,7 @@ export class Agent {
     log.info('agent stopping');
     this.claimer?.pause();
     await this.claimer?.drain(config.shutdown.graceMs);
+    await this.logs.drain();
     this.heartbeat?.stop();
     await this.subscription?.close();
     await this.waiter?.close();

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { LIMITS } from '../jobtree/limits.js';
 import { coerceError, JobtreeError } from '../shared/errors.js';
 import type { JobError, JobOutcome, JobSpec } from '../shared/types.js';
-import { JobLog } from '../logstream/log-file.js';
+import type { JobLog } from '../logstream/log-file.js';
+import type { JobLogs } from '../logstream/job-logs.js';
 import type { ClaimedJob, FinishAnswer, FinishReport, Store } from '../store/store.js';
 import { JobFailure, type JobContext } from './job-types/job-type.js';
 import type { TypeRegistry } from './job-types/registry.js';
@@ -20,7 +21,7 @@ export interface RunnerDeps {
   types: TypeRegistry;
   node: string;
   token: string;
-  dataDir: string;
+  logs: JobLogs;
   serverUrl: string;
   logger: Logger;
   /** Grafts children (SPEC §3); the agent validates and plans them. */
@@ -104,7 +105,7 @@ async function execute(
   control: AbortController,
   why: { reason?: StopReason },
 ) {
-  const log = JobLog.open(deps.dataDir, job.root, job.id);
+  const log = deps.logs.open(job.root, job.id);
   log.write('agent', `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`);
   const type = deps.types.get(job.type);
   const timer =
@@ -153,7 +154,7 @@ async function execute(
     'agent',
     `finished ${final} after ${at - job.startedAt} ms${error ? `: ${error.code} ${error.message}` : ''}`,
   );
-  await log.close();
+  deps.logs.release(log);
   deps.onFinished?.(job, final);
   return answer?.next ?? null;
 }

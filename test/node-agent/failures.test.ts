@@ -48,7 +48,7 @@ describe('agent: failures, aborts and timeouts', () => {
     expect(long?.state).to.equal('ABORTED');
     expect(long?.error).to.include({ code: 'ABORTED_BY_FAILURE', job: bad!.id });
     expect(log.events.some((e) => e.job === plan.root && e.state === 'RUNNING')).to.equal(false);
-    expect(readJobLog(agent, plan.root, bad!.id)).to.match(/ stderr broken\n/);
+    expect(await readJobLog(agent, plan.root, bad!.id)).to.match(/ stderr broken\n/);
   });
 
   it("terminates a running shell job's whole process group on abort, SIGKILL after the grace (§4.4, §4.5)", async () => {
@@ -101,7 +101,7 @@ describe('agent: failures, aborts and timeouts', () => {
       code: 'THROWN',
       message: 'disk full',
     });
-    expect(readJobLog(agent, plan.root, plan.root)).to.match(
+    expect(await readJobLog(agent, plan.root, plan.root)).to.match(
       /agent Error: disk full\n.*agent\s+at /,
     );
   });
@@ -139,7 +139,7 @@ describe('agent: failures, aborts and timeouts', () => {
       'envnode',
     );
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS');
-    const text = readJobLog(agent, plan.root, plan.root);
+    const text = await readJobLog(agent, plan.root, plan.root);
     expect(text).to.include(
       ` stdout ${plan.root} ${plan.root} envnode ${agent.url} hello ${dir}\n`,
     );
@@ -155,6 +155,8 @@ describe('agent: failures, aborts and timeouts', () => {
       job: { title: 'argv', type: 'shell', params: { argv: ['echo', '$HOME; not expanded'] } },
     });
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS');
-    expect(readJobLog(agent, plan.root, plan.root)).to.include(' stdout $HOME; not expanded\n');
+    expect(await readJobLog(agent, plan.root, plan.root)).to.include(
+      ' stdout $HOME; not expanded\n',
+    );
   });
 });

@@ -9,15 +9,4 @@
 ]]
 --@include common
 local node, max, now, token = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local out = {}
-local skipped = 0
-for _, q in ipairs(KEYS) do
-  while #out < max and skipped < 1000 do
-    local item = redis.call('LPOP', q)
-    if not item then break end
-    local sep = string.find(item, '|', 1, true)
-    local payload = claimOne(string.sub(item, 1, sep - 1), string.sub(item, sep + 1), node, token, now)
-    if payload then out[#out + 1] = payload else skipped = skipped + 1 end
-  end
-end
-return out
+return claimFromQueues(KEYS, node, max, token, now)

@@ -5,13 +5,14 @@
   ARGV[5] outcome SUCCESS|FAILED|ABORTED  ARGV[6] now
   ARGV[7] result JSON or ''  ARGV[8] summary or ''  ARGV[9] error JSON or ''
   ARGV[10] context as JSON [k, vJSON, ...] or ''
-  ARGV[11] node that may run a freed parent at once ('' for none)
+  ARGV[11] node whose freed slot takes the next job at once ('' for none)
   Returns {code, final state, payload?}: code 1 done; -1 job not RUNNING;
   -2 fenced (token is not the claim's). Preconditions write nothing.
   A job flagged by an abort ends ABORTED whatever it reports. A success may
-  queue its parent, which is claimed at once for ARGV[11] when it runs
-  there (the freed slot goes straight to it). Any other end aborts the rest
-  of the tree, naming this job.
+  queue its parent. With ARGV[11] the freed slot is filled in this same
+  call: by that parent when it runs there, else by the head of the node's
+  queues (one round trip per job instead of two). Any other end aborts
+  the rest of the tree, naming this job.
 ]]
 --@include common
 local root, id, token, outcome, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -55,5 +56,8 @@ elseif not f[3] then
     message = 'tree aborted: job ' .. id .. ' ended ' .. final }))
 end
 settleTree(root, now)
+if payload == nil and ARGV[11] ~= '' then
+  payload = claimFromQueues({ queueKey(ARGV[11]), queueKey('*') }, ARGV[11], 1, token, now)[1]
+end
 sendWakes()
 return { 1, final, payload }

@@ -127,3 +127,21 @@ local function writeJobs(root, jobs, now)
   end
   redis.call('HINCRBY', treeKey(root), 'total', #jobs)
 end
+
+-- Pops queue entries for `node` (its own queue, then the any-node queue)
+-- and claims up to `max` of them; entries of jobs no longer QUEUED are
+-- dropped (aborted or re-waited since they were queued).
+local function claimFromQueues(queues, node, max, token, now)
+  local out = {}
+  local skipped = 0
+  for _, q in ipairs(queues) do
+    while #out < max and skipped < 1000 do
+      local item = redis.call('LPOP', q)
+      if not item then break end
+      local sep = string.find(item, '|', 1, true)
+      local payload = claimOne(string.sub(item, 1, sep - 1), string.sub(item, sep + 1), node, token, now)
+      if payload then out[#out + 1] = payload else skipped = skipped + 1 end
+    end
+  end
+  return out
+end
