@@ -4,6 +4,7 @@
  * monotonic time at which its run() returns (for the latency scenario).
  * Started by bench.ts with: <redisUrl> <prefix> <concurrency> <dataDir>.
  */
+import { serveApi } from '../src/api/serve.js';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/load.js';
 import { Agent } from '../src/node-agent/agent.js';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     },
   });
   const store = new RedisStore(redisUrl, prefix);
-  const agent = new Agent({ config, store, logger: pino({ level: 'warn' }) });
+  const agent = new Agent({ config, store, logger: pino({ level: 'warn' }), api: serveApi });
   const mark: JobType = {
     name: 'mark',
     paramsSchema: { type: 'object' },

@@ -9,12 +9,11 @@ import { hostname } from 'node:os';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createApp } from '../api/app.js';
-import { TreeWaiter } from '../api/tree-waiter.js';
 import type { Config } from '../config/config.js';
 import type { NodeInfo, Store, Subscription } from '../store/store.js';
 import { Keys } from '../store/keys.js';
 import { JobLogs } from '../logstream/job-logs.js';
+import type { ServedApi, ApiFactory } from './api-factory.js';
 import { Claimer } from './claimer.js';
 import { graftChildren } from './graft.js';
 import { Heartbeat } from './heartbeat.js';
@@ -27,6 +26,8 @@ export interface AgentDeps {
   config: Config;
   store: Store;
   logger: Logger;
+  /** Serves the HTTP API (serveApi from src/api); passed in so the agent never imports the API. */
+  api: ApiFactory;
 }
 
 export class Agent {
@@ -35,7 +36,7 @@ export class Agent {
   private claimer: Claimer | undefined;
   private heartbeat: Heartbeat | undefined;
   private subscription: Subscription | undefined;
-  private waiter: TreeWaiter | undefined;
+  private api: ServedApi | undefined;
   private info: NodeInfo | undefined;
   private stopping: Promise<void> | undefined;
   private readonly logs: JobLogs;
@@ -66,20 +67,18 @@ export class Agent {
     await store.ping();
     const runId = await claimIdentity(store, config.node, config.dataDir);
     const version = packageVersion();
-    this.waiter = new TreeWaiter(store);
     let running = (): number => 0;
     const metrics = new AgentMetrics(store, config.node, () => running());
-    const app = createApp({
+    this.api = this.deps.api({
       store,
       node: config.node,
       types: this.types,
       token: config.auth.token,
-      waiter: this.waiter,
       metrics: metrics.registry,
       logger: this.deps.logger.child({ mod: 'api' }),
       version,
     });
-    this.server = createServer(app.callback());
+    this.server = createServer(this.api.handler);
     this.server.listen(config.port, config.host);
     await once(this.server, 'listening');
     const port = (this.server.address() as AddressInfo).port;
@@ -167,7 +166,7 @@ export class Agent {
     await this.logs.drain();
     this.heartbeat?.stop();
     await this.subscription?.close();
-    await this.waiter?.close();
+    await this.api?.close();
     if (this.server) {
       this.server.closeAllConnections();
       await new Promise<void>((resolve) => this.server?.close(() => resolve()));

@@ -3,6 +3,7 @@
  * tests, and real `bin/jobtree agent` processes (spawnAgent) for the
  * multi-node tests. Both are tracked and stopped after the test.
  */
+import { serveApi } from '../../src/api/serve.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,7 @@ export async function makeAgent(
     },
   });
   const agent = new Agent({
+    api: serveApi,
     config,
     store,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

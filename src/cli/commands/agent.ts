@@ -2,6 +2,7 @@
  * `jobtree agent`: runs the daemon in the foreground until SIGTERM/SIGINT,
  * then stops cleanly (SPEC §8).
  */
+import { serveApi } from '../../api/serve.js';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/load.js';
 import { Agent } from '../../node-agent/agent.js';
@@ -53,7 +54,7 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
   });
   const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);
   const store = new RedisStore(redis.url, config.redis.prefix);
-  const agent = new Agent({ config, store, logger });
+  const agent = new Agent({ config, store, logger, api: serveApi });
   try {
     await agent.start();
   } catch (err) {
