@@ -16,9 +16,13 @@ function borderRule(layer, i) {
     });
   }
   if (layer === 'jobtree') {
-    patterns.push({ group: ['node:*', 'fs', 'koa', 'ioredis'], message: 'src/jobtree is pure: no I/O' });
+    patterns.push({
+      group: ['node:*', 'fs', 'koa', 'ioredis'],
+      message: 'src/jobtree is pure: no I/O',
+    });
   }
-  const paths = layer === 'store' ? [] : [{ name: 'ioredis', message: 'only src/store talks to Redis' }];
+  const paths =
+    layer === 'store' ? [] : [{ name: 'ioredis', message: 'only src/store talks to Redis' }];
   return {
     files: [`src/${layer}/**/*.ts`],
     rules: { 'no-restricted-imports': ['error', { paths, patterns }] },
