@@ -150,9 +150,10 @@ async function execute(
     ...(deps.takesWork() ? { claimFor: deps.node } : {}),
   });
   const final = answer?.state ?? state;
+  const kept = answer ? answer.error : (error ?? null);
   log.write(
     'agent',
-    `finished ${final} after ${at - job.startedAt} ms${error ? `: ${error.code} ${error.message}` : ''}`,
+    `finished ${final} after ${at - job.startedAt} ms${kept ? `: ${kept.code} ${kept.message}` : ''}`,
   );
   deps.logs.release(log);
   deps.onFinished?.(job, final);

@@ -6,7 +6,14 @@
 import { hostname } from 'node:os';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
-import type { JobView, NestedJob, PlannedJob, StatusEvent, TreeView } from '../shared/types.js';
+import type {
+  JobError,
+  JobView,
+  NestedJob,
+  PlannedJob,
+  StatusEvent,
+  TreeView,
+} from '../shared/types.js';
 import {
   decodeClaim,
   decodeContext,
@@ -88,7 +95,7 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   async finishJob(r: FinishReport): Promise<FinishAnswer> {
-    const [code, state, payload] = await guard(
+    const [code, state, payload, error] = await guard(
       this.redis.finishJob(
         this.keys.job(r.root, r.id),
         this.prefix,
@@ -105,7 +112,11 @@ export class RedisStore extends NodeRegistry implements Store {
       ),
     );
     if (code !== 1) throw scriptError('finishJob', code, r.id);
-    return { state: state as FinishAnswer['state'], next: payload ? decodeClaim(payload) : null };
+    return {
+      state: state as FinishAnswer['state'],
+      next: payload ? decodeClaim(payload) : null,
+      error: error ? (JSON.parse(error) as JobError) : null,
+    };
   }
 
   async abortJob(id: string, who: string, at: number): Promise<void> {

@@ -48,8 +48,10 @@ export interface FinishReport {
 
 export interface FinishAnswer {
   state: JobState;
-  /** The parent claimed for the freed slot (see FinishReport.claimFor). */
+  /** The job claimed for the freed slot (see FinishReport.claimFor). */
   next: ClaimedJob | null;
+  /** The error kept on the job: for a job stopped by an abort, the abort's cause. */
+  error: JobError | null;
 }
 
 export interface NewTree {

@@ -55,7 +55,7 @@ describe('agent: failures, aborts and timeouts', () => {
     const store = makeStore();
     const dir = tempDir();
     const log = await collectEvents(store);
-    await makeAgent(store, { env: { JOBTREE_SHELL_KILL_GRACE_MS: '500' } });
+    const agent = await makeAgent(store, { env: { JOBTREE_SHELL_KILL_GRACE_MS: '500' } });
     // one child obeys SIGTERM, the other ignores it and must be SIGKILLed
     const command = `echo $$ > ${join(dir, 'pgid')}; sleep 300 & (trap '' TERM; sleep 301) & wait`;
     const plan = await submit(store, { job: { title: 'r', type: 'shell', params: { command } } });
@@ -69,6 +69,9 @@ describe('agent: failures, aborts and timeouts', () => {
     expect(groupAlive(pgid)).to.equal(false);
     const job = await store.getJob(plan.root);
     expect(job.error).to.deep.equal({ code: 'ABORTED_BY_USER', message: 'aborted by test' });
+    expect(await readJobLog(agent, plan.root, plan.root)).to.match(
+      / agent finished ABORTED after \d+ ms: ABORTED_BY_USER aborted by test\n$/,
+    );
   });
 
   it('fails a job that outlives its timeoutMs with TIMEOUT (§4.7)', async () => {

@@ -6,7 +6,8 @@
   ARGV[7] result JSON or ''  ARGV[8] summary or ''  ARGV[9] error JSON or ''
   ARGV[10] context as JSON [k, vJSON, ...] or ''
   ARGV[11] node whose freed slot takes the next job at once ('' for none)
-  Returns {code, final state, payload?}: code 1 done; -1 job not RUNNING;
+  Returns {code, final state, payload or false, error JSON or ""}: code 1
+  done; -1 job not RUNNING;
   -2 fenced (token is not the claim's). Preconditions write nothing.
   A job flagged by an abort ends ABORTED whatever it reports. A success may
   queue its parent. With ARGV[11] the freed slot is filled in this same
@@ -60,4 +61,4 @@ if payload == nil and ARGV[11] ~= '' then
   payload = claimFromQueues({ queueKey(ARGV[11]), queueKey('*') }, ARGV[11], 1, token, now)[1]
 end
 sendWakes()
-return { 1, final, payload }
+return { 1, final, payload or false, err }
