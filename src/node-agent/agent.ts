@@ -17,6 +17,7 @@ import type { ServedApi, ApiFactory } from './api-factory.js';
 import { Claimer } from './claimer.js';
 import { graftChildren } from './graft.js';
 import { Heartbeat } from './heartbeat.js';
+import { Reporter } from './reporter.js';
 import { claimIdentity } from './identity.js';
 import { createRegistry } from './job-types/builtins.js';
 import { AgentMetrics } from './metrics.js';
@@ -109,7 +110,7 @@ export class Agent {
     const claimer = new Claimer(
       store,
       {
-        store,
+        reporter: new Reporter(store, this.deps.logger.child({ mod: 'reporter' })),
         types: this.types,
         node: config.node,
         token: runId,

@@ -2,7 +2,7 @@
  * Turns free slots into claims (Sidekiq's Manager + Fetch): one claim call
  * for up to `batch` jobs whenever a slot frees, a wake arrives or the poll
  * timer fires. A slot whose job freed its parent runs that parent next
- * without asking Redis again (finishJob claims it).
+ * without asking Redis again (finishJobs claims it).
  */
 import type { Logger } from 'pino';
 import { JobtreeError } from '../shared/errors.js';

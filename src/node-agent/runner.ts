@@ -1,15 +1,16 @@
 /**
  * Runs one claimed job (Sidekiq's Processor): its log file, AbortSignal,
- * timeout, the job type's run(ctx), the result limits, then finishJob.
- * A job's failure is data for finishJob, never an exception out of here.
+ * timeout, the job type's run(ctx), the result limits, then the Reporter.
+ * A job's failure is data for the Reporter, never an exception out of here.
  */
 import type { Logger } from 'pino';
 import { LIMITS } from '../jobtree/limits.js';
-import { coerceError, JobtreeError } from '../shared/errors.js';
+import { coerceError } from '../shared/errors.js';
 import type { JobError, JobOutcome, JobSpec } from '../shared/types.js';
 import type { JobLog } from '../logstream/log-file.js';
 import type { JobLogs } from '../logstream/job-logs.js';
-import type { ClaimedJob, FinishAnswer, FinishReport, Store } from '../store/store.js';
+import type { ClaimedJob, FinishReport } from '../store/store.js';
+import type { Reporter } from './reporter.js';
 import { JobFailure, type JobContext } from './job-types/job-type.js';
 import type { TypeRegistry } from './job-types/registry.js';
 
@@ -17,7 +18,7 @@ import type { TypeRegistry } from './job-types/registry.js';
 export type StopReason = 'tree' | 'timeout' | 'shutdown';
 
 export interface RunnerDeps {
-  store: Store;
+  reporter: Reporter;
   types: TypeRegistry;
   node: string;
   token: string;
@@ -83,22 +84,6 @@ function contextFor(
   };
 }
 
-/** Reports the end, retrying while Redis is unreachable (the journal of SPEC §9 comes later). */
-async function report(deps: RunnerDeps, r: FinishReport): Promise<FinishAnswer | null> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await deps.store.finishJob(r);
-    } catch (err) {
-      if (err instanceof JobtreeError && err.status === 503) {
-        await new Promise((res) => setTimeout(res, Math.min(100 * 2 ** attempt, 2000)));
-        continue;
-      }
-      deps.logger.warn({ err, job: r.id }, 'finish refused');
-      return null;
-    }
-  }
-}
-
 async function execute(
   job: ClaimedJob,
   deps: RunnerDeps,
@@ -137,7 +122,7 @@ async function execute(
         : error;
   }
   const at = Date.now();
-  const answer = await report(deps, {
+  const answer = await deps.reporter.report({
     root: job.root,
     id: job.id,
     token: deps.token,

@@ -4,7 +4,7 @@
  * gets connections of its own. It never decides a tree rule itself.
  */
 import { hostname } from 'node:os';
-import { NotFoundError, ValidationError } from '../shared/errors.js';
+import { JobtreeError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 import type {
   JobError,
@@ -95,28 +95,40 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   async finishJob(r: FinishReport): Promise<FinishAnswer> {
-    const [code, state, payload, error] = await guard(
-      this.redis.finishJob(
-        this.keys.job(r.root, r.id),
-        this.prefix,
-        r.root,
-        r.id,
-        r.token,
-        r.outcome,
-        r.at,
-        r.result === undefined ? '' : JSON.stringify(r.result),
-        r.summary ?? '',
-        r.error ? JSON.stringify(r.error) : '',
-        r.context ? JSON.stringify(encodeContext(r.context)) : '',
-        r.claimFor ?? '',
-      ),
-    );
-    if (code !== 1) throw scriptError('finishJob', code, r.id);
-    return {
-      state: state as FinishAnswer['state'],
-      next: payload ? decodeClaim(payload) : null,
-      error: error ? (JSON.parse(error) as JobError) : null,
-    };
+    const [answer] = await this.finishJobs([r]);
+    if (answer instanceof JobtreeError) throw answer;
+    return answer as FinishAnswer;
+  }
+
+  /** Reports many ends in one script call; each answer, or the error refusing that report. */
+  async finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>> {
+    const argv = reports.flatMap((r) => [
+      r.root,
+      r.id,
+      r.token,
+      r.outcome,
+      r.at,
+      r.result === undefined ? '' : JSON.stringify(r.result),
+      r.summary ?? '',
+      r.error ? JSON.stringify(r.error) : '',
+      r.context ? JSON.stringify(encodeContext(r.context)) : '',
+      r.claimFor ?? '',
+    ]);
+    const flat = await guard(this.redis.finishJobs(this.prefix, ...argv));
+    return reports.map((r, i) => {
+      const [code, state, payload, error] = flat.slice(i * 4, i * 4 + 4) as [
+        number,
+        string,
+        string | null,
+        string,
+      ];
+      if (code !== 1) return scriptError('finishJob', code, r.id);
+      return {
+        state: state as FinishAnswer['state'],
+        next: payload ? decodeClaim(payload) : null,
+        error: error ? (JSON.parse(error) as JobError) : null,
+      };
+    });
   }
 
   async abortJob(id: string, who: string, at: number): Promise<void> {

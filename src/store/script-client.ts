@@ -9,10 +9,7 @@ type Arg = string | number;
 export interface ScriptClient extends Redis {
   submitTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   claimJobs(queue: string, anyQueue: string, ...argv: Arg[]): Promise<string[]>;
-  finishJob(
-    jobKey: string,
-    ...argv: Arg[]
-  ): Promise<[number, string, string | null, string | undefined]>;
+  finishJobs(...argv: Arg[]): Promise<Array<number | string | null>>;
   abortJob(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
   addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
   failRunning(runningKey: string, ...argv: Arg[]): Promise<number>;

@@ -3,6 +3,7 @@
  * agent, the API and the CLI's server side depend on this, never on Redis;
  * RedisStore is the one implementation.
  */
+import type { JobtreeError } from '../shared/errors.js';
 import type {
   JobError,
   JobState,
@@ -96,6 +97,7 @@ export interface Store {
   submitTree(tree: NewTree): Promise<void>;
   claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
+  finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
   abortJob(id: string, who: string, at: number): Promise<void>;
   addChildren(
     targetId: string,

@@ -151,4 +151,19 @@ describe('store.finishJob', () => {
     expect(last.node).to.equal('n1');
     expect((await store.treeState(plan.root))?.seq).to.equal(last.seq);
   });
+
+  it('takes many ends in one call and answers each, refusing only the stale one', async () => {
+    const { store, plan, id } = await setup();
+    await claimAll(store);
+    const at = Date.now();
+    const answers = await store.finishJobs([
+      { root: plan.root, id: id('a1'), token: 'tok', outcome: 'SUCCESS', at },
+      { root: plan.root, id: id('b1'), token: 'stale', outcome: 'SUCCESS', at },
+      { root: plan.root, id: id('a2'), token: 'tok', outcome: 'SUCCESS', at, claimFor: 'n1' },
+    ]);
+    expect(answers[0]).to.deep.include({ state: 'SUCCESS', next: null });
+    expect(answers[1]).to.be.instanceOf(FencedError);
+    expect((answers[2] as { next: { id: string } }).next.id).to.equal(id('a')); // freed by the batch's second success
+    expect((await store.getJob(id('b1'))).state).to.equal('RUNNING');
+  });
 });

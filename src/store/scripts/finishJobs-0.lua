@@ -1,0 +1,30 @@
+--[[
+  Running jobs end, one or many in one call (SPEC §4 rules 2, 4, 6; §5
+  context merge; §9 fencing). An agent sends together the ends that occur
+  in the same event-loop turn, so a busy node makes one call per batch.
+  ARGV[1] prefix, then per job ten fields (see includes/finish.lua):
+  root, id, fencing token, outcome SUCCESS|FAILED|ABORTED, now,
+  result JSON|'', summary|'', error JSON|'', context JSON|'', claimFor|''.
+  Returns, per job, four entries: code (1 done; -1 not RUNNING; -2 fenced,
+  the token is not the claim's: nothing written for that job), final
+  state, the payload claimed for the freed slot or nil, the kept error
+  JSON or ''.
+  A job flagged by an abort ends ABORTED whatever it reports. A success may
+  queue its parent. With claimFor the freed slot is filled in this same
+  call: by that parent when it runs there, else by the head of the node's
+  queues (one round trip per job instead of two). Any other end aborts the
+  rest of the tree, naming this job. Publishes each transition on P:status
+  and a wake per node that got work.
+]]
+--@include common
+--@include finish
+local out = {}
+for b = 2, #ARGV, 10 do
+  local code, state, payload, err = finishOne(b)
+  out[#out + 1] = code
+  out[#out + 1] = state
+  out[#out + 1] = payload
+  out[#out + 1] = err
+end
+sendWakes()
+return out
