@@ -29,7 +29,7 @@ export class Reporter {
       this.queue.push({ report, resolve });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => void this.send());
+        queueMicrotask(() => void this.send());
       }
     });
   }
