@@ -11,6 +11,7 @@ import type { AppDeps } from './app-deps.js';
 import { authMiddleware } from './auth.js';
 import { errorMiddleware } from './errors.js';
 import { jobRoutes } from './routes/jobs.js';
+import { logRoutes } from './routes/logs.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { treeRoutes } from './routes/trees.js';
 
@@ -22,6 +23,7 @@ export function createApp(deps: AppDeps): Koa {
   const router = new Router();
   treeRoutes(router, deps);
   jobRoutes(router, deps);
+  logRoutes(router, deps);
   nodeRoutes(router, deps);
   app.use(errorMiddleware(deps.logger));
   app.use(authMiddleware(deps.token, OPEN_PATHS));

@@ -36,8 +36,9 @@ export class ApiClient {
     method: string,
     path: string,
     body?: unknown,
-  ): Promise<{ status: number; body: T }> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    accept = 'application/json',
+  ): Promise<{ status: number; body: T; headers: Headers }> {
+    const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let res: Response;
@@ -55,18 +56,33 @@ export class ApiClient {
     }
     const text = await res.text();
     let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON (a proxy's error page): keep the text
+    if ((res.headers.get('content-type') ?? '').includes('json')) {
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON after all (a proxy's error page): keep the text
+      }
     }
-    return { status: res.status, body: parsed as T };
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /** A GET whose body is text (a job log); non-2xx answers become CliErrors. */
+  async text(path: string): Promise<{ body: string; headers: Headers }> {
+    const res = await this.request<unknown>('GET', path, undefined, 'text/plain');
+    if (res.status >= 200 && res.status < 300)
+      return { body: String(res.body ?? ''), headers: res.headers };
+    throw this.failure(res.status, res.body);
   }
 
   /** Like request, but any non-2xx answer becomes a CliError with a fitting exit code. */
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.request<T>(method, path, body);
     if (res.status >= 200 && res.status < 300) return res.body;
+    throw this.failure(res.status, res.body);
+  }
+
+  private failure(status: number, body: unknown): CliError {
+    const res = { status, body };
     const err = (res.body as { error?: { code?: string; message?: string; path?: string } } | null)
       ?.error;
     const what = err
@@ -78,6 +94,6 @@ export class ApiClient {
         : res.status === 503 || res.status >= 500
           ? EXIT.UNREACHABLE
           : EXIT.USAGE;
-    throw new CliError(what, code);
+    return new CliError(what, code);
   }
 }

@@ -78,6 +78,7 @@ export class Agent {
       metrics: metrics.registry,
       logger: this.deps.logger.child({ mod: 'api' }),
       version,
+      logs: this.logs,
     });
     this.server = createServer(this.api.handler);
     this.server.listen(config.port, config.host);

@@ -6,6 +6,7 @@
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { JobLogs } from '../logstream/job-logs.js';
 import type { Store } from '../store/store.js';
 import type { TypeRegistry } from './job-types/registry.js';
 
@@ -17,6 +18,8 @@ export interface ApiContext {
   metrics: Registry;
   logger: Logger;
   version: string;
+  /** The job logs on this node's disk. */
+  logs: JobLogs;
 }
 
 export interface ServedApi {

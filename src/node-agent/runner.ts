@@ -140,7 +140,7 @@ async function execute(
     'agent',
     `finished ${final} after ${at - job.startedAt} ms${kept ? `: ${kept.code} ${kept.message}` : ''}`,
   );
-  deps.logs.release(log);
+  deps.logs.release(log, job.id);
   deps.onFinished?.(job, final);
   return answer?.next ?? null;
 }

@@ -1,0 +1,82 @@
+/**
+ * GET /api/v1/jobs/:id/log?offset=N (SPEC §7): a job's log bytes from any
+ * node. The owner's agent streams its file; any other agent proxies to the
+ * owner (streamed, never buffered) with the cluster token. Headers tell
+ * where the bytes start, the file size, and whether the log is complete.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { readLog } from '../../logstream/reader.js';
+import { isTerminal } from '../../jobtree/states.js';
+import { UnavailableError, ValidationError } from '../../shared/errors.js';
+import type { JobView } from '../../shared/types.js';
+import type { AppDeps } from '../app-deps.js';
+
+const FORWARDED = ['x-log-start', 'x-log-size', 'x-log-complete', 'x-job-state', 'x-job-node'];
+
+function parseOffset(raw: unknown): number {
+  if (raw === undefined) return 0;
+  if (typeof raw !== 'string' || !/^-?\d{1,15}$/.test(raw)) {
+    throw new ValidationError('offset: want an integer (negative: the last N bytes)', 'offset');
+  }
+  return Number(raw);
+}
+
+async function serveLocal(
+  ctx: Context,
+  deps: AppDeps,
+  job: JobView,
+  offset: number,
+): Promise<void> {
+  const range = await readLog(deps.logs.path(job.root, job.id), offset);
+  const complete = isTerminal(job.state) && !deps.logs.isLive(job.id);
+  ctx.set('X-Log-Start', String(range.start));
+  ctx.set('X-Log-Size', String(range.size));
+  ctx.set('X-Log-Complete', String(complete));
+  ctx.set('X-Job-State', job.state);
+  ctx.set('X-Job-Node', job.node);
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.body = range.stream ?? '';
+}
+
+async function proxy(ctx: Context, deps: AppDeps, job: JobView, offset: number): Promise<void> {
+  const owner = (await deps.store.liveNodes(Date.now())).find((n) => n.name === job.node);
+  if (!owner)
+    throw new UnavailableError(
+      `node ${job.node}, which has this log, is not alive`,
+      'NODE_UNAVAILABLE',
+      5,
+    );
+  const url = `${owner.url}/api/v1/jobs/${job.id}/log?offset=${offset}&local=true`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: deps.token ? { authorization: `Bearer ${deps.token}` } : {},
+    });
+  } catch {
+    throw new UnavailableError(
+      `node ${job.node} does not answer at ${owner.url}`,
+      'NODE_UNAVAILABLE',
+      5,
+    );
+  }
+  ctx.status = res.status;
+  for (const h of FORWARDED) {
+    const v = res.headers.get(h);
+    if (v !== null) ctx.set(h, v);
+  }
+  ctx.type = res.headers.get('content-type') ?? 'text/plain; charset=utf-8';
+  ctx.body = res.body ? Readable.fromWeb(res.body as WebReadableStream) : '';
+}
+
+export function logRoutes(router: Router, deps: AppDeps): void {
+  router.get('/api/v1/jobs/:id/log', async (ctx) => {
+    const offset = parseOffset(ctx.query.offset);
+    const job = await deps.store.getJob(ctx.params.id as string);
+    const here = ctx.query.local === 'true' || job.node === deps.node || job.node === '*';
+    if (here) await serveLocal(ctx, deps, job, offset);
+    else await proxy(ctx, deps, job, offset);
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * Reads a job log from a byte offset (SPEC §6): a negative offset means
+ * "the last |offset| bytes", moved forward to the next line boundary so no
+ * partial line is sent. Streams in chunks; never loads a whole file.
+ */
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+
+export interface LogRange {
+  /** Byte offset of the first byte the stream yields. */
+  start: number;
+  /** File size when the range was taken (bytes past it may be appended later). */
+  size: number;
+  /** The bytes from start to size; null when there are none (or no file yet). */
+  stream: ReadStream | null;
+}
+
+const BOUNDARY_PROBE = 64 * 1024;
+
+/** The first offset ≥ `from` that starts a line (or `size`). */
+async function nextLineStart(path: string, from: number, size: number): Promise<number> {
+  if (from === 0) return 0;
+  const fh = await open(path, 'r');
+  try {
+    for (let at = from - 1; at < size; at += BOUNDARY_PROBE) {
+      const buf = Buffer.alloc(Math.min(BOUNDARY_PROBE, size - at));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+      const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+      if (nl >= 0) return at + nl + 1;
+    }
+    return size;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Opens the range of `path` from `offset` (negative: the tail, from a line boundary). */
+export async function readLog(path: string, offset: number): Promise<LogRange> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return { start: 0, size: 0, stream: null }; // not written yet: the job has not started
+  }
+  const start =
+    offset >= 0
+      ? Math.min(offset, size)
+      : await nextLineStart(path, Math.max(0, size + offset), size);
+  if (start >= size) return { start, size, stream: null };
+  return {
+    start,
+    size,
+    stream: createReadStream(path, { start, end: size - 1, highWaterMark: 64 * 1024 }),
+  };
+}
