@@ -1,20 +1,31 @@
 /**
- * The job logs an agent has open: opens them, remembers those not yet on
- * disk, and waits for all of them when the agent stops, so no line a job
- * wrote is lost to a clean shutdown.
+ * The job logs of this node: opens them, tells followers when one grows or
+ * is complete on disk, and waits for all of them when the agent stops, so
+ * no line a job wrote is lost to a clean shutdown.
  */
+import { EventEmitter } from 'node:events';
 import { JobLog, logPath } from './log-file.js';
 
-export class JobLogs {
+export interface JobLogEvents {
+  /** New bytes of the job's log are on disk. */
+  'log:grew': [id: string];
+  /** The job's log is closed and complete on disk. */
+  'log:closed': [id: string];
+}
+
+export class JobLogs extends EventEmitter<JobLogEvents> {
   private readonly closing = new Set<Promise<void>>();
   /** Job ids whose log may still grow: open, or closed but not yet on disk. */
   private readonly live = new Set<string>();
 
-  constructor(readonly dataDir: string) {}
+  constructor(readonly dataDir: string) {
+    super();
+    this.setMaxListeners(0); // one listener per follower
+  }
 
   open(root: string, id: string): JobLog {
     this.live.add(id);
-    return JobLog.open(this.dataDir, root, id);
+    return new JobLog(logPath(this.dataDir, root, id), () => this.emit('log:grew', id));
   }
 
   /** The path of a job's log on this node (ids are validated). */
@@ -34,6 +45,7 @@ export class JobLogs {
     void done.finally(() => {
       this.closing.delete(done);
       this.live.delete(id);
+      this.emit('log:closed', id);
     });
   }
 

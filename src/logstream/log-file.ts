@@ -48,11 +48,11 @@ export class JobLog {
   private handle: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string) {}
-
-  static open(dataDir: string, root: string, id: string): JobLog {
-    return new JobLog(logPath(dataDir, root, id));
-  }
+  /** `onWritten` runs after each append reaches the file (followers read on). */
+  constructor(
+    readonly path: string,
+    private readonly onWritten: () => void = () => undefined,
+  ) {}
 
   write(source: LogSource, text: string): void {
     if (this.closed) return;
@@ -75,6 +75,7 @@ export class JobLog {
       .then(async () => {
         this.handle ??= await openFile(this.path);
         await this.handle.write(data);
+        this.onWritten();
       })
       .catch(() => undefined); // disk full or data dir gone: the job goes on, its log is incomplete
   }

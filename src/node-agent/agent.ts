@@ -13,6 +13,7 @@ import type { Config } from '../config/config.js';
 import type { NodeInfo, Store, Subscription } from '../store/store.js';
 import { Keys } from '../store/keys.js';
 import { JobLogs } from '../logstream/job-logs.js';
+import { LogServer } from '../logstream/server.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
 import { Claimer } from './claimer.js';
 import { graftChildren } from './graft.js';
@@ -38,6 +39,7 @@ export class Agent {
   private heartbeat: Heartbeat | undefined;
   private subscription: Subscription | undefined;
   private api: ServedApi | undefined;
+  private logServer: LogServer | undefined;
   private info: NodeInfo | undefined;
   private stopping: Promise<void> | undefined;
   private readonly logs: JobLogs;
@@ -55,6 +57,11 @@ export class Agent {
   get url(): string {
     if (!this.info) throw new Error('agent not started');
     return this.info.url;
+  }
+
+  /** Open relay connections to other nodes (the relay closes them when unused). */
+  get logServerConnections(): number {
+    return this.logServer?.relay.connections ?? 0;
   }
 
   get runId(): string {
@@ -81,6 +88,13 @@ export class Agent {
       logs: this.logs,
     });
     this.server = createServer(this.api.handler);
+    this.logServer = new LogServer(this.server, {
+      store,
+      logs: this.logs,
+      node: config.node,
+      token: config.auth.token,
+    });
+    await this.logServer.start();
     this.server.listen(config.port, config.host);
     await once(this.server, 'listening');
     const port = (this.server.address() as AddressInfo).port;
@@ -169,6 +183,7 @@ export class Agent {
     this.heartbeat?.stop();
     await this.subscription?.close();
     await this.api?.close();
+    await this.logServer?.close();
     if (this.server) {
       this.server.closeAllConnections();
       await new Promise<void>((resolve) => this.server?.close(() => resolve()));

@@ -1,0 +1,57 @@
+/**
+ * The socket.io events of SPEC §6, typed (graphile's `noun:verb` maps).
+ * `sub` is jobtree's own optional extension: a relay tags each upstream
+ * subscription so one connection can carry several of the same job.
+ */
+import type { StatusEvent, TreeView } from '../shared/types.js';
+
+export interface LogSubscribe {
+  job: string;
+  offset?: number;
+  sub?: string;
+  /** Set by relays: answer from this node's disk, never relay again. */
+  local?: boolean;
+}
+
+export interface LogData {
+  job: string;
+  offset: number;
+  data: string;
+  sub?: string;
+}
+
+export interface LogEnd {
+  job: string;
+  size: number;
+  state: string;
+  sub?: string;
+}
+
+export interface LogError {
+  job: string;
+  code: string;
+  message: string;
+  sub?: string;
+}
+
+export interface ClientToServer {
+  'log:subscribe': (msg: LogSubscribe) => void;
+  'log:unsubscribe': (msg: { job: string; sub?: string }) => void;
+  'status:subscribe': (msg?: { root?: string }) => void;
+  'status:unsubscribe': (msg?: { root?: string }) => void;
+}
+
+export interface ServerToClient {
+  'log:data': (msg: LogData) => void;
+  'log:end': (msg: LogEnd) => void;
+  'log:error': (msg: LogError) => void;
+  status: (event: StatusEvent) => void;
+  tree: (msg: { root: string; seq: number; tree: TreeView }) => void;
+}
+
+/** Where one subscription's messages go. */
+export interface LogSink {
+  data(offset: number, data: string): Promise<void> | void;
+  end(size: number, state: string): void;
+  error(code: string, message: string): void;
+}

@@ -1,0 +1,140 @@
+/**
+ * Relays log subscriptions for jobs whose log is on another node (SPEC §6):
+ * one socket.io-client connection per remote node, shared by all its
+ * subscribers and closed when the last one leaves. After a dropped
+ * connection every subscription resumes from the last byte it passed on,
+ * so nothing arrives twice or goes missing. A node that stays away gives
+ * log:error NODE_UNAVAILABLE.
+ */
+import { randomUUID } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServer, LogSink, ServerToClient } from './events.js';
+
+interface RelayedSub {
+  job: string;
+  /** The offset of the next byte to pass on. */
+  next: number;
+  /** Until the first chunk: the offset the subscriber asked for (may be negative). */
+  asked: number;
+  started: boolean;
+  sink: LogSink;
+}
+
+interface Upstream {
+  socket: Socket<ServerToClient, ClientToServer>;
+  subs: Map<string, RelayedSub>;
+  giveUp: NodeJS.Timeout | undefined;
+}
+
+export interface RelayOptions {
+  token: string | null;
+  /** How long a dropped upstream may stay away before its subscribers get NODE_UNAVAILABLE. */
+  unavailableAfterMs: number;
+}
+
+export class LogRelay {
+  private readonly upstreams = new Map<string, Upstream>();
+
+  constructor(private readonly options: RelayOptions) {}
+
+  /** Open upstream connections, by node URL (for tests and metrics). */
+  get connections(): number {
+    return this.upstreams.size;
+  }
+
+  /** Subscribes through the agent at `url`; returns the function that ends it. */
+  subscribe(url: string, job: string, offset: number, sink: LogSink): () => void {
+    const up = this.upstreams.get(url) ?? this.connect(url);
+    const id = randomUUID();
+    const sub: RelayedSub = { job, next: offset, asked: offset, started: false, sink };
+    up.subs.set(id, sub);
+    if (up.socket.connected) this.send(up, id, sub);
+    return () => this.unsubscribe(url, id);
+  }
+
+  private send(up: Upstream, id: string, sub: RelayedSub): void {
+    up.socket.emit('log:subscribe', {
+      job: sub.job,
+      offset: sub.started ? sub.next : sub.asked,
+      sub: id,
+      local: true,
+    });
+  }
+
+  private connect(url: string): Upstream {
+    const socket: Socket<ServerToClient, ClientToServer> = io(url, {
+      auth: this.options.token ? { token: this.options.token } : {},
+      transports: ['websocket'],
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 1000,
+    });
+    const up: Upstream = { socket, subs: new Map(), giveUp: undefined };
+    this.upstreams.set(url, up);
+    const failAll = (message: string): void => {
+      for (const [id, sub] of up.subs) {
+        sub.sink.error('NODE_UNAVAILABLE', message);
+        up.subs.delete(id);
+      }
+      this.close(url);
+    };
+    const armGiveUp = (): void => {
+      up.giveUp ??= setTimeout(
+        () => failAll(`the node at ${url} does not answer`),
+        this.options.unavailableAfterMs,
+      );
+    };
+    socket.on('connect', () => {
+      clearTimeout(up.giveUp);
+      up.giveUp = undefined;
+      for (const [id, sub] of up.subs) this.send(up, id, sub); // resume each from its next byte
+    });
+    socket.on('connect_error', armGiveUp);
+    socket.on('disconnect', armGiveUp);
+    socket.on('log:data', (m) => {
+      const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);
+      if (!sub) return;
+      if (!sub.started) {
+        sub.started = true;
+        sub.next = m.offset;
+      }
+      if (m.offset !== sub.next) return; // a chunk from before a resume: already passed on
+      sub.next = m.offset + Buffer.byteLength(m.data);
+      void sub.sink.data(m.offset, m.data);
+    });
+    socket.on('log:end', (m) => {
+      const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);
+      if (!sub) return;
+      sub.sink.end(m.size, m.state);
+      this.unsubscribe(url, m.sub as string);
+    });
+    socket.on('log:error', (m) => {
+      const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);
+      if (!sub) return;
+      sub.sink.error(m.code, m.message);
+      this.unsubscribe(url, m.sub as string);
+    });
+    return up;
+  }
+
+  private unsubscribe(url: string, id: string): void {
+    const up = this.upstreams.get(url);
+    const sub = up?.subs.get(id);
+    if (!up || !sub) return;
+    up.subs.delete(id);
+    if (up.socket.connected) up.socket.emit('log:unsubscribe', { job: sub.job, sub: id });
+    if (up.subs.size === 0) this.close(url);
+  }
+
+  private close(url: string): void {
+    const up = this.upstreams.get(url);
+    if (!up) return;
+    clearTimeout(up.giveUp);
+    up.socket.close();
+    this.upstreams.delete(url);
+  }
+
+  /** Closes every upstream connection. */
+  closeAll(): void {
+    for (const url of [...this.upstreams.keys()]) this.close(url);
+  }
+}
