@@ -27,6 +27,10 @@ export interface ClientOptions {
 export class ApiClient {
   constructor(private readonly options: ClientOptions) {}
 
+  get token(): string | undefined {
+    return this.options.token;
+  }
+
   get server(): string {
     return this.options.server.replace(/\/+$/, '');
   }

@@ -7,7 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { JobtreeError } from '../shared/errors.js';
 import { ApiClient, CliError, EXIT } from './client.js';
 import { runAgent, type AgentFlags } from './commands/agent.js';
-import { abort, list, nodes, show, submit, tail } from './commands/trees.js';
+import { tail } from './commands/tail.js';
+import { abort, list, nodes, show, submit } from './commands/trees.js';
 
 const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -79,6 +80,7 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
   program
     .command('tail <job>')
     .description("print a job's log, from any node")
+    .option('-f, --follow', 'follow the log live until the job is over')
     .option('--offset <n>', 'start at byte N; negative: the last N bytes, from a line start', '0')
     .action((id: string, o) => run(() => tail(client(), id, o, (t) => process.stdout.write(t)))());
   program

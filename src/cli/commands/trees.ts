@@ -130,18 +130,3 @@ export async function nodes(
   );
   return EXIT.OK;
 }
-
-/** Prints a job's log as it stands now, from any node (following it live comes with socket.io). */
-export async function tail(
-  client: ApiClient,
-  id: string,
-  opts: { offset?: string },
-  write: (text: string) => void,
-): Promise<number> {
-  const offset = opts.offset ?? '0';
-  if (!/^-?\d+$/.test(offset))
-    throw new CliError(`--offset wants an integer, got "${offset}"`, EXIT.USAGE);
-  const res = await client.text(`/api/v1/jobs/${encodeURIComponent(id)}/log?offset=${offset}`);
-  write(res.body);
-  return EXIT.OK;
-}
