@@ -9,7 +9,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 
-export type LogSource = 'agent' | 'job' | 'stdout' | 'stderr';
+export type LogSource = 'agent' | 'job' | 'stdout' | 'stderr' | 'file';
 
 /** The log path of a job; throws on ids that are not UUIDs (SPEC §10). */
 export function logPath(dataDir: string, root: string, id: string): string {

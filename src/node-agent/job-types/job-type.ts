@@ -20,7 +20,7 @@ export interface JobContext<P extends JsonObject = JsonObject> {
   /** Aborted when the tree aborts, the job times out or the agent gives up on it. */
   signal: AbortSignal;
   /** Appends a line to the job's log (source `job` unless a type says otherwise). */
-  log(line: string, source?: 'job' | 'stdout' | 'stderr'): void;
+  log(line: string, source?: 'job' | 'stdout' | 'stderr' | 'file'): void;
   /** Grafts jobs under a job of this tree that has not started (SPEC §3); resolves to their ids. */
   addChildren(parentId: string, jobs: JobSpec[]): Promise<string[]>;
   /** The URL of this agent's API (what shell jobs get as JOBTREE_SERVER). */

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { JobContext, JobType } from './job-type.js';
 import { JobFailure } from './job-type.js';
+import { followFiles } from './follow-files.js';
 
 export interface ShellParams {
   [key: string]: unknown;
@@ -14,6 +15,7 @@ export interface ShellParams {
   argv?: string[];
   cwd?: string;
   env?: Record<string, string>;
+  follow?: string[];
 }
 
 export interface ShellOptions {
@@ -29,6 +31,11 @@ const paramsSchema = {
     argv: { type: 'array', minItems: 1, items: { type: 'string' } },
     cwd: { type: 'string', minLength: 1 },
     env: { type: 'object', additionalProperties: { type: 'string' } },
+    follow: {
+      type: 'array',
+      maxItems: 16,
+      items: { type: 'string', pattern: '^/', minLength: 2 },
+    },
   },
 };
 
@@ -61,6 +68,8 @@ async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
   const { command, argv, cwd, env } = ctx.params;
   const [file, args] =
     command !== undefined ? ['/bin/sh', ['-c', command]] : [argv?.[0] ?? '', argv?.slice(1) ?? []];
+  // before the spawn: lines the job writes from its first instant are new lines
+  const stopFollowing = followFiles(ctx.params.follow ?? [], (line) => ctx.log(line, 'file'));
   const child = spawn(file, args, {
     cwd,
     detached: true, // its own process group, so abort reaches grandchildren too
@@ -99,6 +108,7 @@ async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
     if (code === 0) return { result: { exitCode: 0 }, summary: 'exit 0' };
     throw new JobFailure('EXIT', signal ? `killed by ${signal}` : `exit code ${code}`);
   } finally {
+    stopFollowing();
     ctx.signal.removeEventListener('abort', onAbort);
   }
 }
