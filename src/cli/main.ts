@@ -14,6 +14,14 @@ const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
 
+/** Where --follow draws: redrawn in place on a terminal, plain lines when piped. */
+const screen = {
+  isTTY: process.stdout.isTTY === true,
+  write: (text: string): void => {
+    process.stdout.write(text);
+  },
+};
+
 function checkNode(): void {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
@@ -52,9 +60,10 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .command('submit <file>')
     .description('submit a tree from a JSON file (- for stdin)')
     .option('--wait', 'wait for the tree to finish; exit 1 if it failed')
+    .option('--follow', 'show the tree live with the logs of its jobs; exit 1 if it failed')
     .option('--timeout <s>', 'with --wait: give up waiting after S seconds', '3600')
     .option('--json', 'print JSON')
-    .action((file: string, o) => run(() => submit(client(), file, o, print))());
+    .action((file: string, o) => run(() => submit(client(), file, o, print, screen))());
   program
     .command('ls')
     .description('list trees, newest first')
@@ -72,7 +81,8 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .command('show <root>')
     .description('show a tree with the state of every job')
     .option('--json', 'print JSON')
-    .action((root: string, o) => run(() => show(client(), root, o, print))());
+    .option('--follow', 'show it live with the logs of its jobs until it ends')
+    .action((root: string, o) => run(() => show(client(), root, o, print, screen))());
   program
     .command('abort <id>')
     .description('abort a job and with it its whole tree')

@@ -7,6 +7,7 @@ import type { NodeView, TreeSummary, TreeView } from '../../shared/types.js';
 import type { ApiClient } from '../client.js';
 import { CliError, EXIT } from '../client.js';
 import { renderList, renderTree } from '../render-tree.js';
+import { followTree, type Screen } from './follow-tree.js';
 
 export type Print = (text: string) => void;
 
@@ -25,14 +26,20 @@ function exitFor(state: string): number {
 export async function submit(
   client: ApiClient,
   file: string,
-  opts: { wait?: boolean; timeout?: string; json?: boolean },
+  opts: { wait?: boolean; follow?: boolean; timeout?: string; json?: boolean },
   print: Print,
+  screen?: Screen,
 ): Promise<number> {
   const text = readSpec(file);
   try {
     JSON.parse(text);
   } catch (err) {
     throw new CliError(`${file} is not JSON: ${(err as Error).message}`, EXIT.USAGE);
+  }
+  if (opts.follow && screen) {
+    const res = await client.call<{ root: string; jobs: unknown[] }>('POST', '/api/v1/trees', text);
+    print(`${res.root}\t${res.jobs.length} jobs submitted`);
+    return followTree(client, res.root, screen);
   }
   if (!opts.wait) {
     const res = await client.call<{ root: string; jobs: unknown[] }>('POST', '/api/v1/trees', text);
@@ -73,10 +80,12 @@ export async function list(
 export async function show(
   client: ApiClient,
   root: string,
-  opts: { json?: boolean },
+  opts: { json?: boolean; follow?: boolean },
   print: Print,
+  screen?: Screen,
 ): Promise<number> {
   const tree = await client.call<TreeView>('GET', `/api/v1/trees/${encodeURIComponent(root)}`);
+  if (opts.follow && screen) return followTree(client, root, screen);
   print(opts.json ? JSON.stringify(tree) : renderTree(tree));
   return EXIT.OK;
 }

@@ -1,0 +1,65 @@
+/**
+ * `jobtree submit --follow` and `show --follow` (SPEC §8): the tree live
+ * with the logs of its jobs prefixed by title, as plain lines when piped,
+ * and the exit code of the tree's end.
+ */
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { runCli, spawnAgent } from '../helpers/agents.js';
+import { testRedisUrl } from '../helpers/hooks.js';
+
+describe('e2e: following a tree from the CLI', function () {
+  this.timeout(60000);
+
+  it('shows transitions and job logs from two nodes, then the final tree, and exits by its state', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const [a] = await Promise.all(
+      ['a', 'b'].map((node) => spawnAgent({ node, redisUrl: testRedisUrl(), prefix })),
+    );
+    const ok = await runCli(['--server', a!.url, 'submit', '-', '--follow'], {
+      input: JSON.stringify({
+        job: {
+          title: 'finish',
+          type: 'shell',
+          params: { command: 'echo all done' },
+          children: [
+            {
+              title: 'on-b',
+              type: 'shell',
+              node: 'b',
+              params: { command: 'for i in 1 2 3; do echo "b says $i"; sleep 0.05; done' },
+            },
+          ],
+        },
+      }),
+    });
+    expect(ok.code, ok.stderr).to.equal(0);
+    const out = ok.stdout;
+    expect(out).to.match(/^\S+\t2 jobs submitted\n/);
+    expect(out).to.include('on-b | stdout b says 1\n');
+    expect(out).to.include('on-b | stdout b says 3\n');
+    expect(out).to.include('finish | stdout all done\n');
+    expect(out).to.match(/on-b: RUNNING → SUCCESS @b\n/);
+    expect(out.indexOf('b says 3')).to.be.below(out.indexOf('all done'));
+    expect(out).to.match(/tree \S+ SUCCESS\n✔ finish \[SUCCESS\] @a/);
+
+    const bad = await runCli(['--server', a!.url, 'submit', '-', '--follow'], {
+      input: JSON.stringify({
+        job: {
+          title: 'broken',
+          type: 'shell',
+          node: 'b',
+          params: { command: 'echo oops >&2; exit 4' },
+        },
+      }),
+    });
+    expect(bad.code).to.equal(1);
+    expect(bad.stdout).to.include('broken | stderr oops\n');
+    expect(bad.stdout).to.match(/broken \[FAILED\] @b .*EXIT: exit code 4/);
+
+    const root = bad.stdout.split('\t')[0]!;
+    const again = await runCli(['--server', a!.url, 'show', root, '--follow']);
+    expect(again.code).to.equal(1);
+    expect(again.stdout).to.include('broken | stderr oops\n');
+  });
+});
