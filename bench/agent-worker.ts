@@ -14,10 +14,11 @@ import { RedisStore } from '../src/store/redis-store.js';
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 async function main(): Promise<void> {
-  const [redisUrl = '', prefix = '', concurrency = '1', dataDir = ''] = process.argv.slice(2);
+  const [redisUrl = '', prefix = '', concurrency = '1', dataDir = '', node = 'bench'] =
+    process.argv.slice(2);
   const config = loadConfig({
     env: {
-      JOBTREE_NODE: 'bench',
+      JOBTREE_NODE: node,
       JOBTREE_PORT: '0',
       JOBTREE_DATA_DIR: dataDir,
       JOBTREE_CONCURRENCY: concurrency,
@@ -36,7 +37,36 @@ async function main(): Promise<void> {
       return {};
     },
   };
+  // writes `lines` lines `ms` apart, each carrying the monotonic time it was written at
+  const talk: JobType<{ lines: number; ms: number }> = {
+    name: 'talk',
+    paramsSchema: { type: 'object' },
+    async run(ctx) {
+      for (let i = 0; i < ctx.params.lines; i++) {
+        ctx.log(`t=${nowMs()}`);
+        await new Promise((r) => setTimeout(r, ctx.params.ms));
+      }
+      return {};
+    },
+  };
+  // writes `mb` MiB of log in 64 KiB batches of lines
+  const blast: JobType<{ mb: number }> = {
+    name: 'blast',
+    paramsSchema: { type: 'object' },
+    async run(ctx) {
+      const line = 'x'.repeat(99);
+      const batch = Array.from({ length: 512 }, () => line).join('\n');
+      const batches = Math.ceil((ctx.params.mb * 1024 * 1024) / (512 * 129));
+      for (let i = 0; i < batches; i++) {
+        ctx.log(batch);
+        if (i % 16 === 15) await new Promise((r) => setImmediate(r));
+      }
+      return {};
+    },
+  };
   agent.types.register(mark);
+  agent.types.register(talk as unknown as JobType);
+  agent.types.register(blast as unknown as JobType);
   await agent.start();
   process.send?.({ type: 'ready', url: agent.url });
   process.on('message', (msg: { type: string; t0?: number }) => {

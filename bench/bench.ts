@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--only flat,tree,chain,latency]`
+ * `npm run bench -- [--redis URL] [--runs N] [--only flat,tree,chain,latency,logs]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -8,142 +8,17 @@
  * medians. Without --redis it starts a private redis-server; with --redis
  * it writes only keys under a fresh prefix, deleted afterwards.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.js';
-import type { JobSpec } from '../src/shared/types.js';
+import { logFigures } from './log-scenarios.js';
+import { BENCH_DIR, median, percentile, Rig, round } from './rig.js';
 import { chain, completeTree, countJobs, flatTree } from './scenarios.js';
-
-const BENCH_DIR = new URL('../.jobtree/bench/', import.meta.url).pathname;
-const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
-const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
-const median = (xs: number[]): number => percentile(xs, 50);
-
-/** One agent process plus a subscriber noting when each job's SUCCESS arrives. */
-class Rig {
-  private readonly successAt = new Map<string, number>();
-  private readonly returnedAt = new Map<string, number>();
-  private readonly waiters = new Set<() => void>();
-  url = '';
-
-  private constructor(
-    private readonly worker: ChildProcess,
-    private readonly sub: Redis,
-  ) {}
-
-  static async start(redisUrl: string, prefix: string, concurrency: number): Promise<Rig> {
-    // Under the project, not os.tmpdir(): on some machines /tmp creates files 15x slower than
-    // the disk an agent's data dir would live on, and the bench would measure that instead.
-    mkdirSync(BENCH_DIR, { recursive: true });
-    const dataDir = mkdtempSync(join(BENCH_DIR, 'run-'));
-    const sub = new Redis(redisUrl);
-    const worker = fork(
-      new URL('./agent-worker.ts', import.meta.url).pathname,
-      [redisUrl, prefix, String(concurrency), dataDir],
-      {
-        execArgv: [
-          '--import',
-          'tsx',
-          ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
-        ],
-      },
-    );
-    const rig = new Rig(worker, sub);
-    sub.on('message', (_c: string, m: string) => {
-      const t = nowMs();
-      const e = JSON.parse(m) as { job: string; state: string };
-      if (e.state === 'SUCCESS') rig.note(rig.successAt, e.job, t);
-    });
-    await sub.subscribe(`${prefix}:status`);
-    worker.on('message', (m: { type: string; id?: string; t?: number; url?: string }) => {
-      if (m.type === 'returned') rig.note(rig.returnedAt, m.id as string, m.t as number);
-      if (m.type === 'ready') rig.url = m.url as string;
-    });
-    while (!rig.url) await once(worker, 'message');
-    return rig;
-  }
-
-  private note(map: Map<string, number>, id: string, t: number): void {
-    map.set(id, t);
-    for (const w of this.waiters) w();
-  }
-
-  async until<T>(probe: () => T | undefined): Promise<T> {
-    for (;;) {
-      const v = probe();
-      if (v !== undefined) return v;
-      await new Promise<void>((r) => {
-        const w = (): void => {
-          this.waiters.delete(w);
-          r();
-        };
-        this.waiters.add(w);
-      });
-    }
-  }
-
-  async submit(job: JobSpec): Promise<string> {
-    const res = await fetch(`${this.url}/api/v1/trees`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ job }),
-    });
-    if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
-    return ((await res.json()) as { root: string }).root;
-  }
-
-  /** Submits and resolves with ms from the POST to the root's SUCCESS message. */
-  async runTree(job: JobSpec): Promise<number> {
-    const t0 = nowMs();
-    const root = await this.submit(job);
-    const t1 = await this.until(() => this.successAt.get(root));
-    return t1 - t0;
-  }
-
-  async latency(n: number): Promise<number[]> {
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const id = await this.submit({ title: 'm', type: 'mark' });
-      const seen = await this.until(() => this.successAt.get(id));
-      const returned = await this.until(() => this.returnedAt.get(id));
-      out.push(seen - returned);
-    }
-    return out;
-  }
-
-  /** Stops the agent; resolves with its CPU time and peak memory over the whole run. */
-  async stop(): Promise<Record<string, number>> {
-    if (this.worker.exitCode !== null) return {};
-    const exited = once(this.worker, 'exit');
-    let usage: Record<string, number> = {};
-    this.worker.on('message', (m: { type: string } & Record<string, number>) => {
-      if (m.type === 'usage') {
-        usage = {
-          agent_user_s: round(m.user_s ?? 0),
-          agent_sys_s: round(m.sys_s ?? 0),
-          agent_max_rss_mb: round(m.max_rss_mb ?? 0, 1),
-        };
-      }
-    });
-    this.worker.send({ type: 'stop' });
-    await exited;
-    this.sub.disconnect();
-    return usage;
-  }
 }
 
 type Measurement = Record<string, number | string>;
@@ -185,6 +60,19 @@ async function measure(
   run: number,
 ): Promise<Measurement> {
   const prefix = `bench-${randomUUID()}`;
+  if (scenario === 'logs') {
+    try {
+      return {
+        type: 'measurement',
+        scenario,
+        concurrency: conc,
+        run,
+        ...(await logFigures(redisUrl, prefix)),
+      };
+    } finally {
+      await deletePrefix(redisUrl, prefix);
+    }
+  }
   const rig = await Rig.start(redisUrl, prefix, conc);
   try {
     await rig.runTree(flatTree(50)); // warm-up: scripts loaded, JIT warm
@@ -203,11 +91,17 @@ async function measure(
   }
 }
 
-const PLAN: Record<string, number[]> = { flat: [1, 16], tree: [1, 16], chain: [1], latency: [1] };
+const PLAN: Record<string, number[]> = {
+  flat: [1, 16],
+  tree: [1, 16],
+  chain: [1],
+  latency: [1],
+  logs: [4],
+};
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
-  const only = arg('only', 'flat,tree,chain,latency').split(',');
+  const only = arg('only', 'flat,tree,chain,latency,logs').split(',');
   let own: TestRedis | undefined;
   let redisUrl = arg('redis', '');
   if (!redisUrl) {

@@ -1,0 +1,144 @@
+/**
+ * One benchmark rig: an agent process (agent-worker.ts) plus a plain Redis
+ * subscriber noting when each job's SUCCESS message arrives.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import type { JobSpec } from '../src/shared/types.js';
+
+export const BENCH_DIR = new URL('../.jobtree/bench/', import.meta.url).pathname;
+export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+export const median = (xs: number[]): number => percentile(xs, 50);
+export const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
+
+/** One agent process plus a subscriber noting when each job's SUCCESS arrives. */
+export class Rig {
+  private readonly successAt = new Map<string, number>();
+  private readonly returnedAt = new Map<string, number>();
+  private readonly waiters = new Set<() => void>();
+  url = '';
+
+  private constructor(
+    private readonly worker: ChildProcess,
+    private readonly sub: Redis,
+  ) {}
+
+  static async start(
+    redisUrl: string,
+    prefix: string,
+    concurrency: number,
+    node = 'bench',
+  ): Promise<Rig> {
+    // Under the project, not os.tmpdir(): on some machines /tmp creates files 15x slower than
+    // the disk an agent's data dir would live on, and the bench would measure that instead.
+    mkdirSync(BENCH_DIR, { recursive: true });
+    const dataDir = mkdtempSync(join(BENCH_DIR, 'run-'));
+    const sub = new Redis(redisUrl);
+    const worker = fork(
+      new URL('./agent-worker.ts', import.meta.url).pathname,
+      [redisUrl, prefix, String(concurrency), dataDir, node],
+      {
+        execArgv: [
+          '--import',
+          'tsx',
+          ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+        ],
+      },
+    );
+    const rig = new Rig(worker, sub);
+    sub.on('message', (_c: string, m: string) => {
+      const t = nowMs();
+      const e = JSON.parse(m) as { job: string; state: string };
+      if (e.state === 'SUCCESS') rig.note(rig.successAt, e.job, t);
+    });
+    await sub.subscribe(`${prefix}:status`);
+    worker.on('message', (m: { type: string; id?: string; t?: number; url?: string }) => {
+      if (m.type === 'returned') rig.note(rig.returnedAt, m.id as string, m.t as number);
+      if (m.type === 'ready') rig.url = m.url as string;
+    });
+    while (!rig.url) await once(worker, 'message');
+    return rig;
+  }
+
+  private note(map: Map<string, number>, id: string, t: number): void {
+    map.set(id, t);
+    for (const w of this.waiters) w();
+  }
+
+  async until<T>(probe: () => T | undefined): Promise<T> {
+    for (;;) {
+      const v = probe();
+      if (v !== undefined) return v;
+      await new Promise<void>((r) => {
+        const w = (): void => {
+          this.waiters.delete(w);
+          r();
+        };
+        this.waiters.add(w);
+      });
+    }
+  }
+
+  async submit(job: JobSpec): Promise<string> {
+    const res = await fetch(`${this.url}/api/v1/trees`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ job }),
+    });
+    if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { root: string }).root;
+  }
+
+  /** Submits and resolves with the root id once the root's SUCCESS message has arrived. */
+  async runTreeRoot(job: JobSpec): Promise<string> {
+    const root = await this.submit(job);
+    await this.until(() => this.successAt.get(root));
+    return root;
+  }
+
+  /** Submits and resolves with ms from the POST to the root's SUCCESS message. */
+  async runTree(job: JobSpec): Promise<number> {
+    const t0 = nowMs();
+    const root = await this.submit(job);
+    const t1 = await this.until(() => this.successAt.get(root));
+    return t1 - t0;
+  }
+
+  async latency(n: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = await this.submit({ title: 'm', type: 'mark' });
+      const seen = await this.until(() => this.successAt.get(id));
+      const returned = await this.until(() => this.returnedAt.get(id));
+      out.push(seen - returned);
+    }
+    return out;
+  }
+
+  /** Stops the agent; resolves with its CPU time and peak memory over the whole run. */
+  async stop(): Promise<Record<string, number>> {
+    if (this.worker.exitCode !== null) return {};
+    const exited = once(this.worker, 'exit');
+    let usage: Record<string, number> = {};
+    this.worker.on('message', (m: { type: string } & Record<string, number>) => {
+      if (m.type === 'usage') {
+        usage = {
+          agent_user_s: round(m.user_s ?? 0),
+          agent_sys_s: round(m.sys_s ?? 0),
+          agent_max_rss_mb: round(m.max_rss_mb ?? 0, 1),
+        };
+      }
+    });
+    this.worker.send({ type: 'stop' });
+    await exited;
+    this.sub.disconnect();
+    return usage;
+  }
+}
