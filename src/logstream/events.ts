@@ -11,6 +11,8 @@ export interface LogSubscribe {
   sub?: string;
   /** Set by relays: answer from this node's disk, never relay again. */
   local?: boolean;
+  /** Set by relays: acknowledge each log:data, and get the next one only then (flow control). */
+  ack?: boolean;
 }
 
 export interface LogData {
@@ -42,7 +44,7 @@ export interface ClientToServer {
 }
 
 export interface ServerToClient {
-  'log:data': (msg: LogData) => void;
+  'log:data': (msg: LogData, ack?: () => void) => void;
   'log:end': (msg: LogEnd) => void;
   'log:error': (msg: LogError) => void;
   status: (event: StatusEvent) => void;

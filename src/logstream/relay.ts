@@ -90,16 +90,17 @@ export class LogRelay {
     });
     socket.on('connect_error', armGiveUp);
     socket.on('disconnect', armGiveUp);
-    socket.on('log:data', (m) => {
+    socket.on('log:data', (m, ack) => {
       const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);
-      if (!sub) return;
+      if (!sub) return ack?.();
       if (!sub.started) {
         sub.started = true;
         sub.next = m.offset;
       }
-      if (m.offset !== sub.next) return; // a chunk from before a resume: already passed on
+      if (m.offset !== sub.next) return ack?.(); // a chunk from before a resume: already passed on
       sub.next = m.offset + Buffer.byteLength(m.data);
-      void sub.sink.data(m.offset, m.data);
+      // acknowledged once the subscriber's socket has taken it: the owner sends no faster
+      void Promise.resolve(sub.sink.data(m.offset, m.data)).then(() => ack?.());
     });
     socket.on('log:end', (m) => {
       const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);

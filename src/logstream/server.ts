@@ -10,7 +10,7 @@ import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
 import type { JobState, StatusEvent } from '../shared/types.js';
 import type { Store } from '../store/store.js';
-import type { ClientToServer, LogSink, LogSubscribe, ServerToClient } from './events.js';
+import type { ClientToServer, LogData, LogSink, LogSubscribe, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
 import type { JobLogs } from './job-logs.js';
 import { LogRelay } from './relay.js';
@@ -34,6 +34,8 @@ interface ClientState {
 
 /** Socket.io writes are buffered per connection; past this, a sender waits for the buffer to drain. */
 const HIGH_WATER = 64;
+/** A relay that does not acknowledge a chunk for this long is taken as gone. */
+const ACK_TIMEOUT_MS = 60_000;
 
 async function drained(socket: Client): Promise<void> {
   const conn = socket.conn as unknown as {
@@ -93,16 +95,20 @@ export class LogServer {
     });
   }
 
-  private sinkFor(
-    socket: Client,
-    state: ClientState,
-    job: string,
-    key: string,
-    sub?: string,
-  ): LogSink {
+  private sinkFor(socket: Client, state: ClientState, msg: LogSubscribe, key: string): LogSink {
+    const { job, sub } = msg;
     const tag = sub === undefined ? {} : { sub };
     return {
       data: async (offset, data) => {
+        if (msg.ack) {
+          // a relay: the next chunk waits until its own subscriber has taken this one
+          // the typed map declares the ack optional, which emitWithAck's typing cannot express
+          const acked = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
+            emitWithAck(event: 'log:data', msg: LogData): Promise<unknown>;
+          };
+          await acked.emitWithAck('log:data', { job, offset, data, ...tag });
+          return;
+        }
         socket.emit('log:data', { job, offset, data, ...tag });
         await drained(socket);
       },
@@ -131,7 +137,7 @@ export class LogServer {
       return;
     }
     state.logs.get(key)?.(); // a new subscription replaces the old one
-    const sink = this.sinkFor(socket, state, job, key, msg.sub);
+    const sink = this.sinkFor(socket, state, msg, key);
     try {
       const view = await this.deps.store.getJob(job);
       if (msg.local || view.node === this.deps.node || view.node === '*') {
