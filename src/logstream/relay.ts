@@ -89,7 +89,12 @@ export class LogRelay {
       for (const [id, sub] of up.subs) this.send(up, id, sub); // resume each from its next byte
     });
     socket.on('connect_error', armGiveUp);
-    socket.on('disconnect', armGiveUp);
+    socket.on('disconnect', (reason) => {
+      armGiveUp();
+      // an agent that stops closes its sockets itself, and socket.io does not retry those
+      if (reason === 'io server disconnect')
+        setTimeout(() => up.subs.size > 0 && socket.connect(), 200);
+    });
     socket.on('log:data', (m, ack) => {
       const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);
       if (!sub) return ack?.();
