@@ -76,7 +76,12 @@ export class Agent {
     const runId = await claimIdentity(store, config.node, config.dataDir);
     const version = packageVersion();
     let running = (): number => 0;
-    const metrics = new AgentMetrics(store, config.node, () => running());
+    const metrics = new AgentMetrics(
+      store,
+      config.node,
+      () => running(),
+      () => this.logServerConnections,
+    );
     this.api = this.deps.api({
       store,
       node: config.node,

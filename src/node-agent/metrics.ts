@@ -10,7 +10,7 @@ export class AgentMetrics {
   readonly finished: Counter<'state' | 'type'>;
   readonly claimLatency: Histogram<'type'>;
 
-  constructor(store: Store, node: string, running: () => number) {
+  constructor(store: Store, node: string, running: () => number, relays: () => number = () => 0) {
     this.registry.setDefaultLabels({ node });
     collectDefaultMetrics({ register: this.registry, prefix: 'jobtree_' });
     this.finished = new Counter({
@@ -32,6 +32,14 @@ export class AgentMetrics {
       registers: [this.registry],
       collect() {
         this.set(running());
+      },
+    });
+    new Gauge({
+      name: 'jobtree_log_relays',
+      help: 'Open relay connections to other agents for log subscriptions',
+      registers: [this.registry],
+      collect() {
+        this.set(relays());
       },
     });
     new Gauge({

@@ -53,11 +53,21 @@ describe('e2e: jobtree tail -f across nodes', function () {
     await waitFor(async () =>
       (await http(c!.url, 'GET', `/api/v1/jobs/${long.body.root}/log`)).body.includes('started'),
     );
+    const relays = async (): Promise<number> =>
+      Number(
+        /^jobtree_log_relays\{[^}]*\} (\d+)$/m.exec(
+          (await http(a!.url, 'GET', '/metrics')).body,
+        )?.[1],
+      );
+    await waitFor(async () => (await relays()) === 1, {
+      what: "a to relay c's log to the tailing CLI",
+    });
     await http(a!.url, 'POST', `/api/v1/trees/${long.body.root}/abort`);
     const ended = await tailing;
     expect(ended.code).to.equal(0);
     expect(ended.stdout).to.match(/ stdout started\n/);
     expect(ended.stdout).to.match(/ agent finished ABORTED .*ABORTED_BY_USER/);
+    await waitFor(async () => (await relays()) === 0, { what: 'the unused relay to close' });
 
     const unknown = await runCli(['--server', a!.url, 'tail', '-f', newId()]);
     expect(unknown.code).to.equal(3);
