@@ -6,20 +6,12 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobType } from '../../src/node-agent/job-types/job-type.js';
+import { isGroupAlive } from '../../src/node-agent/job-types/shell.js';
 import { makeAgent, tempDir } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { readJobLog } from '../helpers/job-log.js';
 import { makeStore, submit } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('agent: failures, aborts and timeouts', () => {
   it('aborts running siblings and never starts waiting jobs when one fails (§4.4)', async () => {
@@ -63,10 +55,10 @@ describe('agent: failures, aborts and timeouts', () => {
     const pgid = await waitFor(
       () => Number(readFileSync(join(dir, 'pgid'), 'utf8').trim()) || null,
     );
-    expect(groupAlive(pgid)).to.equal(true);
+    expect(isGroupAlive(pgid)).to.equal(true);
     await store.abortJob(plan.root, 'test', Date.now());
     await log.until((e) => e.job === plan.root && e.state === 'ABORTED');
-    expect(groupAlive(pgid)).to.equal(false);
+    expect(isGroupAlive(pgid)).to.equal(false);
     const job = await store.getJob(plan.root);
     expect(job.error).to.deep.equal({ code: 'ABORTED_BY_USER', message: 'aborted by test' });
     expect(await readJobLog(agent, plan.root, plan.root)).to.match(

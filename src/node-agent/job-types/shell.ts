@@ -39,7 +39,8 @@ const paramsSchema = {
   },
 };
 
-function groupAlive(pgid: number): boolean {
+/** True while any process of the group is alive (zombies not yet reaped count). */
+export function isGroupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;
@@ -59,9 +60,9 @@ export async function killGroup(pgid: number, graceMs: number): Promise<void> {
   };
   send('SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  if (groupAlive(pgid)) send('SIGKILL');
-  while (groupAlive(pgid)) await new Promise((r) => setTimeout(r, 10));
+  while (isGroupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  if (isGroupAlive(pgid)) send('SIGKILL');
+  while (isGroupAlive(pgid)) await new Promise((r) => setTimeout(r, 10));
 }
 
 async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
