@@ -9,7 +9,7 @@ import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../shared/errors.js';
-import { toDottedPath } from '../jobtree/validate.js';
+import { describeAjvError } from '../jobtree/validate.js';
 import type { Config } from './config.js';
 import { configSchema } from './schema.js';
 
@@ -110,14 +110,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const check = ajv.compile(configSchema);
   if (!check(tree)) {
     const e = check.errors?.[0];
-    const extra = (e?.params ?? {}) as Record<string, unknown>;
-    const base = toDottedPath(e?.instancePath ?? '');
-    const name = (extra.additionalProperty ?? extra.missingProperty) as string | undefined;
-    const key = name ? (base ? `${base}.${name}` : name) : base || '(root)';
-    throw new ConfigError(
-      key,
-      name && extra.additionalProperty ? 'unknown key' : (e?.message ?? 'invalid'),
-    );
+    const { path, problem } = e ? describeAjvError(e) : { path: '', problem: 'invalid' };
+    throw new ConfigError(path || '(root)', problem === 'unknown field' ? 'unknown key' : problem);
   }
   tree.node ??=
     hostname()

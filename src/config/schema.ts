@@ -2,6 +2,8 @@
  * The JSON Schema of the agent's configuration. Data only; every default
  * lives in config/default.json and is explained in the README.
  */
+import { NODE_NAME_PATTERN } from '../shared/ids.js';
+
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -18,7 +20,7 @@ export const configSchema = {
     'log',
   ],
   properties: {
-    node: { type: ['string', 'null'], pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+    node: { type: ['string', 'null'], pattern: `^${NODE_NAME_PATTERN}$` },
     host: { type: 'string', minLength: 1 },
     port: { type: 'integer', minimum: 0, maximum: 65535 },
     url: { type: ['string', 'null'], pattern: '^https?://' },

@@ -3,9 +3,10 @@
  * only; validate.ts compiles them. `additionalProperties: false` everywhere:
  * unknown fields are an error, never silently dropped.
  */
+import { NODE_NAME_PATTERN } from '../shared/ids.js';
 import { LIMITS } from './limits.js';
 
-const nodeName = { type: 'string', pattern: '^(\\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$' };
+const nodeName = { type: 'string', pattern: `^(\\*|${NODE_NAME_PATTERN})$` };
 
 export const jobSchema = {
   $id: 'job',

@@ -11,15 +11,6 @@
  */
 import type { JobState, TreeState } from '../shared/types.js';
 
-export const JOB_STATES: readonly JobState[] = [
-  'WAITING',
-  'QUEUED',
-  'RUNNING',
-  'SUCCESS',
-  'FAILED',
-  'ABORTED',
-];
-
 export const TERMINAL: ReadonlySet<JobState> = new Set(['SUCCESS', 'FAILED', 'ABORTED']);
 
 export const TREE_STATES: readonly TreeState[] = ['RUNNING', 'SUCCESS', 'FAILED', 'ABORTED'];
@@ -40,10 +31,6 @@ export function isAllowedTransition(from: JobState, to: JobState): boolean {
 
 export function isTerminal(state: JobState): boolean {
   return TERMINAL.has(state);
-}
-
-export function isJobState(value: unknown): value is JobState {
-  return typeof value === 'string' && (JOB_STATES as readonly string[]).includes(value);
 }
 
 export function isTreeState(value: unknown): value is TreeState {

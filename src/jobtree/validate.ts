@@ -33,24 +33,29 @@ export function toDottedPath(pointer: string): string {
   return out;
 }
 
+/**
+ * Names the field of an ajv error by its dotted path (the unknown, missing
+ * or badly named property when there is one) and says what is wrong with
+ * it. Shared by tree, params and config validation.
+ */
+export function describeAjvError(e: ErrorObject): { path: string; problem: string } {
+  const base = toDottedPath(e.instancePath);
+  const extra = e.params as Record<string, unknown>;
+  const name =
+    extra.additionalProperty ?? extra.missingProperty ?? e.propertyName ?? extra.propertyName;
+  const path = name === undefined ? base : base === '' ? String(name) : `${base}.${String(name)}`;
+  if (e.keyword === 'additionalProperties') return { path, problem: 'unknown field' };
+  if (e.keyword === 'required') return { path, problem: 'is required' };
+  if (name !== undefined) return { path, problem: 'bad key' };
+  return { path, problem: e.message ?? 'is invalid' };
+}
+
 function firstError(errors: ErrorObject[] | null | undefined): ValidationError {
   const e = errors?.[0];
   if (!e) return new ValidationError('invalid body');
-  let path = toDottedPath(e.instancePath);
-  const extra = e.params as Record<string, unknown>;
-  const join = (name: unknown): string => (path === '' ? String(name) : `${path}.${String(name)}`);
-  let message = `${path || 'body'} ${e.message ?? 'is invalid'}`;
-  if (e.keyword === 'additionalProperties') {
-    path = join(extra.additionalProperty);
-    message = `${path}: unknown field`;
-  } else if (e.keyword === 'required') {
-    path = join(extra.missingProperty);
-    message = `${path} is required`;
-  } else if (e.propertyName !== undefined || extra.propertyName !== undefined) {
-    path = join(e.propertyName ?? extra.propertyName);
-    message = `${path}: bad key (want [a-z0-9_.-]{1,64})`;
-  }
-  return new ValidationError(message, path || undefined);
+  const { path, problem } = describeAjvError(e);
+  const detail = problem === 'bad key' ? 'bad key (want [a-z0-9_.-]{1,64})' : problem;
+  return new ValidationError(`${path || 'body'}: ${detail}`, path || undefined);
 }
 
 /** Rejects values nested deeper than the limit before any recursive code sees them. */

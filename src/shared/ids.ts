@@ -16,9 +16,5 @@ export function isJobId(value: unknown): value is string {
   );
 }
 
-/** Node names go into keys and URLs: a conservative alphabet. */
-export const NODE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-export function isNodeName(value: unknown): value is string {
-  return typeof value === 'string' && NODE_NAME_RE.test(value);
-}
+/** Node names go into keys and URLs: a conservative alphabet (a pattern for JSON Schemas). */
+export const NODE_NAME_PATTERN = '[A-Za-z0-9][A-Za-z0-9_.-]{0,63}';

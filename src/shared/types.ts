@@ -33,8 +33,8 @@ export interface JobError {
   job?: string;
 }
 
-/** A job flattened for storage: what `planTree` produces and `submitTree` writes. */
-export interface PlannedJob {
+/** What every stored job has from its submission on. `children` are ids. */
+interface JobFields {
   id: string;
   root: string;
   parent: string | null;
@@ -45,21 +45,16 @@ export interface PlannedJob {
   params: JsonObject;
   timeoutMs?: number;
   children: string[];
+}
+
+/** A job flattened for storage: what `planTree` produces and `submitTree` writes. */
+export interface PlannedJob extends JobFields {
   state: 'WAITING' | 'QUEUED';
 }
 
-/** A job as the API shows it (SPEC §7). `children` are ids here. */
-export interface JobView {
-  id: string;
-  root: string;
-  parent: string | null;
-  key?: string;
-  title: string;
-  type: string;
-  node: string;
+/** A job as the API shows it (SPEC §7). */
+export interface JobView extends JobFields {
   state: JobState;
-  params: JsonObject;
-  timeoutMs?: number;
   createdAt: number;
   queuedAt?: number;
   startedAt?: number;
@@ -67,7 +62,6 @@ export interface JobView {
   summary?: string;
   error?: JobError;
   result?: unknown;
-  children: string[];
 }
 
 /** A job nested with its children, as in a tree answer. */

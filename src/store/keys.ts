@@ -37,9 +37,6 @@ export class Keys {
   trees(): string {
     return `${this.prefix}:trees`;
   }
-  finished(): string {
-    return `${this.prefix}:finished`;
-  }
   treeState(state: TreeState | JobState): string {
     return `${this.prefix}:state:${state}`;
   }

@@ -4,7 +4,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ParamsCheck, TypeCatalog } from '../../jobtree/validate.js';
-import { toDottedPath } from '../../jobtree/validate.js';
+import { describeAjvError } from '../../jobtree/validate.js';
 import type { JsonObject } from '../../shared/types.js';
 import type { JobType } from './job-type.js';
 
@@ -21,12 +21,9 @@ export class TypeRegistry {
     this.checks.set(type.name, (params) => {
       if (validate(params)) return null;
       const e = validate.errors?.[0];
-      const extra = (e?.params ?? {}) as Record<string, unknown>;
-      const base = toDottedPath(e?.instancePath ?? '');
-      const name = (extra.additionalProperty ?? extra.missingProperty) as string | undefined;
-      const path = name ? (base ? `${base}.${name}` : name) : base;
-      const message = extra.additionalProperty ? 'unknown field' : (e?.message ?? 'invalid');
-      return { path, message };
+      if (!e) return { path: '', message: 'invalid' };
+      const { path, problem } = describeAjvError(e);
+      return { path, message: problem };
     });
   }
 
