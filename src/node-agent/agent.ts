@@ -12,17 +12,33 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { NodeInfo, Store, Subscription } from '../store/store.js';
 import { Keys } from '../store/keys.js';
+import { JobtreeError } from '../shared/errors.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
 import { Claimer } from './claimer.js';
 import { graftChildren } from './graft.js';
 import { Heartbeat } from './heartbeat.js';
+import { Journal } from './journal.js';
 import { Reporter } from './reporter.js';
 import { claimIdentity } from './identity.js';
 import { createRegistry } from './job-types/builtins.js';
 import { AgentMetrics } from './metrics.js';
 import { packageVersion } from './version.js';
+
+/** Waits for Redis at start (an agent restarted during an outage must still come up and replay). */
+async function waitForRedis(store: Store, log: Logger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await store.ping();
+      return;
+    } catch (err) {
+      if (!(err instanceof JobtreeError && err.code === 'REDIS_UNAVAILABLE')) throw err;
+      if (attempt === 0) log.warn('waiting for Redis');
+      await new Promise((res) => setTimeout(res, Math.min(100 * 2 ** attempt, 1000)));
+    }
+  }
+}
 
 export interface AgentDeps {
   config: Config;
@@ -37,6 +53,7 @@ export class Agent {
   private server: Server | undefined;
   private claimer: Claimer | undefined;
   private heartbeat: Heartbeat | undefined;
+  private reporter: Reporter | undefined;
   private subscription: Subscription | undefined;
   private api: ServedApi | undefined;
   private logServer: LogServer | undefined;
@@ -72,7 +89,7 @@ export class Agent {
   async start(): Promise<void> {
     const { config, store } = this.deps;
     const log = this.deps.logger.child({ mod: 'agent' });
-    await store.ping();
+    await waitForRedis(store, log);
     const runId = await claimIdentity(store, config.node, config.dataDir);
     const version = packageVersion();
     let running = (): number => 0;
@@ -119,6 +136,16 @@ export class Agent {
     };
     this.info = info;
     await store.registerNode(info, config.heartbeat.ttlMs);
+    // Ends a previous run journalled during an outage go first: those jobs
+    // finished, and must not be settled as AGENT_RESTARTED below.
+    const reporter = new Reporter(
+      store,
+      Journal.inDataDir(config.dataDir),
+      this.deps.logger.child({ mod: 'reporter' }),
+      () => this.claimer?.wake(),
+    );
+    this.reporter = reporter;
+    await reporter.replay();
     const settled = await store.failRunning(
       config.node,
       runId,
@@ -130,7 +157,7 @@ export class Agent {
     const claimer = new Claimer(
       store,
       {
-        reporter: new Reporter(store, this.deps.logger.child({ mod: 'reporter' })),
+        reporter,
         types: this.types,
         node: config.node,
         token: runId,
@@ -139,7 +166,7 @@ export class Agent {
         logger: this.deps.logger.child({ mod: 'runner' }),
         addChildren: async (parentId, jobs) =>
           (await graftChildren(store, this.types, parentId, { jobs })).map((j) => j.id),
-        takesWork: () => this.stopping === undefined,
+        takesWork: () => this.stopping === undefined && !reporter.backlogged,
         onFinished: (job, state) => {
           metrics.finished.inc({ state, type: job.type });
           metrics.claimLatency.observe(
@@ -185,6 +212,7 @@ export class Agent {
     this.claimer?.pause();
     await this.claimer?.drain(config.shutdown.graceMs);
     await this.logs.drain();
+    await this.reporter?.close();
     this.heartbeat?.stop();
     await this.subscription?.close();
     await this.api?.close();

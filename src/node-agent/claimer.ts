@@ -61,7 +61,8 @@ export class Claimer {
       do {
         this.again = false;
         const free = this.options.concurrency - this.running.size;
-        if (free <= 0 || this.stopped) break;
+        // takesWork is false while job ends wait in the journal (SPEC §9: no claims in an outage).
+        if (free <= 0 || this.stopped || !this.deps.takesWork()) break;
         const jobs = await this.store.claimJobs(
           this.deps.node,
           Math.min(free, this.options.batch),

@@ -10,7 +10,7 @@ import type { JobError, JobOutcome, JobSpec } from '../shared/types.js';
 import type { JobLog } from '../logstream/log-file.js';
 import type { JobLogs } from '../logstream/job-logs.js';
 import type { ClaimedJob, FinishReport } from '../store/store.js';
-import type { Reporter } from './reporter.js';
+import type { Delivery, Reporter } from './reporter.js';
 import { JobFailure, type JobContext } from './job-types/job-type.js';
 import type { TypeRegistry } from './job-types/registry.js';
 
@@ -122,7 +122,7 @@ async function execute(
         : error;
   }
   const at = Date.now();
-  const answer = await deps.reporter.report({
+  const delivery = await deps.reporter.report({
     root: job.root,
     id: job.id,
     token: deps.token,
@@ -134,15 +134,25 @@ async function execute(
     ...(error ? { error } : {}),
     ...(deps.takesWork() ? { claimFor: deps.node } : {}),
   });
-  const final = answer?.state ?? state;
-  const kept = answer ? answer.error : (error ?? null);
-  log.write(
-    'agent',
-    `finished ${final} after ${at - job.startedAt} ms${kept ? `: ${kept.code} ${kept.message}` : ''}`,
-  );
+  log.write('agent', finishLine(delivery, state, error ?? null, at - job.startedAt));
   deps.logs.release(log, job.id);
-  deps.onFinished?.(job, final);
-  return answer?.next ?? null;
+  const stored = delivery.kind === 'stored' ? delivery.answer : null;
+  deps.onFinished?.(job, stored?.state ?? state);
+  return stored?.next ?? null;
+}
+
+/** The agent's last line in a job's log: how it ended and what became of the report. */
+function finishLine(d: Delivery, state: string, error: JobError | null, ms: number): string {
+  const describe = (s: string, e: JobError | null): string =>
+    `finished ${s} after ${ms} ms${e ? `: ${e.code} ${e.message}` : ''}`;
+  switch (d.kind) {
+    case 'stored':
+      return describe(d.answer.state, d.answer.error);
+    case 'journalled':
+      return `${describe(state, error)} (journalled: Redis unavailable)`;
+    case 'refused':
+      return `${describe(state, error)} (report refused: ${d.error.message})`;
+  }
 }
 
 function stopWith(

@@ -81,6 +81,8 @@ export async function spawnAgent(options: {
   dataDir?: string;
   port?: number;
   env?: Record<string, string>;
+  /** Wait until the API answers (default); false for an agent that waits for Redis. */
+  waitReady?: boolean;
 }): Promise<AgentProcess> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? tempDir();
@@ -136,6 +138,7 @@ export async function spawnAgent(options: {
     },
   };
   track(proc, (p) => p.kill9());
+  if (options.waitReady === false) return proc;
   await waitFor(
     async () => {
       if (exited()) throw new Error(`agent ${options.node} exited: ${out}`);

@@ -1,0 +1,117 @@
+/**
+ * The node's on-disk journal of job ends (SPEC §9). While Redis cannot be
+ * reached, each FinishReport is appended as one JSON line and flushed to
+ * disk before the runner moves on; when Redis is back they are sent in
+ * the order they were written, and the file is emptied. Sending an entry
+ * twice (a crash between sending and emptying) is harmless: finishJobs
+ * refuses a report for a job that is no longer RUNNING, so every end is
+ * written, and published, once.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { JobtreeError } from '../shared/errors.js';
+import type { FinishAnswer, FinishReport } from '../store/store.js';
+
+/** Sends one batch; answers per report, like Store.finishJobs. */
+export type SendBatch = (reports: FinishReport[]) => Promise<Array<FinishAnswer | JobtreeError>>;
+
+const REPLAY_BATCH = 100;
+
+function parseLines(text: string): { entries: FinishReport[]; torn: number } {
+  const entries: FinishReport[] = [];
+  let torn = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    try {
+      entries.push(JSON.parse(line) as FinishReport);
+    } catch {
+      torn++; // a line cut short by a crash mid-write: its job is settled by the restart rule
+    }
+  }
+  return { entries, torn };
+}
+
+export class Journal {
+  private entries: FinishReport[];
+  private handle: FileHandle | undefined;
+  /** Serialises appends and rewrites, so a rewrite never drops a newer append. */
+  private chain: Promise<void> = Promise.resolve();
+  /** Lines that could not be parsed when the file was loaded. */
+  readonly tornLines: number;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const { entries, torn } = parseLines(text);
+    this.entries = entries;
+    this.tornLines = torn;
+  }
+
+  static inDataDir(dataDir: string): Journal {
+    return new Journal(join(dataDir, 'journal.ndjson'));
+  }
+
+  /** Entries written and not yet accepted by Redis. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Appends reports and resolves once they are on disk (fdatasync). */
+  append(reports: FinishReport[]): Promise<void> {
+    return this.serially(async () => {
+      // The freed-parent claim is for a slot that has moved on by replay time.
+      const clean = reports.map(({ claimFor: _claimFor, ...rest }) => rest);
+      this.handle ??= await open(this.path, 'a');
+      await this.handle.write(clean.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      await this.handle.datasync();
+      this.entries.push(...clean);
+    });
+  }
+
+  /**
+   * Sends every entry in order, in batches, removing each batch from the
+   * file once Redis has answered for it. Rejects (keeping the rest) when a
+   * batch cannot be sent; a report Redis refuses counts as answered.
+   */
+  async replay(send: SendBatch, onRefused: (r: FinishReport, e: JobtreeError) => void) {
+    while (this.entries.length > 0) {
+      const batch = this.entries.slice(0, REPLAY_BATCH);
+      const answers = await send(batch);
+      answers.forEach((a, i) => {
+        if (!('state' in a)) onRefused(batch[i] as FinishReport, a);
+      });
+      await this.serially(() => this.dropFirst(batch.length));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.serially(async () => {
+      await this.handle?.close();
+      this.handle = undefined;
+    });
+  }
+
+  private async dropFirst(n: number): Promise<void> {
+    this.entries = this.entries.slice(n);
+    await this.handle?.close();
+    this.handle = undefined;
+    // Written aside and renamed, so a crash leaves the old file or the new one, never half of one.
+    const tmp = `${this.path}.tmp`;
+    await writeFile(tmp, this.entries.map((r) => `${JSON.stringify(r)}\n`).join(''), {
+      flush: true,
+    });
+    await rename(tmp, this.path);
+  }
+
+  private serially(step: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(step);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
