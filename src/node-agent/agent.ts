@@ -19,6 +19,7 @@ import type { ServedApi, ApiFactory } from './api-factory.js';
 import { Claimer } from './claimer.js';
 import { graftChildren } from './graft.js';
 import { Heartbeat } from './heartbeat.js';
+import { Housekeeper } from './housekeeper.js';
 import { Journal } from './journal.js';
 import { Reporter } from './reporter.js';
 import { claimIdentity } from './identity.js';
@@ -54,6 +55,7 @@ export class Agent {
   private claimer: Claimer | undefined;
   private heartbeat: Heartbeat | undefined;
   private reporter: Reporter | undefined;
+  private housekeeper: Housekeeper | undefined;
   private subscription: Subscription | undefined;
   private api: ServedApi | undefined;
   private logServer: LogServer | undefined;
@@ -195,6 +197,16 @@ export class Agent {
     await this.subscription.ready;
     this.heartbeat = new Heartbeat(store, info, config.heartbeat, running, drainSignals, log);
     this.heartbeat.start();
+    this.housekeeper = new Housekeeper(
+      store,
+      {
+        holder: `${config.node}/${runId}`,
+        intervalMs: config.heartbeat.intervalMs,
+        ttlMs: config.heartbeat.ttlMs,
+      },
+      this.deps.logger.child({ mod: 'housekeeper' }),
+    );
+    this.housekeeper.start();
     claimer.start();
     log.info({ url: info.url, concurrency: config.concurrency, runId }, 'agent started');
   }
@@ -214,6 +226,7 @@ export class Agent {
     await this.logs.drain();
     await this.reporter?.close();
     this.heartbeat?.stop();
+    await this.housekeeper?.stop();
     await this.subscription?.close();
     await this.api?.close();
     await this.logServer?.close();

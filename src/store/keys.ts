@@ -52,6 +52,14 @@ export class Keys {
   alive(name: string): string {
     return `${this.prefix}:node:${name}:alive`;
   }
+  /** A cluster-wide lease (holdLease.lua), e.g. `housekeeper`. */
+  lease(name: string): string {
+    return `${this.prefix}:lease:${name}`;
+  }
+  /** root → finishedAt of finished trees, for retention. */
+  finished(): string {
+    return `${this.prefix}:finished`;
+  }
   statusChannel(): string {
     return `${this.prefix}:status`;
   }

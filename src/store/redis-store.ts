@@ -43,6 +43,7 @@ const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
 export class RedisStore extends NodeRegistry implements Store {
   readonly prefix: string;
   private readonly redis: ScriptClient;
+  private readySince: number | null = null;
 
   constructor(
     private readonly url: string,
@@ -53,6 +54,8 @@ export class RedisStore extends NodeRegistry implements Store {
     super(redis, keys);
     this.redis = redis;
     this.prefix = prefix;
+    redis.on('ready', () => (this.readySince = Date.now()));
+    redis.on('close', () => (this.readySince = null));
   }
 
   async ping(): Promise<void> {
@@ -179,17 +182,50 @@ export class RedisStore extends NodeRegistry implements Store {
     message: string,
     at: number,
   ): Promise<number> {
+    return this.settleRunning(node, keepToken, code, message, at, '');
+  }
+
+  async reapNode(node: string, at: number): Promise<number | null> {
+    const n = await this.settleRunning(
+      node,
+      '',
+      'NODE_LOST',
+      `node ${node} stopped heartbeating while the job ran`,
+      at,
+      '1',
+    );
+    return n < 0 ? null : n;
+  }
+
+  private settleRunning(
+    node: string,
+    keepToken: string,
+    code: string,
+    message: string,
+    at: number,
+    onlyIfDead: '' | '1',
+  ): Promise<number> {
     return guard(
       this.redis.failRunning(
         this.keys.running(node),
+        this.keys.alive(node),
         this.prefix,
         node,
         keepToken,
         at,
         code,
         message,
+        onlyIfDead,
       ),
     );
+  }
+
+  async holdLease(name: string, holder: string, ms: number): Promise<boolean> {
+    return (await guard(this.redis.holdLease(this.keys.lease(name), holder, ms))) === 1;
+  }
+
+  connectedSince(): number | null {
+    return this.readySince;
   }
 
   async findRoot(id: string): Promise<string | null> {

@@ -12,6 +12,7 @@ export interface ScriptClient extends Redis {
   finishJobs(...argv: Arg[]): Promise<Array<number | string | null>>;
   abortJob(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
   addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
-  failRunning(runningKey: string, ...argv: Arg[]): Promise<number>;
+  failRunning(runningKey: string, aliveKey: string, ...argv: Arg[]): Promise<number>;
+  holdLease(leaseKey: string, ...argv: Arg[]): Promise<number>;
   queryTrees(...argv: Arg[]): Promise<string[]>;
 }

@@ -111,6 +111,15 @@ export interface Store {
     message: string,
     at: number,
   ): Promise<number>;
+  /**
+   * NODE_LOST for every RUNNING job of `node`, only if it has no live
+   * heartbeat key at that moment; null when it is alive after all.
+   */
+  reapNode(node: string, at: number): Promise<number | null>;
+  /** Takes or extends a cluster-wide lease; true while `holder` has it. */
+  holdLease(name: string, holder: string, ms: number): Promise<boolean>;
+  /** When the current connection to Redis became ready; null while down. */
+  connectedSince(): number | null;
   findRoot(id: string): Promise<string | null>;
   getJob(id: string): Promise<JobView>;
   getTree(root: string): Promise<TreeView>;

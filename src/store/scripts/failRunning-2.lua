@@ -2,12 +2,16 @@
   Settles the RUNNING jobs of a node whose runner is gone (SPEC §9): after
   an agent restart (AGENT_RESTARTED, keeping claims of the live token) or a
   lost node (NODE_LOST, all of them). Each ends FAILED and its tree aborts.
-  KEYS[1] P:running:<node>
+  KEYS[1] P:running:<node>  KEYS[2] P:node:<node>:alive
   ARGV[1] prefix  ARGV[2] node  ARGV[3] token to keep ('' for none)
   ARGV[4] now  ARGV[5] error code  ARGV[6] message
-  Returns the number of jobs failed. Stale entries are removed.
+  ARGV[7] '1' to act only if the node is dead (no live heartbeat key), so a
+  node that beat again since the reaper looked is left alone.
+  Returns the number of jobs failed, or -1 when the node is alive and
+  ARGV[7] asked for a dead one. Stale entries are removed.
 ]]
 --@include common
+if ARGV[7] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local keep, now = ARGV[3], ARGV[4]
 local n = 0
 for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
