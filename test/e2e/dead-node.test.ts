@@ -17,20 +17,21 @@ import { waitFor } from '../helpers/wait.js';
 
 const FAST_DEATH = { JOBTREE_HEARTBEAT_TTL_MS: '1000', JOBTREE_HEARTBEAT_INTERVAL_MS: '200' };
 
-async function cluster(prefix: string): Promise<[AgentProcess, AgentProcess]> {
-  const spawn = (node: string) =>
+/** Agents a and b with a 1 s heartbeat TTL, a store on their prefix, and its event log. */
+async function cluster() {
+  const prefix = `jt-${randomUUID()}`;
+  const store = makeStore(testRedisUrl(), prefix);
+  const log = await collectEvents(store);
+  const spawn = (node: string): Promise<AgentProcess> =>
     spawnAgent({ node, redisUrl: testRedisUrl(), prefix, env: FAST_DEATH });
-  return [await spawn('a'), await spawn('b')];
+  return { store, log, spawn, a: await spawn('a'), b: await spawn('b') };
 }
 
 describe('e2e: dead nodes (§9)', function () {
   this.timeout(60000);
 
   it('fails a killed node’s running job NODE_LOST, aborts its tree, keeps its queue, shows it dead', async () => {
-    const prefix = `jt-${randomUUID()}`;
-    const store = makeStore(testRedisUrl(), prefix);
-    const log = await collectEvents(store);
-    const [a, b] = await cluster(prefix);
+    const { store, log, spawn, a, b } = await cluster();
     const tree = await http(a.url, 'POST', '/api/v1/trees', {
       job: {
         title: 'deploy',
@@ -69,15 +70,12 @@ describe('e2e: dead nodes (§9)', function () {
     expect(cli.stdout).to.match(/^b\s.*\bNO\b.*s ago/m);
     expect(cli.stdout).to.match(/^a\s.*\byes\b/m);
 
-    await spawnAgent({ node: 'b', redisUrl: testRedisUrl(), prefix, env: FAST_DEATH });
+    await spawn('b');
     await log.until((e) => e.job === later.body.root && e.state === 'SUCCESS');
   });
 
   it('refuses the late report of a node that came back after being declared lost (fencing)', async () => {
-    const prefix = `jt-${randomUUID()}`;
-    const store = makeStore(testRedisUrl(), prefix);
-    const log = await collectEvents(store);
-    const [a, b] = await cluster(prefix);
+    const { store, log, a, b } = await cluster();
     const tree = await http(a.url, 'POST', '/api/v1/trees', {
       job: { title: 'slow on b', type: 'sleep', node: 'b', params: { ms: 1500 } },
     });
