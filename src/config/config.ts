@@ -17,6 +17,8 @@ export interface Config {
   readonly heartbeat: { readonly intervalMs: number; readonly ttlMs: number };
   readonly claim: { readonly pollMs: number; readonly batch: number };
   readonly shutdown: { readonly graceMs: number };
+  /** Finished trees and their logs are deleted `maxAgeMs` after they finished. */
+  readonly retention: { readonly maxAgeMs: number; readonly sweepIntervalMs: number };
   readonly shell: { readonly enabled: boolean; readonly killGraceMs: number };
   readonly auth: { readonly token: string | null };
   readonly log: { readonly level: string };

@@ -30,6 +30,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_HEARTBEAT_TTL_MS: 'heartbeat.ttlMs',
   JOBTREE_CLAIM_POLL_MS: 'claim.pollMs',
   JOBTREE_SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
+  JOBTREE_RETENTION_MAX_AGE_MS: 'retention.maxAgeMs',
+  JOBTREE_RETENTION_SWEEP_INTERVAL_MS: 'retention.sweepIntervalMs',
   JOBTREE_SHELL_ENABLED: 'shell.enabled',
   JOBTREE_SHELL_KILL_GRACE_MS: 'shell.killGraceMs',
   JOBTREE_TOKEN: 'auth.token',

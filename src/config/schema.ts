@@ -15,6 +15,7 @@ export const configSchema = {
     'heartbeat',
     'claim',
     'shutdown',
+    'retention',
     'shell',
     'auth',
     'log',
@@ -59,6 +60,15 @@ export const configSchema = {
       additionalProperties: false,
       required: ['graceMs'],
       properties: { graceMs: { type: 'integer', minimum: 0 } },
+    },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxAgeMs', 'sweepIntervalMs'],
+      properties: {
+        maxAgeMs: { type: 'integer', minimum: 0 },
+        sweepIntervalMs: { type: 'integer', minimum: 50 },
+      },
     },
     shell: {
       type: 'object',

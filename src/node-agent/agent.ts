@@ -203,6 +203,8 @@ export class Agent {
         holder: `${config.node}/${runId}`,
         intervalMs: config.heartbeat.intervalMs,
         ttlMs: config.heartbeat.ttlMs,
+        retention: config.retention,
+        dataDir: config.dataDir,
       },
       this.deps.logger.child({ mod: 'housekeeper' }),
     );

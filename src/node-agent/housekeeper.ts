@@ -1,11 +1,17 @@
 /**
- * Cluster housekeeping done by one agent at a time (a lease in Redis, as
- * Sidekiq Enterprise's leader election): the dead-node reaper of SPEC §9.
- * Every agent runs a Housekeeper; only the lease holder acts, and when it
- * dies the lease expires and another takes over.
+ * Housekeeping (SPEC §9). Cluster work is done by one agent at a time (a
+ * lease in Redis, as Sidekiq Enterprise's leader election): the dead-node
+ * reaper and the deletion of expired trees. Every agent runs a Housekeeper;
+ * only the lease holder does that work, and when it dies the lease expires
+ * and another takes over. Each agent also deletes its own expired logs.
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
+import { sweepLogs } from './log-retention.js';
+
+/** Trees deleted per Redis call, and at most per sweep (the rest wait for the next). */
+const DELETE_BATCH = 100;
+const MAX_PER_SWEEP = 2000;
 
 export interface HousekeeperOptions {
   /** The lease holder's identity: node name and run id. */
@@ -13,11 +19,16 @@ export interface HousekeeperOptions {
   intervalMs: number;
   /** A node is dead once its heartbeat key has expired (it lives this long). */
   ttlMs: number;
+  /** Finished trees and logs older than this are deleted, every sweepIntervalMs. */
+  retention: { maxAgeMs: number; sweepIntervalMs: number };
+  /** This node's data dir, whose logs/ it sweeps. */
+  dataDir: string;
 }
 
 export class Housekeeper {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private lastSweep = 0;
 
   constructor(
     private readonly store: Store,
@@ -43,12 +54,31 @@ export class Housekeeper {
   /** One round; errors are logged, and the next round tries again. */
   async tick(now = Date.now()): Promise<void> {
     try {
-      const { holder, ttlMs } = this.options;
-      if (!(await this.store.holdLease('housekeeper', holder, ttlMs))) return;
-      await this.reapDeadNodes(now);
+      const { holder, ttlMs, retention } = this.options;
+      const sweep = now - this.lastSweep >= retention.sweepIntervalMs;
+      if (await this.store.holdLease('housekeeper', holder, ttlMs)) {
+        await this.reapDeadNodes(now);
+        if (sweep) await this.deleteExpiredTrees(now - retention.maxAgeMs);
+      }
+      if (sweep) {
+        this.lastSweep = now;
+        const logs = await sweepLogs(this.store, this.options.dataDir, now - retention.maxAgeMs);
+        if (logs.length > 0) this.logger.info({ trees: logs.length }, 'expired logs deleted');
+      }
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'housekeeping failed');
     }
+  }
+
+  private async deleteExpiredTrees(cutoff: number): Promise<void> {
+    let deleted = 0;
+    while (deleted < MAX_PER_SWEEP) {
+      const roots = await this.store.expiredTrees(cutoff, DELETE_BATCH);
+      for (const root of roots) await this.store.deleteTree(root);
+      deleted += roots.length;
+      if (roots.length < DELETE_BATCH) break;
+    }
+    if (deleted > 0) this.logger.info({ trees: deleted }, 'expired trees deleted');
   }
 
   private async reapDeadNodes(now: number): Promise<void> {

@@ -35,6 +35,7 @@ import type {
   NewTree,
   Store,
   Subscription,
+  TreeEnd,
   TreeQuery,
 } from './store.js';
 
@@ -222,6 +223,32 @@ export class RedisStore extends NodeRegistry implements Store {
 
   async holdLease(name: string, holder: string, ms: number): Promise<boolean> {
     return (await guard(this.redis.holdLease(this.keys.lease(name), holder, ms))) === 1;
+  }
+
+  async expiredTrees(finishedBefore: number, limit: number): Promise<string[]> {
+    return guard(
+      this.redis.zrangebyscore(this.keys.finished(), '-inf', finishedBefore, 'LIMIT', 0, limit),
+    );
+  }
+
+  async deleteTree(root: string): Promise<number | null> {
+    if (!isJobId(root)) return 0;
+    const n = await guard(this.redis.deleteTree(this.keys.tree(root), this.prefix, root));
+    return n < 0 ? null : n;
+  }
+
+  async treeEnds(roots: string[]): Promise<Array<TreeEnd | null>> {
+    const pipe = this.redis.pipeline();
+    for (const root of roots) pipe.hmget(this.keys.tree(root), 'state', 'finishedAt');
+    const rows = (await guard(pipe.exec())) ?? [];
+    return rows.map(([, r]) => {
+      const [state, finishedAt] = r as [string | null, string | null];
+      if (!state) return null;
+      return {
+        state: state as TreeEnd['state'],
+        finishedAt: finishedAt ? Number(finishedAt) : null,
+      };
+    });
   }
 
   connectedSince(): number | null {

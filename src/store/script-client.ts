@@ -14,5 +14,6 @@ export interface ScriptClient extends Redis {
   addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
   failRunning(runningKey: string, aliveKey: string, ...argv: Arg[]): Promise<number>;
   holdLease(leaseKey: string, ...argv: Arg[]): Promise<number>;
+  deleteTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   queryTrees(...argv: Arg[]): Promise<string[]>;
 }

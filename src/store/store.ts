@@ -72,6 +72,11 @@ export interface TreeQuery {
   cursor?: string;
 }
 
+export interface TreeEnd {
+  state: TreeState;
+  finishedAt: number | null;
+}
+
 export interface NodeInfo {
   name: string;
   url: string;
@@ -118,6 +123,12 @@ export interface Store {
   reapNode(node: string, at: number): Promise<number | null>;
   /** Takes or extends a cluster-wide lease; true while `holder` has it. */
   holdLease(name: string, holder: string, ms: number): Promise<boolean>;
+  /** Roots of trees that finished before `finishedBefore`, oldest first. */
+  expiredTrees(finishedBefore: number, limit: number): Promise<string[]>;
+  /** Deletes a finished tree with every key it made; jobs deleted, or null while it runs. */
+  deleteTree(root: string): Promise<number | null>;
+  /** State and finish time of each tree (null for one that does not exist). */
+  treeEnds(roots: string[]): Promise<Array<TreeEnd | null>>;
   /** When the current connection to Redis became ready; null while down. */
   connectedSince(): number | null;
   findRoot(id: string): Promise<string | null>;
