@@ -195,7 +195,11 @@ export class Agent {
       },
     );
     await this.subscription.ready;
-    this.heartbeat = new Heartbeat(store, info, config.heartbeat, running, drainSignals, log);
+    const afterBeat = async (): Promise<void> => {
+      await drainSignals();
+      await claimer.adoptOrphans();
+    };
+    this.heartbeat = new Heartbeat(store, info, config.heartbeat, running, afterBeat, log);
     this.heartbeat.start();
     this.housekeeper = new Housekeeper(
       store,

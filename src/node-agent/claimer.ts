@@ -80,6 +80,28 @@ export class Claimer {
     }
   }
 
+  /**
+   * Runs the jobs Redis shows RUNNING under this run's token that this
+   * claimer does not know: a claim executed whose reply was lost when the
+   * connection dropped. Only while no claim of ours is in flight (no fill,
+   * no end that may claim a freed parent), so nothing is adopted twice.
+   */
+  async adoptOrphans(): Promise<void> {
+    if (this.filling || this.stopped || this.deps.reporter.busy) return;
+    this.filling = true;
+    try {
+      const orphans = await this.store.adoptClaims(this.deps.node, this.deps.token, [
+        ...this.running.keys(),
+      ]);
+      for (const job of orphans) {
+        this.logger.warn({ job: job.id }, 'adopted a claim whose reply was lost');
+        this.run(job);
+      }
+    } finally {
+      this.filling = false;
+    }
+  }
+
   private run(job: ClaimedJob): void {
     const handle = startJob(job, this.deps);
     this.running.set(job.id, handle);

@@ -1,7 +1,8 @@
 /**
  * The node's heartbeat (SPEC §9): refreshes its TTL key and info every
- * interval, and drains the node's signal list so an abort whose Pub/Sub
- * message was lost still arrives within one interval.
+ * interval, then runs the agent's catch-up work (draining the signal list
+ * so an abort whose Pub/Sub message was lost still arrives, adopting lost
+ * claims) within one interval.
  */
 import type { Logger } from 'pino';
 import type { NodeInfo, Store } from '../store/store.js';
@@ -14,7 +15,7 @@ export class Heartbeat {
     private readonly info: NodeInfo,
     private readonly options: { intervalMs: number; ttlMs: number },
     private readonly running: () => number,
-    private readonly onSignals: () => Promise<void>,
+    private readonly afterBeat: () => Promise<void>,
     private readonly logger: Logger,
   ) {}
 
@@ -22,7 +23,7 @@ export class Heartbeat {
   async beat(): Promise<void> {
     try {
       await this.store.heartbeat(this.info, { running: this.running() }, this.options.ttlMs);
-      await this.onSignals();
+      await this.afterBeat();
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'heartbeat failed');
     }

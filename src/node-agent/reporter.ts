@@ -29,6 +29,7 @@ export class Reporter {
   private scheduled = false;
   private replaying: Promise<void> | undefined;
   private closed = false;
+  private sending = 0;
 
   constructor(
     private readonly store: Store,
@@ -37,6 +38,15 @@ export class Reporter {
     /** Called when the journal has been emptied into Redis. */
     private readonly onReplayed: () => void = () => undefined,
   ) {}
+
+  /**
+   * True while some job's end is not settled in Redis: queued, on its way
+   * (its answer may claim a freed parent), or journalled. The claimer adopts
+   * no orphaned claim meanwhile: such a job may be one of these.
+   */
+  get busy(): boolean {
+    return this.scheduled || this.sending > 0 || this.journal.size > 0;
+  }
 
   /** True while ends wait on disk for Redis (the agent claims nothing meanwhile). */
   get backlogged(): boolean {
@@ -70,23 +80,34 @@ export class Reporter {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
-    if (!this.backlogged) {
-      try {
-        const answers = await this.store.finishJobs(batch.map((p) => p.report));
-        batch.forEach((p, i) => p.resolve(this.delivery(p.report, answers[i])));
-        return;
-      } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'job ends go to the journal');
-      }
-    }
+    this.sending++;
     try {
-      await this.journal.append(batch.map((p) => p.report));
-    } catch (err) {
-      // The disk failed too: nothing is left to keep the end; the restart rule settles the job.
-      this.logger.error({ err }, 'journal write failed');
+      if (!this.backlogged && (await this.sendToRedis(batch))) return;
+      try {
+        await this.journal.append(batch.map((p) => p.report));
+      } catch (err) {
+        // The disk failed too: nothing is left to keep the end; the restart rule settles the job.
+        this.logger.error({ err }, 'journal write failed');
+      }
+      for (const p of batch) p.resolve({ kind: 'journalled' });
+      void this.replay();
+    } finally {
+      // Not before the runners have taken the answers: a freed parent claimed
+      // by this call is registered in microtasks that all run before setImmediate.
+      setImmediate(() => this.sending--);
     }
-    for (const p of batch) p.resolve({ kind: 'journalled' });
-    void this.replay();
+  }
+
+  /** Sends a batch to Redis; false when it must go to the journal instead. */
+  private async sendToRedis(batch: Pending[]): Promise<boolean> {
+    try {
+      const answers = await this.store.finishJobs(batch.map((p) => p.report));
+      batch.forEach((p, i) => p.resolve(this.delivery(p.report, answers[i])));
+      return true;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'job ends go to the journal');
+      return false;
+    }
   }
 
   private delivery(

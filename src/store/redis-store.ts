@@ -98,6 +98,13 @@ export class RedisStore extends NodeRegistry implements Store {
     return payloads.map(decodeClaim);
   }
 
+  async adoptClaims(node: string, token: string, running: string[]): Promise<ClaimedJob[]> {
+    const payloads = await guard(
+      this.redis.adoptClaims(this.keys.running(node), this.prefix, token, ...running),
+    );
+    return payloads.map(decodeClaim);
+  }
+
   async finishJob(r: FinishReport): Promise<FinishAnswer> {
     const [answer] = await this.finishJobs([r]);
     if (answer instanceof JobtreeError) throw answer;

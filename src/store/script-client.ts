@@ -15,5 +15,6 @@ export interface ScriptClient extends Redis {
   failRunning(runningKey: string, aliveKey: string, ...argv: Arg[]): Promise<number>;
   holdLease(leaseKey: string, ...argv: Arg[]): Promise<number>;
   deleteTree(treeKey: string, ...argv: Arg[]): Promise<number>;
+  adoptClaims(runningKey: string, ...argv: Arg[]): Promise<string[]>;
   queryTrees(...argv: Arg[]): Promise<string[]>;
 }

@@ -101,6 +101,8 @@ export interface Store {
   ping(): Promise<void>;
   submitTree(tree: NewTree): Promise<void>;
   claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;
+  /** Jobs RUNNING under `token` on `node` that are not in `running` (claims whose reply was lost). */
+  adoptClaims(node: string, token: string, running: string[]): Promise<ClaimedJob[]>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
   abortJob(id: string, who: string, at: number): Promise<void>;

@@ -3,7 +3,8 @@
  * (AOF, fsync always) shut down mid-tree: jobs finish during the outage,
  * their ends are journalled on each node's disk (one agent is even killed
  * and restarted meanwhile), and once Redis is back on the same data the
- * tree completes with every transition written and published exactly once.
+ * tree completes with every transition written and published exactly once,
+ * and no node is reaped for the silence the outage forced on it.
  */
 import { expect } from 'chai';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,8 +38,18 @@ describe('e2e: Redis outage (§9)', function () {
     const redis = track(await startRedis({ aof: true }), destroyRedis);
     const gate = await TcpGate.start(redis.port);
     const prefix = 'outage';
+    // A heartbeat TTL shorter than the outage: every node looks dead when Redis
+    // comes back, and the housekeeper must give them a TTL to beat again.
+    const env = { JOBTREE_HEARTBEAT_TTL_MS: '1000' };
     const spawn = (node: string, dataDir?: string, waitReady = true) =>
-      spawnAgent({ node, redisUrl: gate.url, prefix, waitReady, ...(dataDir ? { dataDir } : {}) });
+      spawnAgent({
+        node,
+        redisUrl: gate.url,
+        prefix,
+        env,
+        waitReady,
+        ...(dataDir ? { dataDir } : {}),
+      });
     const [a, b, c] = [await spawn('a'), await spawn('b'), await spawn('c')];
     const go = join(tempDir(), 'go');
     const waitForGo = { command: `while [ ! -e ${go} ]; do sleep 0.02; done; echo done` };

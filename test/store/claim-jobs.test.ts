@@ -62,4 +62,14 @@ describe('store.claimJobs', () => {
     expect(await store.claimJobs('n1', 10, 't', Date.now())).to.deep.equal([]);
     expect(await store.claimJobs('other', 10, 't', Date.now())).to.have.length(1);
   });
+
+  it('never starts a job before it was queued, even with a stale claim time', async () => {
+    const store = makeStore();
+    const queuedAt = Date.now();
+    const plan = await submit(store, { job: { title: 'r', type: 'noop' } }, 'n1', queuedAt);
+    // a claim whose time was taken before an outage and sent after it
+    const [job] = await store.claimJobs('n1', 1, 'tok', queuedAt - 5000);
+    expect(job?.startedAt).to.equal(queuedAt);
+    expect((await store.getJob(plan.root)).startedAt).to.equal(queuedAt);
+  });
 });

@@ -82,28 +82,37 @@ local function settleTree(root, now)
   redis.call('ZADD', P .. ':finished', now, root)
 end
 
--- QUEUED → RUNNING for `node` with fencing `token`; returns what the runner
--- needs as one JSON string. User JSON (params, results, context values)
--- travels as strings so Lua never re-encodes it.
-local function claimOne(root, id, node, token, now)
-  local jk = jobKey(root, id)
-  local f = redis.call('HMGET', jk, 'state', 'node', 'type', 'title', 'params',
-    'timeoutMs', 'children', 'parent', 'queuedAt')
-  if f[1] ~= 'QUEUED' then return nil end
-  redis.call('HSET', jk, 'node', node, 'token', token, 'startedAt', now)
-  transition(root, id, 'QUEUED', 'RUNNING', node, now)
-  redis.call('SADD', runningKey(node), root .. '|' .. id)
+-- What the runner needs of a job as one JSON string. User JSON (params,
+-- results, context values) travels as strings so Lua never re-encodes it.
+local function jobPayload(root, id, startedAt)
+  local f = redis.call('HMGET', jobKey(root, id), 'type', 'title', 'params', 'timeoutMs',
+    'children', 'parent', 'queuedAt')
   local children = {}
-  for _, cid in ipairs(cjson.decode(f[7])) do
+  for _, cid in ipairs(cjson.decode(f[5])) do
     local c = redis.call('HMGET', jobKey(root, cid), 'key', 'result', 'summary')
     children[#children + 1] = { id = cid, key = c[1] or cjson.null,
       result = c[2] or cjson.null, summary = c[3] or cjson.null }
   end
   local t = redis.call('HMGET', treeKey(root), 'tags')
-  return cjson.encode({ id = id, root = root, type = f[3], title = f[4], params = f[5],
-    timeoutMs = f[6] or cjson.null, parent = f[8] or cjson.null, queuedAt = f[9],
-    startedAt = now, children = children, tags = t[1],
+  return cjson.encode({ id = id, root = root, type = f[1], title = f[2], params = f[3],
+    timeoutMs = f[4] or cjson.null, parent = f[6] or cjson.null, queuedAt = f[7],
+    startedAt = startedAt, children = children, tags = t[1],
     context = redis.call('HGETALL', ctxKey(root)) })
+end
+
+-- QUEUED → RUNNING for `node` with fencing `token`; returns the payload.
+-- A job never starts before it was queued: a claim whose `now` went stale
+-- in a client's retry queue (an outage) starts at queuedAt instead.
+local function claimOne(root, id, node, token, now)
+  local jk = jobKey(root, id)
+  local f = redis.call('HMGET', jk, 'state', 'queuedAt')
+  if f[1] ~= 'QUEUED' then return nil end
+  local startedAt = now
+  if f[2] and tonumber(f[2]) > tonumber(now) then startedAt = f[2] end
+  redis.call('HSET', jk, 'node', node, 'token', token, 'startedAt', startedAt)
+  transition(root, id, 'QUEUED', 'RUNNING', node, startedAt)
+  redis.call('SADD', runningKey(node), root .. '|' .. id)
+  return jobPayload(root, id, startedAt)
 end
 
 -- Writes planned jobs (submitTree, addChildren); leaves are queued.
