@@ -153,7 +153,11 @@ describe('e2e: chaos soak (§9)', function () {
     );
     for (const [id] of twice) {
       const lines = [...agents.values()].flatMap((a) =>
-        a.output().split('\n').filter((l) => l.includes(id)).map((l) => `${a.node}: ${l}`),
+        a
+          .output()
+          .split('\n')
+          .filter((l) => l.includes(id))
+          .map((l) => `${a.node}: ${l}`),
       );
       console.log(JSON.stringify(await store.getJob(id)), lines.join('\n'));
     }
