@@ -33,7 +33,7 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'coverage/**', '.jobtree/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
@@ -42,6 +42,24 @@ export default tseslint.config(
     },
   },
   ...layers.map(borderRule),
+  {
+    // The browser UI shares only pure code and types with the daemon.
+    files: ['src/ui/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(config|store|node-agent|api|cli)/',
+              message: 'src/ui runs in the browser: it may use src/shared, src/jobtree and types',
+            },
+            { group: ['node:*', 'ioredis', 'koa'], message: 'src/ui runs in the browser' },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },

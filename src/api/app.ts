@@ -10,6 +10,7 @@ import { LIMITS } from '../jobtree/limits.js';
 import type { AppDeps } from './app-deps.js';
 import { authMiddleware } from './auth.js';
 import { errorMiddleware } from './errors.js';
+import { staticUi } from './static-ui.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): Koa {
   logRoutes(router, deps);
   nodeRoutes(router, deps);
   app.use(errorMiddleware(deps.logger));
+  app.use(staticUi());
   app.use(authMiddleware(deps.token, OPEN_PATHS));
   app.use(
     bodyParser({

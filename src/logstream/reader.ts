@@ -34,8 +34,11 @@ async function nextLineStart(path: string, from: number, size: number): Promise<
   }
 }
 
-/** Opens the range of `path` from `offset` (negative: the tail, from a line boundary). */
-export async function readLog(path: string, offset: number): Promise<LogRange> {
+/**
+ * Opens the range of `path` from `offset` (negative: the tail, from a line
+ * boundary), at most `length` bytes of it when given.
+ */
+export async function readLog(path: string, offset: number, length?: number): Promise<LogRange> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -46,10 +49,11 @@ export async function readLog(path: string, offset: number): Promise<LogRange> {
     offset >= 0
       ? Math.min(offset, size)
       : await nextLineStart(path, Math.max(0, size + offset), size);
-  if (start >= size) return { start, size, stream: null };
+  const end = length === undefined ? size : Math.min(size, start + length);
+  if (start >= end) return { start, size, stream: null };
   return {
     start,
     size,
-    stream: createReadStream(path, { start, end: size - 1, highWaterMark: 64 * 1024 }),
+    stream: createReadStream(path, { start, end: end - 1, highWaterMark: 64 * 1024 }),
   };
 }

@@ -11,7 +11,7 @@ import { makeStore } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('api: job logs', () => {
-  it('serves the log from an offset with its size, and says when it is complete', async () => {
+  it('serves the log from an offset (and for a length) with its size, and says when it is complete', async () => {
     const store = makeStore();
     const log = await collectEvents(store);
     const agent = await makeAgent(store);
@@ -33,6 +33,12 @@ describe('api: job logs', () => {
     const part = await http(agent.url, 'GET', `/api/v1/jobs/${body.root}/log?offset=${from}`);
     expect(part.body).to.equal(text.slice(from));
     expect(part.headers.get('x-log-start')).to.equal(String(from));
+    const slice = await http(
+      agent.url,
+      'GET',
+      `/api/v1/jobs/${body.root}/log?offset=${from}&length=10`,
+    );
+    expect(slice.body).to.equal(text.slice(from, from + 10)); // "load earlier" reads a bounded range
     const lastLine = `${text.trimEnd().split('\n').pop()}\n`;
     // a few bytes more than the last line: starts at the last line's first byte
     const tail = await http(

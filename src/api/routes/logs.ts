@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/jobs/:id/log?offset=N (SPEC §7): a job's log bytes from any
+ * GET /api/v1/jobs/:id/log?offset=N[&length=L] (SPEC §7): a job's log bytes from any
  * node. The owner's agent streams its file; any other agent proxies to the
  * owner (streamed, never buffered) with the cluster token. Headers tell
  * where the bytes start, the file size, and whether the log is complete.
@@ -24,13 +24,21 @@ function parseOffset(raw: unknown): number {
   return Number(raw);
 }
 
-async function serveLocal(
-  ctx: Context,
-  deps: AppDeps,
-  job: JobView,
-  offset: number,
-): Promise<void> {
-  const range = await readLog(deps.logs.path(job.root, job.id), offset);
+function parseLength(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) {
+    throw new ValidationError('length: want a number of bytes', 'length');
+  }
+  return Number(raw);
+}
+
+interface Range {
+  offset: number;
+  length: number | undefined;
+}
+
+async function serveLocal(ctx: Context, deps: AppDeps, job: JobView, r: Range): Promise<void> {
+  const range = await readLog(deps.logs.path(job.root, job.id), r.offset, r.length);
   const complete = isTerminal(job.state) && !deps.logs.isLive(job.id);
   ctx.set('X-Log-Start', String(range.start));
   ctx.set('X-Log-Size', String(range.size));
@@ -41,7 +49,7 @@ async function serveLocal(
   ctx.body = range.stream ?? '';
 }
 
-async function proxy(ctx: Context, deps: AppDeps, job: JobView, offset: number): Promise<void> {
+async function proxy(ctx: Context, deps: AppDeps, job: JobView, r: Range): Promise<void> {
   const owner = (await deps.store.liveNodes(Date.now())).find((n) => n.name === job.node);
   if (!owner)
     throw new UnavailableError(
@@ -49,7 +57,8 @@ async function proxy(ctx: Context, deps: AppDeps, job: JobView, offset: number):
       'NODE_UNAVAILABLE',
       5,
     );
-  const url = `${owner.url}/api/v1/jobs/${job.id}/log?offset=${offset}&local=true`;
+  const length = r.length === undefined ? '' : `&length=${r.length}`;
+  const url = `${owner.url}/api/v1/jobs/${job.id}/log?offset=${r.offset}${length}&local=true`;
   let res: Response;
   try {
     res = await fetch(url, {
@@ -73,10 +82,10 @@ async function proxy(ctx: Context, deps: AppDeps, job: JobView, offset: number):
 
 export function logRoutes(router: Router, deps: AppDeps): void {
   router.get('/api/v1/jobs/:id/log', async (ctx) => {
-    const offset = parseOffset(ctx.query.offset);
+    const range = { offset: parseOffset(ctx.query.offset), length: parseLength(ctx.query.length) };
     const job = await deps.store.getJob(ctx.params.id as string);
     const here = ctx.query.local === 'true' || job.node === deps.node || job.node === '*';
-    if (here) await serveLocal(ctx, deps, job, offset);
-    else await proxy(ctx, deps, job, offset);
+    if (here) await serveLocal(ctx, deps, job, range);
+    else await proxy(ctx, deps, job, range);
   });
 }

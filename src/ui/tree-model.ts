@@ -1,0 +1,111 @@
+/**
+ * The tree view's model: a snapshot from `status:subscribe` kept current by
+ * newer `status` events (SPEC §6), the tree's state derived as the server
+ * does (§4 rule 6), and what the timeline draws. Pure; no DOM.
+ */
+import { deriveTreeState } from '../jobtree/tree-state.js';
+import type { JobState, NestedJob, StatusEvent, TreeView } from '../shared/types.js';
+
+export interface LiveTree {
+  view: TreeView;
+  seq: number;
+  jobs: Map<string, NestedJob>;
+}
+
+function index(job: NestedJob, into: Map<string, NestedJob>): Map<string, NestedJob> {
+  into.set(job.id, job);
+  for (const c of job.children) index(c, into);
+  return into;
+}
+
+export function fromSnapshot(view: TreeView, seq: number): LiveTree {
+  return { view, seq, jobs: index(view.job, new Map()) };
+}
+
+/**
+ * Applies one event in place. Returns 'stale' for one at or below the
+ * snapshot's seq, 'unknown' for a job the snapshot lacks (a graft: take a
+ * new snapshot), else 'applied'.
+ */
+export function applyStatus(tree: LiveTree, e: StatusEvent): 'applied' | 'stale' | 'unknown' {
+  if (e.seq <= tree.seq) return 'stale';
+  const job = tree.jobs.get(e.job);
+  if (!job) return 'unknown';
+  tree.seq = e.seq;
+  job.state = e.state;
+  job.node = e.node;
+  if (e.state === 'QUEUED') job.queuedAt = e.at;
+  else if (e.state === 'RUNNING') job.startedAt = e.at;
+  else if (e.state === 'SUCCESS' || e.state === 'FAILED' || e.state === 'ABORTED')
+    job.finishedAt = e.at;
+  const counts: Partial<Record<JobState, number>> = {};
+  for (const j of tree.jobs.values()) counts[j.state] = (counts[j.state] ?? 0) + 1;
+  tree.view.state = deriveTreeState(counts);
+  return 'applied';
+}
+
+/** Jobs in tree order with their depth (for the timeline's rows). */
+export function flatten(job: NestedJob, depth = 0): Array<{ job: NestedJob; depth: number }> {
+  return [{ job, depth }, ...job.children.flatMap((c) => flatten(c, depth + 1))];
+}
+
+/**
+ * The critical path: from the root, each time the child that finished
+ * last, the one its parent waited for. Shortening anything else would not
+ * have made the tree finish sooner.
+ */
+export function criticalPath(root: NestedJob): Set<string> {
+  // A running child counts as finishing last: the parent is waiting for it now.
+  const end = (j: NestedJob): number =>
+    j.finishedAt ?? (j.startedAt !== undefined ? Infinity : -Infinity);
+  const path = new Set<string>();
+  let at: NestedJob | undefined = root;
+  while (at) {
+    path.add(at.id);
+    let last: NestedJob | undefined;
+    for (const c of at.children) if (end(c) > -Infinity && (!last || end(c) > end(last))) last = c;
+    at = last;
+  }
+  return path;
+}
+
+export interface Bar {
+  /** Percent of the timeline's width. */
+  queuedLeft: number;
+  left: number;
+  width: number;
+  queuedWidth: number;
+}
+
+/** Where a job's bars go on a timeline from `t0` to `t1` (ms), at time `now`. */
+export function barOf(job: NestedJob, t0: number, t1: number, now: number): Bar | null {
+  const span = Math.max(1, t1 - t0);
+  const pct = (t: number) => ((t - t0) / span) * 100;
+  if (job.startedAt === undefined) {
+    if (job.queuedAt === undefined) return null;
+    const end = job.finishedAt ?? now;
+    return {
+      queuedLeft: pct(job.queuedAt),
+      queuedWidth: pct(end) - pct(job.queuedAt),
+      left: pct(end),
+      width: 0,
+    };
+  }
+  const end = job.finishedAt ?? now;
+  const queued = job.queuedAt ?? job.startedAt;
+  return {
+    queuedLeft: pct(queued),
+    queuedWidth: pct(job.startedAt) - pct(queued),
+    left: pct(job.startedAt),
+    width: Math.max(0.3, pct(end) - pct(job.startedAt)),
+  };
+}
+
+/** The timeline's span: the tree's creation to its last end (or now while it runs). */
+export function timelineSpan(tree: LiveTree, now: number): [number, number] {
+  let t1 = tree.view.job.createdAt;
+  for (const j of tree.jobs.values())
+    t1 = Math.max(t1, j.finishedAt ?? (j.startedAt !== undefined ? now : t1));
+  if (tree.view.state === 'RUNNING') t1 = Math.max(t1, now);
+  return [tree.view.job.createdAt, t1];
+}

@@ -1,0 +1,71 @@
+/**
+ * Every node of the cluster: alive or dead, heartbeat age, running and
+ * queued jobs, concurrency, version and job types. Heartbeats are not
+ * published, so this view reads /nodes every two seconds.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { NodeView } from '../../shared/types.js';
+import { api } from '../api.js';
+import { duration } from '../format.js';
+import { Alert } from './alert.js';
+
+export function NodesView() {
+  const [nodes, setNodes] = useState<NodeView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    const load = () =>
+      api
+        .nodes()
+        .then((r) => !stopped && (setNodes(r.nodes), setError(null)))
+        .catch((err: Error) => !stopped && setError(err.message));
+    void load();
+    const timer = setInterval(() => void load(), 2000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+  return (
+    <section aria-labelledby="nodes-title">
+      <h1 id="nodes-title">Nodes</h1>
+      <Alert message={error} />
+      {nodes && (
+        <table class="nodes">
+          <thead>
+            <tr>
+              <th scope="col">Node</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last heartbeat</th>
+              <th scope="col">Running</th>
+              <th scope="col">Queued</th>
+              <th scope="col">Concurrency</th>
+              <th scope="col">Version</th>
+              <th scope="col">Job types</th>
+            </tr>
+          </thead>
+          <tbody>
+            {nodes.map((n) => (
+              <tr key={n.name} data-node={n.name}>
+                <th scope="row">
+                  <a href={n.url}>{n.name}</a>
+                </th>
+                <td>
+                  <span class={`badge ${n.alive ? 'state-SUCCESS' : 'state-FAILED'}`}>
+                    {n.alive ? 'alive' : 'dead'}
+                  </span>
+                </td>
+                <td>{n.heartbeatAgeMs === null ? 'never' : `${duration(n.heartbeatAgeMs)} ago`}</td>
+                <td>{n.running}</td>
+                <td>{n.queued}</td>
+                <td>{n.concurrency}</td>
+                <td>{n.version}</td>
+                <td>{n.types.join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

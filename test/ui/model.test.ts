@@ -1,0 +1,107 @@
+/**
+ * The UI's pure parts: log chunks become whole lines exactly once (a
+ * resubscription's repeat is trimmed, a split line waits, UTF-8 offsets),
+ * and the tree model follows status events past its snapshot.
+ */
+import { expect } from 'chai';
+import { LineSplitter, earlierLines, parseLine } from '../../src/ui/log-lines.js';
+import { applyStatus, criticalPath, fromSnapshot } from '../../src/ui/tree-model.js';
+import type { NestedJob, TreeView } from '../../src/shared/types.js';
+
+describe('ui: log lines', () => {
+  it('joins split lines and trims bytes it has already taken (resume after a drop)', () => {
+    const s = new LineSplitter();
+    expect(s.push(100, 'a 1\nb 2\nc ')).to.deep.equal(['a 1', 'b 2']);
+    expect(s.push(108, 'c 3\nd 4\n')).to.deep.equal(['c 3', 'd 4']); // "c " was held already
+    expect(s.next).to.equal(116);
+    expect(s.push(104, 'b 2\nc 3\nd 4\n')).to.deep.equal([]); // a whole repeat
+    expect(s.push(120, 'x\n')).to.equal(null); // a gap: the caller resubscribes
+    expect(s.push(116, 'é 5\n')).to.deep.equal(['é 5']);
+    expect(s.next).to.equal(121); // é is two bytes
+    expect(s.first).to.equal(100);
+  });
+
+  it('parses the agent’s line format and strips ANSI colours', () => {
+    expect(parseLine('2026-11-23T07:48:05.711Z stderr \u001b[31mslow\u001b[0m 10')).to.deep.equal({
+      time: '2026-11-23T07:48:05.711Z',
+      source: 'stderr',
+      text: 'slow 10',
+    });
+    expect(parseLine('no format').source).to.equal(null);
+  });
+
+  it('drops the partial first line of an earlier page unless it starts the file', () => {
+    expect(earlierLines(10, 'rt\nwhole 1\nwhole 2\n')).to.deep.equal({
+      start: 13,
+      lines: ['whole 1', 'whole 2'],
+    });
+    expect(earlierLines(0, 'first\nsecond\n')).to.deep.equal({
+      start: 0,
+      lines: ['first', 'second'],
+    });
+  });
+});
+
+describe('ui: tree model', () => {
+  const job = (
+    id: string,
+    children: NestedJob[] = [],
+    extra: Partial<NestedJob> = {},
+  ): NestedJob => ({
+    id,
+    root: 'r',
+    parent: null,
+    title: id,
+    type: 'noop',
+    node: 'a',
+    params: {},
+    state: 'WAITING',
+    createdAt: 0,
+    children,
+    ...extra,
+  });
+  const view = (root: NestedJob): TreeView => ({
+    root: 'r',
+    state: 'RUNNING',
+    seq: 3,
+    tags: {},
+    context: {},
+    job: root,
+  });
+
+  it('applies only newer events, derives the tree state, and asks for a snapshot on an unknown job', () => {
+    const tree = fromSnapshot(view(job('r', [job('c', [], { state: 'QUEUED' })])), 3);
+    const ev = (seq: number, id: string, state: NestedJob['state']) => ({
+      root: 'r',
+      job: id,
+      state,
+      prev: null,
+      node: 'b',
+      at: seq * 10,
+      seq,
+    });
+    expect(applyStatus(tree, ev(3, 'c', 'RUNNING'))).to.equal('stale');
+    expect(applyStatus(tree, ev(4, 'c', 'RUNNING'))).to.equal('applied');
+    expect(tree.jobs.get('c')).to.include({ state: 'RUNNING', node: 'b', startedAt: 40 });
+    expect(applyStatus(tree, ev(5, 'c', 'FAILED'))).to.equal('applied');
+    expect(applyStatus(tree, ev(6, 'r', 'ABORTED'))).to.equal('applied');
+    expect(tree.view.state).to.equal('FAILED');
+    expect(applyStatus(tree, ev(7, 'grafted', 'QUEUED'))).to.equal('unknown');
+  });
+
+  it('follows the child that finished last, or the one still running', () => {
+    const done = job('r', [
+      job('fast', [], { startedAt: 1, finishedAt: 5 }),
+      job('slow', [job('slow-leaf', [], { startedAt: 1, finishedAt: 8 })], {
+        startedAt: 8,
+        finishedAt: 20,
+      }),
+    ]);
+    expect([...criticalPath(done)]).to.deep.equal(['r', 'slow', 'slow-leaf']);
+    const running = job('r', [
+      job('done', [], { startedAt: 1, finishedAt: 9 }),
+      job('busy', [], { startedAt: 2 }),
+    ]);
+    expect([...criticalPath(running)]).to.deep.equal(['r', 'busy']);
+  });
+});
