@@ -48,6 +48,20 @@ describe('store.finishJob', () => {
     expect((await store.getJob(id('a'))).state).to.equal('QUEUED');
   });
 
+  it('queues a parent no earlier than its last child ended, when ends arrive out of order', async () => {
+    const store = makeStore();
+    const plan = await submit(store, spec);
+    await claimAll(store);
+    const [, a, a1, a2] = plan.jobs;
+    await finish(store, plan.root, a1!.id, 'SUCCESS', { at: 2000 });
+    // a2 ended earlier but its report arrives later (delayed, or replayed from a journal)
+    const answer = await finish(store, plan.root, a2!.id, 'SUCCESS', { at: 1000, claimFor: 'n1' });
+    expect(answer.next?.id).to.equal(a!.id);
+    const parent = await store.getJob(a!.id);
+    expect(parent.queuedAt).to.equal(2000);
+    expect(parent.startedAt).to.equal(2000);
+  });
+
   it('hands the freed parent to the finishing node when asked, with its children results', async () => {
     const { store, plan, id } = await setup();
     await claimAll(store);

@@ -29,11 +29,18 @@ local function finishOne(b)
   if final == 'SUCCESS' then
     if parent then
       local pk = jobKey(root, parent)
+      -- Ends can arrive out of order (a delayed or journalled report): the
+      -- parent is queued no earlier than the last of its children ended.
+      local last = redis.call('HGET', pk, 'childrenDoneAt')
+      if not last or tonumber(now) > tonumber(last) then
+        redis.call('HSET', pk, 'childrenDoneAt', now)
+        last = now
+      end
       if redis.call('HINCRBY', pk, 'pending', -1) <= 0 then
         local p = redis.call('HMGET', pk, 'state', 'node')
         if p[1] == 'WAITING' then
-          redis.call('HSET', pk, 'queuedAt', now)
-          transition(root, parent, 'WAITING', 'QUEUED', p[2], now)
+          redis.call('HSET', pk, 'queuedAt', last)
+          transition(root, parent, 'WAITING', 'QUEUED', p[2], last)
           if claimFor ~= '' and (p[2] == claimFor or p[2] == '*') then
             payload = claimOne(root, parent, claimFor, token, now)
           else
