@@ -13,9 +13,13 @@ export async function openBrowser(): Promise<Browser> {
   return track(browser, (b) => b.close());
 }
 
-/** A page with a laptop-sized viewport; page errors fail the test. */
-export async function openPage(browser: Browser, errors: string[] = []): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+/** A page with a laptop-sized viewport; page errors go to `errors` for the test to check. */
+export async function openPage(
+  browser: Browser,
+  errors: string[] = [],
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, colorScheme });
   const page = await context.newPage();
   page.on('pageerror', (err) => errors.push(err.message));
   return page;

@@ -8,7 +8,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { spawnAgent, tempDir, type AgentProcess } from '../helpers/agents.js';
 import { openBrowser, openPage } from '../helpers/browser.js';
 import { collectEvents } from '../helpers/events.js';
@@ -22,6 +23,8 @@ const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${DOCS}${name}.png` });
 }
+
+const browserOf = (page: Page) => page.context().browser() as Browser;
 
 const jobBadge = (page: Page, id: string) => page.locator(`[data-job="${id}"] > .row .badge`);
 
@@ -87,17 +90,48 @@ describe('ui: in a real browser', function () {
     await lines.filter({ hasText: 'request 25' }).first().waitFor();
     expect(await page.locator('.log .line.src-stderr').first().textContent()).to.match(/slow 10/);
     await screenshot(page, 'ui-tree-log');
+
+    // search keeps the matching lines; scrolling up pauses the follow, the button resumes it
+    await page.getByLabel('Search').fill('slow');
+    await page.locator('.matches').waitFor();
+    const visible = await page.locator('.log .line:visible').allTextContents();
+    expect(visible.length).to.be.above(0);
+    expect(visible.every((t) => t.includes('slow'))).to.equal(true);
+    await page.getByLabel('Search').fill('');
+    await lines.filter({ hasText: 'request 60' }).first().waitFor(); // more than the panel shows
+    const box = page.locator('.log');
+    await box.evaluate((el) => (el.scrollTop = 0));
+    const resume = page.getByRole('button', { name: /Paused: follow the log/ });
+    await resume.waitFor();
+    const seen = await lines.count();
+    await page.waitForFunction(`document.querySelectorAll('.log .line').length > ${seen}`);
+    expect(await box.evaluate((el) => el.scrollTop)).to.equal(0); // new lines did not move the reader
+    await resume.click();
+    await resume.waitFor({ state: 'hidden' });
+    expect(
+      await box.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight),
+    ).to.be.below(24);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(readFileSync(await download.path(), 'utf8')).to.match(/ stdout request 1\n/);
     await page.getByRole('tab', { name: 'Timeline' }).click();
     await page.locator('.tl-row.critical').first().waitFor();
     await screenshot(page, 'ui-timeline');
     await page.getByRole('tab', { name: 'Jobs' }).click();
 
     // abort, confirmed in the browser's dialog
+    // a second tab, on c, lists the tree: its row must turn ABORTED live
+    const list = await openPage(browserOf(page), errors);
+    await list.goto(`${agents[2]!.url}/#/?tag=version:42`);
+    await list.locator(`tr[data-root="${root}"] .badge`, { hasText: 'RUNNING' }).waitFor();
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Abort tree' }).click();
     await page.locator('h1 .badge', { hasText: 'ABORTED' }).waitFor();
     await jobBadge(page, serve!).filter({ hasText: 'ABORTED' }).waitFor();
     await page.locator('.log-end', { hasText: 'ABORTED' }).waitFor();
+    await list.locator(`tr[data-root="${root}"] .badge`, { hasText: 'ABORTED' }).waitFor();
     expect((await store.getTree(root)).state).to.equal('ABORTED');
     expect(log.events.some((e) => e.job === serve && e.state === 'ABORTED')).to.equal(true);
 
@@ -131,7 +165,7 @@ describe('ui: in a real browser', function () {
     const id = submitted.body.root as string;
     await log.until((e) => e.job === id && e.state === 'RUNNING');
     const errors: string[] = [];
-    const page = await openPage(await openBrowser(), errors);
+    const page = await openPage(await openBrowser(), errors, 'dark');
     await page.goto(`${b.url}/#/trees/${id}?log=${id}`);
     const lines = page.locator('.log .line');
     await lines.filter({ hasText: 'n=3001' }).first().waitFor();
@@ -147,6 +181,8 @@ describe('ui: in a real browser', function () {
       // the button is disabled while a page loads, and gone once the file's start is shown
       await page.waitForFunction("!document.querySelector('button.earlier:disabled')");
     }
+
+    await screenshot(page, 'ui-log-dark');
 
     // the server of the page dies and comes back; the log resumes where it was
     await b.kill9();
