@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { JobLog, logPath } from './log-file.js';
+import { LogWriter } from './log-writer.js';
 
 export interface JobLogEvents {
   /** New bytes of the job's log are on disk. */
@@ -18,6 +19,8 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
   /** Job ids whose log may still grow: open, or closed but not yet on disk. */
   private readonly live = new Set<string>();
 
+  private readonly writer = new LogWriter();
+
   constructor(readonly dataDir: string) {
     super();
     this.setMaxListeners(0); // one listener per follower
@@ -25,7 +28,9 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
 
   open(root: string, id: string): JobLog {
     this.live.add(id);
-    return new JobLog(logPath(this.dataDir, root, id), () => this.emit('log:grew', id));
+    return new JobLog(logPath(this.dataDir, root, id), this.writer, () =>
+      this.emit('log:grew', id),
+    );
   }
 
   /** The path of a job's log on this node (ids are validated). */
@@ -49,8 +54,9 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
     });
   }
 
-  /** Resolves when every released log is on disk. */
+  /** Resolves when every released log is on disk, and stops the writer thread. */
   async drain(): Promise<void> {
     while (this.closing.size > 0) await Promise.all([...this.closing]);
+    await this.writer.close();
   }
 }

@@ -8,6 +8,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
+import type { LogWriter } from './log-writer.js';
 
 export type LogSource = 'agent' | 'job' | 'stdout' | 'stderr' | 'file';
 
@@ -19,8 +20,6 @@ export function logPath(dataDir: string, root: string, id: string): string {
   if (!path.startsWith(logs + sep)) throw new ValidationError('bad job id', 'id');
   return path;
 }
-
-const madeDirs = new Set<string>();
 
 /** How long a new log's first lines wait before the file is created. */
 const FIRST_FLUSH_MS = 10;
@@ -36,21 +35,26 @@ export function formatLines(source: LogSource, text: string, at = new Date()): s
 
 /**
  * An open job log. Lines are buffered and appended together once per
- * event-loop turn; the file is opened, written and closed on the thread
- * pool in order, so a slow disk never stalls the agent's loop and a job's
- * end is reported without waiting for its log (bench: file creation costs
- * up to 0.5 ms on some disks).
+ * event-loop turn, in order, so a slow disk never stalls the agent's loop
+ * and a job's end is reported without waiting for its log. A job that ends
+ * within FIRST_FLUSH_MS (most bookkeeping jobs) has its whole log written
+ * in one go by the writer thread (log-writer.ts); a longer one keeps its
+ * file open and appends through the thread pool, whose threads work in
+ * parallel for many busy logs.
  */
 export class JobLog {
   private pending: string[] = [];
   private scheduled = false;
   private closed = false;
+  /** Set once the file is opened on the thread pool (a first flush before close). */
+  private flushed = false;
   private handle: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
 
   /** `onWritten` runs after each append reaches the file (followers read on). */
   constructor(
     readonly path: string,
+    private readonly writer: LogWriter,
     private readonly onWritten: () => void = () => undefined,
   ) {}
 
@@ -59,18 +63,17 @@ export class JobLog {
     this.pending.push(formatLines(source, text));
     if (!this.scheduled) {
       this.scheduled = true;
-      // A job that ends within the first few ms (most bookkeeping jobs) gets its file
-      // created and written in one go at close; later lines go out once per loop turn.
-      if (this.handle === undefined) setTimeout(() => this.flush(), FIRST_FLUSH_MS);
+      if (!this.flushed) setTimeout(() => this.flush(), FIRST_FLUSH_MS);
       else setImmediate(() => this.flush());
     }
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
     this.scheduled = false;
+    if (this.closed || this.pending.length === 0) return;
     const data = this.pending.join('');
     this.pending = [];
+    this.flushed = true;
     this.chain = this.chain
       .then(async () => {
         this.handle ??= await openFile(this.path);
@@ -82,14 +85,32 @@ export class JobLog {
 
   /** Writes what is buffered and closes the file; resolves when it is on disk. Later writes are ignored. */
   close(): Promise<void> {
-    if (!this.closed) {
-      this.flush();
-      this.closed = true;
-      this.chain = this.chain.then(() => this.handle?.close()).catch(() => undefined);
+    if (this.closed) return this.chain;
+    this.closed = true;
+    const data = this.pending.join('');
+    this.pending = [];
+    if (!this.flushed && data !== '') {
+      // never flushed: create, write and close in one message to the writer thread
+      this.chain = this.chain
+        .then(() => this.writer.append(this.path, data))
+        .then(() => this.onWritten());
+      return this.chain;
     }
+    this.chain = this.chain
+      .then(async () => {
+        if (data !== '') {
+          this.handle ??= await openFile(this.path);
+          await this.handle.write(data);
+          this.onWritten();
+        }
+        await this.handle?.close();
+      })
+      .catch(() => undefined);
     return this.chain;
   }
 }
+
+const madeDirs = new Set<string>();
 
 async function openFile(path: string): Promise<FileHandle> {
   const dir = dirname(path);

@@ -17,6 +17,7 @@ import { testRedisUrl } from '../helpers/hooks.js';
 import { http } from '../helpers/http.js';
 import { freePort } from '../helpers/redis.js';
 import { makeStore } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
 
@@ -164,6 +165,12 @@ describe('ui: in a real browser', function () {
     });
     const id = submitted.body.root as string;
     await log.until((e) => e.job === id && e.state === 'RUNNING');
+    // open the page once the log is well past the 100 KiB the panel starts with
+    await waitFor(async () => {
+      const head = await fetch(`${c.url}/api/v1/jobs/${id}/log?offset=-1`);
+      await head.arrayBuffer();
+      return Number(head.headers.get('x-log-size')) > 150_000;
+    });
     const errors: string[] = [];
     const page = await openPage(await openBrowser(), errors, 'dark');
     await page.goto(`${b.url}/#/trees/${id}?log=${id}`);

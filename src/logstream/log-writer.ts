@@ -1,0 +1,89 @@
+/**
+ * Writes whole short job logs on a thread of their own. A short job's log
+ * is created, written and closed at once, and through fs.promises each of
+ * those is a thread-pool round trip: the benchmark showed the agent
+ * spending more kernel time on those hand-offs than on its jobs. The logs
+ * finished in one event-loop turn go to the writer thread as one message,
+ * and each write resolves once its file is complete on disk.
+ */
+import { Worker } from 'node:worker_threads';
+
+export interface WriteOp {
+  id: number;
+  path: string;
+  data: string;
+}
+export type WriteBatch = WriteOp[];
+export interface WriteDone {
+  ids: number[];
+  failed: number[];
+}
+
+// Always the compiled file, from src (tests and the benchmark run it through
+// tsx, which a worker thread does not inherit) and from dist alike.
+const WORKER_URL = new URL('../../dist/logstream/log-writer-worker.js', import.meta.url);
+
+export class LogWriter {
+  private worker: Worker | undefined;
+  private batch: WriteBatch = [];
+  private readonly waiting = new Map<number, () => void>();
+  private nextId = 1;
+
+  /** Appends `data` to the file at `path` and closes it; resolves when done, even if the disk failed. */
+  append(path: string, data: string): Promise<void> {
+    const id = this.nextId++;
+    if (this.batch.length === 0) setImmediate(() => this.send());
+    this.batch.push({ id, path, data });
+    return new Promise((resolve) => this.waiting.set(id, resolve));
+  }
+
+  /** Stops the thread once every append sent has been answered. */
+  async close(): Promise<void> {
+    await Promise.all([...this.waiting.keys()].map((id) => this.settled(id)));
+    await this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  private settled(id: number): Promise<void> {
+    const resolve = this.waiting.get(id);
+    if (!resolve) return Promise.resolve();
+    return new Promise((r) =>
+      this.waiting.set(id, () => {
+        resolve();
+        r();
+      }),
+    );
+  }
+
+  private send(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length === 0) return;
+    const worker = this.start();
+    worker.ref(); // answers are due: stay alive for them
+    worker.postMessage(batch);
+  }
+
+  private start(): Worker {
+    if (!this.worker) {
+      const worker = new Worker(WORKER_URL);
+      worker.unref(); // an idle writer never keeps the process alive
+      worker.on('message', (done: WriteDone) => {
+        for (const id of [...done.ids, ...done.failed]) {
+          this.waiting.get(id)?.();
+          this.waiting.delete(id);
+        }
+        if (this.waiting.size === 0) worker.unref();
+      });
+      worker.on('error', (err) => {
+        // the thread died: say so, release every waiter (those logs are incomplete), start afresh
+        process.emitWarning(`job log writer thread failed: ${err.message}`);
+        for (const resolve of this.waiting.values()) resolve();
+        this.waiting.clear();
+        this.worker = undefined;
+      });
+      this.worker = worker;
+    }
+    return this.worker;
+  }
+}
