@@ -3,6 +3,9 @@
  * subscriptions (served from this node's disk, or relayed from the node
  * that ran the job) and status subscriptions (a tree snapshot, then only
  * newer events). The handshake carries the cluster token (SPEC §10).
+ * The server listens to the status channel only while a client is
+ * connected: an agent nobody watches would otherwise read and parse two
+ * messages for every job the cluster runs.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
@@ -52,6 +55,7 @@ export class LogServer {
   private readonly clients = new Map<Client, ClientState>();
   private readonly followers = new Set<LogFollower>();
   private statusSub: { close(): Promise<void> } | undefined;
+  private statusSubReady: Promise<void> | undefined;
 
   constructor(
     http: HttpServer,
@@ -71,11 +75,26 @@ export class LogServer {
     this.io.on('connection', (socket) => this.accept(socket));
   }
 
-  /** Starts the status relay (one Pub/Sub subscription for all clients). */
-  async start(): Promise<void> {
-    const sub = this.deps.store.subscribeStatus((e) => this.onStatus(e));
-    this.statusSub = sub;
-    await sub.ready;
+  /**
+   * The status relay (one Pub/Sub subscription for all clients), made on
+   * demand. Subscriptions await it before reading any state, so no event
+   * between their read and the first message can be missed.
+   */
+  private statusReady(): Promise<void> {
+    if (!this.statusSub) {
+      const sub = this.deps.store.subscribeStatus((e) => this.onStatus(e));
+      this.statusSub = sub;
+      this.statusSubReady = sub.ready;
+    }
+    return this.statusSubReady ?? Promise.resolve();
+  }
+
+  private dropStatusWhenIdle(): void {
+    if (this.clients.size > 0 || !this.statusSub) return;
+    const sub = this.statusSub;
+    this.statusSub = undefined;
+    this.statusSubReady = undefined;
+    void sub.close();
   }
 
   private accept(socket: Client): void {
@@ -92,6 +111,7 @@ export class LogServer {
     socket.on('disconnect', () => {
       for (const stop of state.logs.values()) stop();
       this.clients.delete(socket);
+      this.dropStatusWhenIdle();
     });
   }
 
@@ -139,6 +159,7 @@ export class LogServer {
     state.logs.get(key)?.(); // a new subscription replaces the old one
     const sink = this.sinkFor(socket, state, msg, key);
     try {
+      await this.statusReady(); // a follower is poked by status events from here on
       const view = await this.deps.store.getJob(job);
       if (msg.local || view.node === this.deps.node || view.node === '*') {
         const follower = new LogFollower(
@@ -176,12 +197,14 @@ export class LogServer {
   private async subscribeStatus(socket: Client, state: ClientState, root?: string): Promise<void> {
     if (root === undefined) {
       state.status.set('*', { seq: 0, buffer: [] });
+      await this.statusReady().catch(() => undefined);
       return;
     }
     if (!isJobId(root)) return;
     const entry: { seq: number | null; buffer: StatusEvent[] } = { seq: null, buffer: [] };
     state.status.set(root, entry);
     try {
+      await this.statusReady(); // events after the snapshot's read are buffered, none lost
       const tree = await this.deps.store.getTree(root);
       socket.emit('tree', { root, seq: tree.seq, tree });
       entry.seq = tree.seq;

@@ -118,7 +118,6 @@ export class Agent {
       node: config.node,
       token: config.auth.token,
     });
-    await this.logServer.start();
     this.server.listen(config.port, config.host);
     await once(this.server, 'listening');
     const port = (this.server.address() as AddressInfo).port;
