@@ -21,6 +21,7 @@ export async function submitTree(deps: AppDeps, body: unknown): Promise<PlannedT
     context: spec.context ?? {},
     jobs: plan.jobs,
     at: Date.now(),
+    maxQueued: deps.maxQueued,
   });
   return plan;
 }

@@ -16,6 +16,8 @@ export interface Config {
   };
   readonly heartbeat: { readonly intervalMs: number; readonly ttlMs: number };
   readonly claim: { readonly pollMs: number; readonly batch: number };
+  /** A submission that would queue more than this on one node's queue is refused (503). */
+  readonly backlog: { readonly maxQueued: number };
   readonly shutdown: { readonly graceMs: number };
   /** Finished trees and their logs are deleted `maxAgeMs` after they finished. */
   readonly retention: { readonly maxAgeMs: number; readonly sweepIntervalMs: number };

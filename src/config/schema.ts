@@ -14,6 +14,7 @@ export const configSchema = {
     'redis',
     'heartbeat',
     'claim',
+    'backlog',
     'shutdown',
     'retention',
     'shell',
@@ -54,6 +55,12 @@ export const configSchema = {
         pollMs: { type: 'integer', minimum: 10 },
         batch: { type: 'integer', minimum: 1, maximum: 1000 },
       },
+    },
+    backlog: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxQueued'],
+      properties: { maxQueued: { type: 'integer', minimum: 1 } },
     },
     shutdown: {
       type: 'object',

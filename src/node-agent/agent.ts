@@ -110,6 +110,7 @@ export class Agent {
       logger: this.deps.logger.child({ mod: 'api' }),
       version,
       logs: this.logs,
+      maxQueued: config.backlog.maxQueued,
     });
     this.server = createServer(this.api.handler);
     this.logServer = new LogServer(this.server, {

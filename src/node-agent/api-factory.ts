@@ -20,6 +20,8 @@ export interface ApiContext {
   version: string;
   /** The job logs on this node's disk. */
   logs: JobLogs;
+  /** A node queue may hold this many entries; a submission beyond it is a 503. */
+  maxQueued: number;
 }
 
 export interface ServedApi {

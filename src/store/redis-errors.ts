@@ -19,6 +19,12 @@ export function scriptError(script: string, code: number, subject: string): Jobt
       return new NotFoundError(`no job ${subject}`);
     case 'submitTree:-1':
       return new ConflictError(`tree ${subject} exists already`);
+    case 'submitTree:-2':
+      return new UnavailableError(
+        `the queue of node ${subject} is full; try again later`,
+        'BACKLOG_FULL',
+        5,
+      );
     case 'finishJob:-1':
       return new ConflictError(`job ${subject} is not running`, 'NOT_RUNNING');
     case 'finishJob:-2':

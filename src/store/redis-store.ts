@@ -78,8 +78,10 @@ export class RedisStore extends NodeRegistry implements Store {
         t.at,
         JSON.stringify(tree),
         JSON.stringify(t.jobs.map(encodePlanned)),
+        t.maxQueued ?? 0,
       ),
     );
+    if (Array.isArray(code)) throw scriptError('submitTree', code[0], code[1]);
     if (code !== 1) throw scriptError('submitTree', code, t.root);
   }
 

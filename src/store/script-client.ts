@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 type Arg = string | number;
 
 export interface ScriptClient extends Redis {
-  submitTree(treeKey: string, ...argv: Arg[]): Promise<number>;
+  submitTree(treeKey: string, ...argv: Arg[]): Promise<number | [number, string]>;
   claimJobs(queue: string, anyQueue: string, ...argv: Arg[]): Promise<string[]>;
   finishJobs(...argv: Arg[]): Promise<Array<number | string | null>>;
   abortJob(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;

@@ -63,6 +63,8 @@ export interface NewTree {
   context: JsonObject;
   jobs: PlannedJob[];
   at: number;
+  /** Refuse the tree (503 BACKLOG_FULL) if a node queue would exceed this. */
+  maxQueued?: number;
 }
 
 export interface TreeQuery {

@@ -83,7 +83,7 @@ describe('api: hostile input', function () {
       job: {
         title: 'wide',
         type: 'noop',
-        ...away,
+        node: 'far', // an empty queue: 99,999 leaves stay within backlog.maxQueued (100,000)
         children: Array.from({ length: n - 1 }, (_, i) => ({ title: `j${i}`, type: 'noop' })),
       },
     });

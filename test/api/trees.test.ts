@@ -63,6 +63,38 @@ describe('api: trees', () => {
     expect(res.body.error.code).to.equal('TOO_LARGE');
   });
 
+  it('answers 503 BACKLOG_FULL with Retry-After when a node queue would overflow, and writes nothing', async () => {
+    const store = makeStore();
+    const agent = await makeAgent(store, {
+      node: 'api-1',
+      env: { JOBTREE_BACKLOG_MAX_QUEUED: '3' },
+    });
+    const leaves = (node: string, n: number) => ({
+      job: {
+        title: `to ${node}`,
+        type: 'noop',
+        node,
+        children: Array.from({ length: n }, (_, i) => ({ title: `j${i}`, type: 'noop' })),
+      },
+    });
+    // nobody runs "away": its queue fills up
+    expect((await http(agent.url, 'POST', '/api/v1/trees', leaves('away', 3))).status).to.equal(
+      201,
+    );
+    const before = await store.listTrees({ tags: [], limit: 10 });
+    const full = await http(agent.url, 'POST', '/api/v1/trees', leaves('away', 1));
+    expect(full.status).to.equal(503);
+    expect(full.body.error.code).to.equal('BACKLOG_FULL');
+    expect(full.body.error.message).to.match(/node away/);
+    expect(full.headers.get('retry-after')).to.equal('5');
+    expect(await store.listTrees({ tags: [], limit: 10 })).to.deep.equal(before);
+    expect(await store.queueDepth('away')).to.equal(3);
+    // other nodes are not held up
+    expect((await http(agent.url, 'POST', '/api/v1/trees', leaves('other', 2))).status).to.equal(
+      201,
+    );
+  });
+
   it('with ?wait=true answers 200 and the final tree when it ends in time, else 202', async () => {
     const { api } = await setup();
     const fast = await api('POST', '/api/v1/trees?wait=true&timeout=10', {

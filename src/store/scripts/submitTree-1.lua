@@ -5,9 +5,11 @@
   ARGV[1] prefix  ARGV[2] root id  ARGV[3] now (ms)
   ARGV[4] tree JSON {title, node, tags (JSON string), context: [k, vJSON, ...]}
   ARGV[5] jobs JSON [{id,parent,key,title,type,node,params,children,pending,state,timeoutMs}]
+  ARGV[6] the most entries a node queue may hold after this tree (0: no limit)
   Also writes P:{R}:ctx, P:{R}:active, P:{R}:job:<id>, P:queue:<node>,
   P:trees, P:state:RUNNING, P:tag:<k>=<v>.
-  Returns 1; -1 when the root id exists already (nothing written).
+  Returns 1; -1 when the root id exists already; {-2, node} when that node's
+  queue would pass ARGV[6] (SPEC §7 backlog full). Nothing is written then.
   Publishes one P:status message per job (prev null), P:wake:<node> per node.
 ]]
 --@include common
@@ -15,6 +17,16 @@ local root, now = ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local tree = cjson.decode(ARGV[4])
 local jobs = cjson.decode(ARGV[5])
+local maxQueued = tonumber(ARGV[6])
+if maxQueued > 0 then
+  local adding = {}
+  for _, j in ipairs(jobs) do
+    if j.state == 'QUEUED' then adding[j.node] = (adding[j.node] or 0) + 1 end
+  end
+  for node, n in pairs(adding) do
+    if redis.call('LLEN', queueKey(node)) + n > maxQueued then return { -2, node } end
+  end
+end
 redis.call('HSET', KEYS[1], 'root', root, 'title', tree.title, 'node', tree.node,
   'state', 'RUNNING', 'seq', 0, 'tags', tree.tags, 'createdAt', now, 'total', 0)
 local ctx = tree.context
