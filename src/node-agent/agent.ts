@@ -12,7 +12,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { NodeInfo, Store, Subscription } from '../store/store.js';
 import { Keys } from '../store/keys.js';
-import { JobtreeError } from '../shared/errors.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
@@ -26,20 +25,7 @@ import { claimIdentity } from './identity.js';
 import { createRegistry } from './job-types/builtins.js';
 import { AgentMetrics } from './metrics.js';
 import { packageVersion } from './version.js';
-
-/** Waits for Redis at start (an agent restarted during an outage must still come up and replay). */
-async function waitForRedis(store: Store, log: Logger): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await store.ping();
-      return;
-    } catch (err) {
-      if (!(err instanceof JobtreeError && err.code === 'REDIS_UNAVAILABLE')) throw err;
-      if (attempt === 0) log.warn('waiting for Redis');
-      await new Promise((res) => setTimeout(res, Math.min(100 * 2 ** attempt, 1000)));
-    }
-  }
-}
+import { waitForRedis } from './wait-for-redis.js';
 
 export interface AgentDeps {
   config: Config;
@@ -88,19 +74,38 @@ export class Agent {
     return this.info.runId;
   }
 
+  /**
+   * Comes up in the order SPEC §9 needs: Redis, the node name, the API,
+   * the journal of a previous run, then the settling of what that run left
+   * RUNNING, and only then new work.
+   */
   async start(): Promise<void> {
     const { config, store } = this.deps;
     const log = this.deps.logger.child({ mod: 'agent' });
     await waitForRedis(store, log);
     const runId = await claimIdentity(store, config.node, config.dataDir);
-    const version = packageVersion();
-    let running = (): number => 0;
     const metrics = new AgentMetrics(
       store,
       config.node,
-      () => running(),
+      () => this.claimer?.size ?? 0,
       () => this.logServerConnections,
     );
+    const info = await this.serve(runId, metrics);
+    this.info = info;
+    await store.registerNode(info, config.heartbeat.ttlMs);
+    const reporter = await this.settlePreviousRun(runId, log);
+    const claimer = this.makeClaimer(info, reporter, metrics);
+    this.claimer = claimer;
+    await this.listen(claimer);
+    this.startBackground(info, claimer, log);
+    claimer.start();
+    log.info({ url: info.url, concurrency: config.concurrency, runId }, 'agent started');
+  }
+
+  /** The HTTP API and socket.io on one port; resolves with this node's registry entry. */
+  private async serve(runId: string, metrics: AgentMetrics): Promise<NodeInfo> {
+    const { config, store } = this.deps;
+    const version = packageVersion();
     this.api = this.deps.api({
       store,
       node: config.node,
@@ -122,7 +127,7 @@ export class Agent {
     this.server.listen(config.port, config.host);
     await once(this.server, 'listening');
     const port = (this.server.address() as AddressInfo).port;
-    const info: NodeInfo = {
+    return {
       name: config.node,
       url:
         config.url ??
@@ -136,10 +141,15 @@ export class Agent {
       types: this.types.names(),
       startedAt: Date.now(),
     };
-    this.info = info;
-    await store.registerNode(info, config.heartbeat.ttlMs);
-    // Ends a previous run journalled during an outage go first: those jobs
-    // finished, and must not be settled as AGENT_RESTARTED below.
+  }
+
+  /**
+   * Replays the journal of a previous run, then fails what that run left
+   * RUNNING. The order matters: journalled jobs finished, and must not be
+   * settled as AGENT_RESTARTED.
+   */
+  private async settlePreviousRun(runId: string, log: Logger): Promise<Reporter> {
+    const { config, store } = this.deps;
     const reporter = new Reporter(
       store,
       Journal.inDataDir(config.dataDir),
@@ -156,13 +166,18 @@ export class Agent {
       Date.now(),
     );
     if (settled > 0) log.warn({ settled }, 'settled jobs left running by a previous run');
-    const claimer = new Claimer(
+    return reporter;
+  }
+
+  private makeClaimer(info: NodeInfo, reporter: Reporter, metrics: AgentMetrics): Claimer {
+    const { config, store } = this.deps;
+    return new Claimer(
       store,
       {
         reporter,
         types: this.types,
         node: config.node,
-        token: runId,
+        token: info.runId,
         logs: this.logs,
         serverUrl: info.url,
         logger: this.deps.logger.child({ mod: 'runner' }),
@@ -180,31 +195,50 @@ export class Agent {
       { concurrency: config.concurrency, batch: config.claim.batch, pollMs: config.claim.pollMs },
       this.deps.logger.child({ mod: 'claimer' }),
     );
-    this.claimer = claimer;
-    running = () => claimer.size;
-    const drainSignals = async (): Promise<void> => {
-      for (const s of await store.popSignals(config.node)) claimer.stopJob(s.id, 'tree');
-    };
+  }
+
+  /** Stops the node's running jobs whose tree was aborted (SPEC §4 rule 4). */
+  private async drainSignals(claimer: Claimer): Promise<void> {
+    for (const s of await this.deps.store.popSignals(this.deps.config.node)) {
+      claimer.stopJob(s.id, 'tree');
+    }
+  }
+
+  /** Wakes for queued work and abort signals (Pub/Sub: the fast path; polls catch up). */
+  private async listen(claimer: Claimer): Promise<void> {
+    const { config, store } = this.deps;
     const keys = new Keys(store.prefix);
-    const wake = keys.wakeChannel(config.node);
+    const signal = keys.signalChannel(config.node);
     this.subscription = store.subscribe(
-      [wake, keys.wakeChannel('*'), keys.signalChannel(config.node)],
+      [keys.wakeChannel(config.node), keys.wakeChannel('*'), signal],
       (channel) => {
-        if (channel === keys.signalChannel(config.node)) void drainSignals().catch(() => undefined);
+        if (channel === signal) void this.drainSignals(claimer).catch(() => undefined);
         else claimer.wake();
       },
     );
     await this.subscription.ready;
+  }
+
+  /** The heartbeat (with its catch-up work) and the cluster housekeeping. */
+  private startBackground(info: NodeInfo, claimer: Claimer, log: Logger): void {
+    const { config, store } = this.deps;
     const afterBeat = async (): Promise<void> => {
-      await drainSignals();
+      await this.drainSignals(claimer);
       await claimer.adoptOrphans();
     };
-    this.heartbeat = new Heartbeat(store, info, config.heartbeat, running, afterBeat, log);
+    this.heartbeat = new Heartbeat(
+      store,
+      info,
+      config.heartbeat,
+      () => claimer.size,
+      afterBeat,
+      log,
+    );
     this.heartbeat.start();
     this.housekeeper = new Housekeeper(
       store,
       {
-        holder: `${config.node}/${runId}`,
+        holder: `${config.node}/${info.runId}`,
         intervalMs: config.heartbeat.intervalMs,
         ttlMs: config.heartbeat.ttlMs,
         retention: config.retention,
@@ -213,8 +247,6 @@ export class Agent {
       this.deps.logger.child({ mod: 'housekeeper' }),
     );
     this.housekeeper.start();
-    claimer.start();
-    log.info({ url: info.url, concurrency: config.concurrency, runId }, 'agent started');
   }
 
   /** Stops claiming, lets running jobs finish for up to the grace period, aborts the rest, exits cleanly. */
