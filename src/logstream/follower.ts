@@ -40,12 +40,14 @@ export class LogFollower {
 
   /** Starts at `offset` (negative: the last |offset| bytes from a line start). */
   async start(offset: number): Promise<void> {
-    this.logs.on('log:grew', this.onEvent);
-    this.logs.on('log:closed', this.onEvent);
     const range = await readLog(this.target.path, offset);
     range.stream?.destroy();
     this.pos = range.start;
     this.readPos = range.start;
+    // Listen only now: a growth event during the read above would have started
+    // a pump from byte 0. What grew meanwhile is read by the poke below.
+    this.logs.on('log:grew', this.onEvent);
+    this.logs.on('log:closed', this.onEvent);
     this.poke();
   }
 
