@@ -71,14 +71,26 @@ export class JobLog {
   private flush(): void {
     this.scheduled = false;
     if (this.closed || this.pending.length === 0) return;
+    this.flushed = true;
+    this.appendOnPool(this.take(), false);
+  }
+
+  private take(): string {
     const data = this.pending.join('');
     this.pending = [];
-    this.flushed = true;
+    return data;
+  }
+
+  /** Appends through an open FileHandle, in order after earlier appends; closes it when asked. */
+  private appendOnPool(data: string, close: boolean): void {
     this.chain = this.chain
       .then(async () => {
-        this.handle ??= await openFile(this.path);
-        await this.handle.write(data);
-        this.onWritten();
+        if (data !== '') {
+          this.handle ??= await openFile(this.path);
+          await this.handle.write(data);
+          this.onWritten();
+        }
+        if (close) await this.handle?.close();
       })
       .catch(() => undefined); // disk full or data dir gone: the job goes on, its log is incomplete
   }
@@ -87,25 +99,13 @@ export class JobLog {
   close(): Promise<void> {
     if (this.closed) return this.chain;
     this.closed = true;
-    const data = this.pending.join('');
-    this.pending = [];
+    const data = this.take();
     if (!this.flushed && data !== '') {
       // never flushed: create, write and close in one message to the writer thread
-      this.chain = this.chain
-        .then(() => this.writer.append(this.path, data))
-        .then(() => this.onWritten());
-      return this.chain;
+      this.chain = this.writer.append(this.path, data).then(() => this.onWritten());
+    } else {
+      this.appendOnPool(data, true);
     }
-    this.chain = this.chain
-      .then(async () => {
-        if (data !== '') {
-          this.handle ??= await openFile(this.path);
-          await this.handle.write(data);
-          this.onWritten();
-        }
-        await this.handle?.close();
-      })
-      .catch(() => undefined);
     return this.chain;
   }
 }

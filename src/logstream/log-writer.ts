@@ -26,7 +26,9 @@ const WORKER_URL = new URL('../../dist/logstream/log-writer-worker.js', import.m
 export class LogWriter {
   private worker: Worker | undefined;
   private batch: WriteBatch = [];
+  /** Resolvers of the appends not yet answered, by id. */
   private readonly waiting = new Map<number, () => void>();
+  private readonly unanswered = new Set<Promise<void>>();
   private nextId = 1;
 
   /** Appends `data` to the file at `path` and closes it; resolves when done, even if the disk failed. */
@@ -34,25 +36,17 @@ export class LogWriter {
     const id = this.nextId++;
     if (this.batch.length === 0) setImmediate(() => this.send());
     this.batch.push({ id, path, data });
-    return new Promise((resolve) => this.waiting.set(id, resolve));
+    const done = new Promise<void>((resolve) => this.waiting.set(id, resolve));
+    this.unanswered.add(done);
+    void done.then(() => this.unanswered.delete(done));
+    return done;
   }
 
-  /** Stops the thread once every append sent has been answered. */
+  /** Stops the thread once every append made has been answered. */
   async close(): Promise<void> {
-    await Promise.all([...this.waiting.keys()].map((id) => this.settled(id)));
+    await Promise.all(this.unanswered);
     await this.worker?.terminate();
     this.worker = undefined;
-  }
-
-  private settled(id: number): Promise<void> {
-    const resolve = this.waiting.get(id);
-    if (!resolve) return Promise.resolve();
-    return new Promise((r) =>
-      this.waiting.set(id, () => {
-        resolve();
-        r();
-      }),
-    );
   }
 
   private send(): void {

@@ -12,7 +12,7 @@ import { Server, type Socket } from 'socket.io';
 import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
 import type { JobState, StatusEvent } from '../shared/types.js';
-import type { Store } from '../store/store.js';
+import type { Store, Subscription } from '../store/store.js';
 import type { ClientToServer, LogData, LogSink, LogSubscribe, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
 import type { JobLogs } from './job-logs.js';
@@ -54,8 +54,7 @@ export class LogServer {
   readonly relay: LogRelay;
   private readonly clients = new Map<Client, ClientState>();
   private readonly followers = new Set<LogFollower>();
-  private statusSub: { close(): Promise<void> } | undefined;
-  private statusSubReady: Promise<void> | undefined;
+  private statusSub: Subscription | undefined;
 
   constructor(
     http: HttpServer,
@@ -81,19 +80,14 @@ export class LogServer {
    * between their read and the first message can be missed.
    */
   private statusReady(): Promise<void> {
-    if (!this.statusSub) {
-      const sub = this.deps.store.subscribeStatus((e) => this.onStatus(e));
-      this.statusSub = sub;
-      this.statusSubReady = sub.ready;
-    }
-    return this.statusSubReady ?? Promise.resolve();
+    this.statusSub ??= this.deps.store.subscribeStatus((e) => this.onStatus(e));
+    return this.statusSub.ready;
   }
 
   private dropStatusWhenIdle(): void {
     if (this.clients.size > 0 || !this.statusSub) return;
     const sub = this.statusSub;
     this.statusSub = undefined;
-    this.statusSubReady = undefined;
     void sub.close();
   }
 

@@ -263,7 +263,7 @@ export class Agent {
     await this.claimer?.drain(config.shutdown.graceMs);
     await this.logs.drain();
     await this.reporter?.close();
-    this.heartbeat?.stop();
+    await this.heartbeat?.stop();
     await this.housekeeper?.stop();
     await this.subscription?.close();
     await this.api?.close();

@@ -6,9 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { NodeInfo, Store } from '../store/store.js';
+import { every, type Repeater } from './every.js';
 
 export class Heartbeat {
-  private timer: NodeJS.Timeout | undefined;
+  private repeater: Repeater | undefined;
 
   constructor(
     private readonly store: Store,
@@ -30,16 +31,10 @@ export class Heartbeat {
   }
 
   start(): void {
-    const tick = (): void => {
-      void this.beat().finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
-      });
-    };
-    this.timer = setTimeout(tick, this.options.intervalMs);
+    this.repeater = every(this.options.intervalMs, () => this.beat());
   }
 
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+  async stop(): Promise<void> {
+    await this.repeater?.stop();
   }
 }

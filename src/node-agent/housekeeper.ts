@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
+import { every, type Repeater } from './every.js';
 import { sweepLogs } from './log-retention.js';
 
 /** Trees deleted per Redis call, and at most per sweep (the rest wait for the next). */
@@ -26,8 +27,7 @@ export interface HousekeeperOptions {
 }
 
 export class Housekeeper {
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
+  private repeater: Repeater | undefined;
   private lastSweep = 0;
 
   constructor(
@@ -37,18 +37,11 @@ export class Housekeeper {
   ) {}
 
   start(): void {
-    const loop = (): void => {
-      this.ticking = this.tick().finally(() => {
-        if (this.timer) this.timer = setTimeout(loop, this.options.intervalMs);
-      });
-    };
-    this.timer = setTimeout(loop, this.options.intervalMs);
+    this.repeater = every(this.options.intervalMs, () => this.tick());
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.ticking;
+    await this.repeater?.stop();
   }
 
   /** One round; errors are logged, and the next round tries again. */

@@ -45,7 +45,7 @@ export class Reporter {
    * no orphaned claim meanwhile: such a job may be one of these.
    */
   get busy(): boolean {
-    return this.scheduled || this.sending > 0 || this.journal.size > 0;
+    return this.scheduled || this.sending > 0 || this.backlogged;
   }
 
   /** True while ends wait on disk for Redis (the agent claims nothing meanwhile). */

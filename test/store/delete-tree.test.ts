@@ -6,6 +6,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { dumpPrefix, mentions } from '../helpers/redis-dump.js';
+import { Redis } from 'ioredis';
+import { testRedisUrl } from '../helpers/hooks.js';
 import { makeStore, submit } from '../helpers/store.js';
 
 describe('store.deleteTree', () => {
@@ -66,5 +68,17 @@ describe('store.deleteTree', () => {
     expect(
       (await store.listTrees({ tags: [['app', 'shop']], limit: 10 })).trees.map((t) => t.root),
     ).to.deep.equal([running.root]);
+  });
+
+  it('drops a retention entry whose tree is gone, so it does not come back every sweep', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const store = makeStore(undefined, prefix);
+    const ghost = randomUUID();
+    const redis = new Redis(testRedisUrl());
+    await redis.zadd(`${prefix}:finished`, 1, ghost);
+    redis.disconnect();
+    expect(await store.expiredTrees(Date.now(), 10)).to.deep.equal([ghost]);
+    expect(await store.deleteTree(ghost)).to.equal(0);
+    expect(await store.expiredTrees(Date.now(), 10)).to.deep.equal([]);
   });
 });

@@ -225,5 +225,10 @@ describe('ui: in a real browser', function () {
     await page.reload();
     await page.getByText('No trees match.').waitFor();
     expect(await dialog.count()).to.equal(0); // kept for the browser session
+    await page.goto(`${agent.url}/#/trees/${randomUUID()}`);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /no tree/ })
+      .waitFor(); // an unknown tree, said plainly
   });
 });

@@ -32,7 +32,10 @@ local function dropEntries(list)
 end
 
 local t = redis.call('HMGET', KEYS[1], 'state', 'tags')
-if not t[1] then return 0 end
+if not t[1] then
+  redis.call('ZREM', P .. ':finished', root) -- a stale entry would come back every sweep
+  return 0
+end
 if t[1] == 'RUNNING' then return -1 end
 local n = 0
 local lists = {}

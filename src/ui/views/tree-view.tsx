@@ -153,12 +153,17 @@ export function TreeView(props: { root: string; logJob: string | null }) {
     s.on('tree', onTree);
     s.on('status', onStatus);
     const off = onConnected(s, subscribe);
-    api.tree(root).catch((err: Error) => setError(err.message)); // a 404 or 401, said plainly
+    // the server answers a subscription to an unknown tree with NOT_FOUND (no second read of it here)
+    const onMissing = (m: { job: string; code: string; message: string }) => {
+      if (m.job === root && m.code === 'NOT_FOUND') setError(m.message);
+    };
+    s.on('log:error', onMissing);
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       off();
       s.off('tree', onTree);
       s.off('status', onStatus);
+      s.off('log:error', onMissing);
       s.emit('status:unsubscribe', { root });
       clearInterval(tick);
     };

@@ -14,7 +14,7 @@ import { Alert } from './alert.js';
 const PAGE = 25;
 const STATES = ['RUNNING', 'SUCCESS', 'FAILED', 'ABORTED'];
 
-/** `app:shop version:42` → tag params; a word without `:` is refused. */
+/** `app:shop version:42` → tag params (the server names a malformed one in a 400). */
 function tagsOf(text: string): string[] {
   return text.split(/[\s,]+/).filter(Boolean);
 }
