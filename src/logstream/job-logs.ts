@@ -6,6 +6,10 @@
 import { EventEmitter } from 'node:events';
 import { JobLog, logPath } from './log-file.js';
 import { LogWriter } from './log-writer.js';
+import { Window } from './window.js';
+
+/** How long a new log's first lines wait before its file is created. */
+export const FIRST_FLUSH_MS = 10;
 
 export interface JobLogEvents {
   /** New bytes of the job's log are on disk. */
@@ -20,6 +24,9 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
   private readonly live = new Set<string>();
 
   private readonly writer = new LogWriter();
+  private readonly firstFlush = new Window<JobLog>(FIRST_FLUSH_MS, (logs) => {
+    for (const log of logs) log.flush();
+  });
 
   constructor(readonly dataDir: string) {
     super();
@@ -28,7 +35,7 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
 
   open(root: string, id: string): JobLog {
     this.live.add(id);
-    return new JobLog(logPath(this.dataDir, root, id), this.writer, () =>
+    return new JobLog(logPath(this.dataDir, root, id), this.writer, this.firstFlush, () =>
       this.emit('log:grew', id),
     );
   }

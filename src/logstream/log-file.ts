@@ -9,6 +9,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 import type { LogWriter } from './log-writer.js';
+import type { Window } from './window.js';
 
 export type LogSource = 'agent' | 'job' | 'stdout' | 'stderr' | 'file';
 
@@ -21,12 +22,10 @@ export function logPath(dataDir: string, root: string, id: string): string {
   return path;
 }
 
-/** How long a new log's first lines wait before the file is created. */
-const FIRST_FLUSH_MS = 10;
-
 /** Formats one log line; multi-line text becomes several lines. */
 export function formatLines(source: LogSource, text: string, at = new Date()): string {
   const stamp = at.toISOString();
+  if (!text.includes('\n')) return `${stamp} ${source} ${text}\n`;
   return text
     .split(/\r?\n/)
     .map((line) => `${stamp} ${source} ${line}\n`)
@@ -37,7 +36,7 @@ export function formatLines(source: LogSource, text: string, at = new Date()): s
  * An open job log. Lines are buffered and appended together once per
  * event-loop turn, in order, so a slow disk never stalls the agent's loop
  * and a job's end is reported without waiting for its log. A job that ends
- * within FIRST_FLUSH_MS (most bookkeeping jobs) has its whole log written
+ * before its first flush (most bookkeeping jobs) has its whole log written
  * in one go by the writer thread (log-writer.ts); a longer one keeps its
  * file open and appends through the thread pool, whose threads work in
  * parallel for many busy logs.
@@ -51,10 +50,15 @@ export class JobLog {
   private handle: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
 
-  /** `onWritten` runs after each append reaches the file (followers read on). */
+  /**
+   * `firstFlush` delays a new log's first flush (JobLogs.FIRST_FLUSH_MS, one
+   * timer for all logs); `onWritten` runs after each append reaches the file
+   * (followers read on).
+   */
   constructor(
     readonly path: string,
     private readonly writer: LogWriter,
+    private readonly firstFlush: Window<JobLog>,
     private readonly onWritten: () => void = () => undefined,
   ) {}
 
@@ -63,12 +67,13 @@ export class JobLog {
     this.pending.push(formatLines(source, text));
     if (!this.scheduled) {
       this.scheduled = true;
-      if (!this.flushed) setTimeout(() => this.flush(), FIRST_FLUSH_MS);
+      if (!this.flushed) this.firstFlush.add(this);
       else setImmediate(() => this.flush());
     }
   }
 
-  private flush(): void {
+  /** Appends what is buffered (nothing once closed: close() writes the rest). */
+  flush(): void {
     this.scheduled = false;
     if (this.closed || this.pending.length === 0) return;
     this.flushed = true;

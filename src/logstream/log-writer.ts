@@ -3,10 +3,12 @@
  * is created, written and closed at once, and through fs.promises each of
  * those is a thread-pool round trip: the benchmark showed the agent
  * spending more kernel time on those hand-offs than on its jobs. The logs
- * finished in one event-loop turn go to the writer thread as one message,
- * and each write resolves once its file is complete on disk.
+ * finished within BATCH_MS go to the writer thread as one message (one
+ * thread wake-up, not one per job), and each write resolves once its file
+ * is complete on disk.
  */
 import { Worker } from 'node:worker_threads';
+import { Window } from './window.js';
 
 export interface WriteOp {
   id: number;
@@ -23,9 +25,12 @@ export interface WriteDone {
 // tsx, which a worker thread does not inherit) and from dist alike.
 const WORKER_URL = new URL('../../dist/logstream/log-writer-worker.js', import.meta.url);
 
+/** How long appends gather before they go to the thread as one message. */
+const BATCH_MS = 5;
+
 export class LogWriter {
   private worker: Worker | undefined;
-  private batch: WriteBatch = [];
+  private readonly batch = new Window<WriteOp>(BATCH_MS, (ops) => this.send(ops));
   /** Resolvers of the appends not yet answered, by id. */
   private readonly waiting = new Map<number, () => void>();
   private readonly unanswered = new Set<Promise<void>>();
@@ -34,8 +39,7 @@ export class LogWriter {
   /** Appends `data` to the file at `path` and closes it; resolves when done, even if the disk failed. */
   append(path: string, data: string): Promise<void> {
     const id = this.nextId++;
-    if (this.batch.length === 0) setImmediate(() => this.send());
-    this.batch.push({ id, path, data });
+    this.batch.add({ id, path, data });
     const done = new Promise<void>((resolve) => this.waiting.set(id, resolve));
     this.unanswered.add(done);
     void done.then(() => this.unanswered.delete(done));
@@ -44,15 +48,13 @@ export class LogWriter {
 
   /** Stops the thread once every append made has been answered. */
   async close(): Promise<void> {
+    this.batch.flush();
     await Promise.all(this.unanswered);
     await this.worker?.terminate();
     this.worker = undefined;
   }
 
-  private send(): void {
-    const batch = this.batch;
-    this.batch = [];
-    if (batch.length === 0) return;
+  private send(batch: WriteBatch): void {
     const worker = this.start();
     worker.ref(); // answers are due: stay alive for them
     worker.postMessage(batch);
