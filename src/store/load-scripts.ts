@@ -1,7 +1,8 @@
 /**
  * Loads the Lua scripts of ./scripts into an ioredis client as commands
  * (defineCommand, run by EVALSHA). A file `verbNoun-<numKeys>.lua` becomes
- * the command `verbNoun`; a line `--@include name` pastes includes/name.lua.
+ * the command `verbNoun`; a line `--@include name` pastes includes/name.lua,
+ * and the whole runs inside wrapBody.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,12 +24,29 @@ function expandIncludes(source: string): string {
   );
 }
 
+/**
+ * Runs the script's body as a function, then the hooks it registered in
+ * `afterBody`, whichever of its returns it took: common.lua writes the
+ * tree counters it kept in Lua back to Redis that way, once per script.
+ */
+function wrapBody(body: string): string {
+  return [
+    'local afterBody = {}',
+    'local function body()',
+    body,
+    'end',
+    'local result = body()',
+    'for _, hook in ipairs(afterBody) do hook() end',
+    'return result',
+  ].join('\n');
+}
+
 /** Reads every script once; the result is shared by all clients. */
 export function readScripts(): ScriptSource[] {
   return readdirSync(SCRIPTS_DIR).flatMap((file) => {
     const m = FILE_RE.exec(file);
     if (!m) return [];
-    const lua = expandIncludes(readFileSync(join(SCRIPTS_DIR, file), 'utf8'));
+    const lua = wrapBody(expandIncludes(readFileSync(join(SCRIPTS_DIR, file), 'utf8')));
     return [{ name: m[1] as string, numberOfKeys: Number(m[2]), lua }];
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The Lua scripts against the reference model (src/jobtree/rules.ts): the
- * same random event sequences on both, the states compared after each step
- * (SPEC §4 rules 1–6).
+ * same random event sequences on both, the states and the tree's per-state
+ * counters compared after each step (SPEC §4 rules 1–6).
  */
 import { expect } from 'chai';
 import { planChildren } from '../../src/jobtree/plan.js';
@@ -49,6 +49,9 @@ async function compare(
   }
   expect(stored.size).to.equal(model.size);
   expect(tree.state, `${step}: tree state`).to.equal(deriveTreeState(counts));
+  // the per-state counters kept on the tree hash (what listings show)
+  const listed = (await store.listTrees({ tags: [], limit: 1 })).trees[0];
+  expect(listed?.counts, `${step}: tree counts`).to.deep.equal(counts);
 }
 
 const pick = <T>(rand: () => number, xs: T[]): T | undefined => xs[Math.floor(rand() * xs.length)];

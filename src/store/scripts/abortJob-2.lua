@@ -13,8 +13,7 @@ if redis.call('HGET', KEYS[2], 'state') ~= 'RUNNING' then return -2 end
 local f = redis.call('HMGET', KEYS[1], 'state', 'node', 'abort')
 local own = cjson.encode({ code = 'ABORTED_BY_USER', message = 'aborted by ' .. ARGV[5] })
 if f[1] == 'WAITING' or f[1] == 'QUEUED' then
-  redis.call('HSET', KEYS[1], 'finishedAt', now, 'error', own)
-  transition(root, id, f[1], 'ABORTED', f[2], now)
+  transition(root, id, f[1], 'ABORTED', f[2], now, 'finishedAt', now, 'error', own)
   retire(root, id, f[2])
 elseif f[1] == 'RUNNING' and not f[3] then
   redis.call('HSET', KEYS[1], 'abort', own)

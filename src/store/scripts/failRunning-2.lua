@@ -24,8 +24,7 @@ for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   elseif f[2] ~= keep then
     local final, err = 'FAILED', cjson.encode({ code = ARGV[5], message = ARGV[6] })
     if f[3] then final, err = 'ABORTED', f[3] end
-    redis.call('HSET', jk, 'finishedAt', now, 'error', err)
-    transition(root, id, 'RUNNING', final, ARGV[2], now)
+    transition(root, id, 'RUNNING', final, ARGV[2], now, 'finishedAt', now, 'error', err)
     retire(root, id, ARGV[2])
     if final == 'FAILED' then
       abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,

@@ -4,9 +4,9 @@
   Key layout (docs/design.md):
     P:{R}:tree  P:{R}:ctx  P:{R}:active  P:{R}:job:<id>   (one tree, one slot)
     P:queue:<node>  P:running:<node>  P:signals:<node>  P:state:<S>  P:trees
-  Every state change goes through transition(): write, count, seq, publish,
-  so each is published exactly once and only from inside the script that
-  wrote it (SPEC §4 rule 8).
+  Every state change goes through transition() (or announce() after a write
+  that set the state): count, seq, publish, so each is published exactly
+  once and only from inside the script that wrote it (SPEC §4 rule 8).
 ]]
 local P = ARGV[1]
 
@@ -17,17 +17,58 @@ local function jobKey(root, id) return P .. ':{' .. root .. '}:job:' .. id end
 local function queueKey(node) return P .. ':queue:' .. node end
 local function runningKey(node) return P .. ':running:' .. node end
 
--- Write a job's new state, keep the tree's per-state counts, bump the tree's
--- seq and publish the §4.8 message. prev is false for a new job.
-local function transition(root, id, prev, state, node, now)
-  local tk = treeKey(root)
-  redis.call('HSET', jobKey(root, id), 'state', state)
-  if prev then redis.call('HINCRBY', tk, 'n:' .. prev, -1) end
-  redis.call('HINCRBY', tk, 'n:' .. state, 1)
-  local seq = redis.call('HINCRBY', tk, 'seq', 1)
+local STATES = { 'WAITING', 'QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'ABORTED' }
+
+-- A tree's counters (seq, n:<state>) and tags as this script sees them:
+-- read from P:{R}:tree at its first use, written back once when the script
+-- ends. A job's end plus the claim of the next job moved the counters six
+-- times, one HINCRBY each; now it is one HMGET and one HSET per tree.
+local tallies = {}
+local function tally(root)
+  local t = tallies[root]
+  if t then return t end
+  local f = redis.call('HMGET', treeKey(root), 'seq', 'tags', 'n:WAITING', 'n:QUEUED',
+    'n:RUNNING', 'n:SUCCESS', 'n:FAILED', 'n:ABORTED')
+  t = { seq = tonumber(f[1]) or 0, tags = f[2], n = {}, moved = {} }
+  for i, s in ipairs(STATES) do t.n[s] = tonumber(f[i + 2]) or 0 end
+  tallies[root] = t
+  return t
+end
+local function saveTallies()
+  for root, t in pairs(tallies) do
+    local args = {}
+    for s in pairs(t.moved) do
+      args[#args + 1] = 'n:' .. s
+      args[#args + 1] = t.n[s]
+    end
+    if #args > 0 then redis.call('HSET', treeKey(root), 'seq', t.seq, unpack(args)) end
+  end
+end
+-- afterBody is declared by the wrapper load-scripts.ts puts around every
+-- script: its hooks run when the body has returned, whichever return it took.
+afterBody[#afterBody + 1] = saveTallies
+
+-- Count a job's state change on its tree, take the next seq and publish the
+-- §4.8 message. prev is false for a new job. The caller wrote the state.
+local function announce(root, id, prev, state, node, now)
+  local t = tally(root)
+  if prev then
+    t.n[prev] = t.n[prev] - 1
+    t.moved[prev] = true
+  end
+  t.n[state] = t.n[state] + 1
+  t.moved[state] = true
+  t.seq = t.seq + 1
   redis.call('PUBLISH', P .. ':status', cjson.encode({
     root = root, job = id, state = state, prev = prev or cjson.null,
-    node = node, at = tonumber(now), seq = seq }))
+    node = node, at = tonumber(now), seq = t.seq }))
+end
+
+-- Write a job's new state (with any further field/value pairs in the same
+-- HSET) and announce it.
+local function transition(root, id, prev, state, node, now, ...)
+  redis.call('HSET', jobKey(root, id), 'state', state, ...)
+  announce(root, id, prev, state, node, now)
 end
 
 -- Wakes are collected and sent once per node at the end of a script.
@@ -56,8 +97,7 @@ local function abortRest(root, now, errJson)
     local f = redis.call('HMGET', jk, 'state', 'node', 'abort')
     local state, node = f[1], f[2]
     if state == 'WAITING' or state == 'QUEUED' then
-      redis.call('HSET', jk, 'finishedAt', now, 'error', errJson)
-      transition(root, id, state, 'ABORTED', node, now)
+      transition(root, id, state, 'ABORTED', node, now, 'finishedAt', now, 'error', errJson)
       retire(root, id, node)
     elseif state == 'RUNNING' and not f[3] then
       redis.call('HSET', jk, 'abort', errJson)
@@ -71,68 +111,72 @@ end
 local function settleTree(root, now)
   if redis.call('SCARD', activeKey(root)) > 0 then return end
   local tk = treeKey(root)
-  local f = redis.call('HMGET', tk, 'state', 'n:FAILED', 'n:ABORTED', 'createdAt')
+  local f = redis.call('HMGET', tk, 'state', 'createdAt')
   if f[1] ~= 'RUNNING' then return end
+  local n = tally(root).n
   local state = 'SUCCESS'
-  if tonumber(f[2] or '0') > 0 then state = 'FAILED'
-  elseif tonumber(f[3] or '0') > 0 then state = 'ABORTED' end
+  if n.FAILED > 0 then state = 'FAILED'
+  elseif n.ABORTED > 0 then state = 'ABORTED' end
   redis.call('HSET', tk, 'state', state, 'finishedAt', now)
   redis.call('ZREM', P .. ':state:RUNNING', root)
-  redis.call('ZADD', P .. ':state:' .. state, f[4], root)
+  redis.call('ZADD', P .. ':state:' .. state, f[2], root)
   redis.call('ZADD', P .. ':finished', now, root)
 end
 
--- What the runner needs of a job as one JSON string. User JSON (params,
--- results, context values) travels as strings so Lua never re-encodes it.
-local function jobPayload(root, id, startedAt)
-  local f = redis.call('HMGET', jobKey(root, id), 'type', 'title', 'params', 'timeoutMs',
-    'children', 'parent', 'queuedAt')
+-- The job fields a payload needs, in the order payloadOf reads them.
+local PAYLOAD_FIELDS = { 'type', 'title', 'params', 'timeoutMs', 'children', 'parent', 'queuedAt' }
+
+-- What the runner needs of a job as one JSON string, from the job's
+-- PAYLOAD_FIELDS values starting at f[i]. User JSON (params, results,
+-- context values) travels as strings so Lua never re-encodes it.
+local function payloadOf(root, id, startedAt, f, i)
   local children = {}
-  for _, cid in ipairs(cjson.decode(f[5])) do
+  for _, cid in ipairs(cjson.decode(f[i + 4])) do
     local c = redis.call('HMGET', jobKey(root, cid), 'key', 'result', 'summary')
     children[#children + 1] = { id = cid, key = c[1] or cjson.null,
       result = c[2] or cjson.null, summary = c[3] or cjson.null }
   end
-  local t = redis.call('HMGET', treeKey(root), 'tags')
-  return cjson.encode({ id = id, root = root, type = f[1], title = f[2], params = f[3],
-    timeoutMs = f[4] or cjson.null, parent = f[6] or cjson.null, queuedAt = f[7],
-    startedAt = startedAt, children = children, tags = t[1],
+  return cjson.encode({ id = id, root = root, type = f[i], title = f[i + 1],
+    params = f[i + 2], timeoutMs = f[i + 3] or cjson.null, parent = f[i + 5] or cjson.null,
+    queuedAt = f[i + 6], startedAt = startedAt, children = children, tags = tally(root).tags,
     context = redis.call('HGETALL', ctxKey(root)) })
+end
+
+local function jobPayload(root, id, startedAt)
+  return payloadOf(root, id, startedAt, redis.call('HMGET', jobKey(root, id), unpack(PAYLOAD_FIELDS)), 1)
 end
 
 -- QUEUED → RUNNING for `node` with fencing `token`; returns the payload.
 -- A job never starts before it was queued: a claim whose `now` went stale
 -- in a client's retry queue (an outage) starts at queuedAt instead.
 local function claimOne(root, id, node, token, now)
-  local jk = jobKey(root, id)
-  local f = redis.call('HMGET', jk, 'state', 'queuedAt')
+  local f = redis.call('HMGET', jobKey(root, id), 'state', unpack(PAYLOAD_FIELDS))
   if f[1] ~= 'QUEUED' then return nil end
+  local queuedAt = f[8]
   local startedAt = now
-  if f[2] and tonumber(f[2]) > tonumber(now) then startedAt = f[2] end
-  redis.call('HSET', jk, 'node', node, 'token', token, 'startedAt', startedAt)
-  transition(root, id, 'QUEUED', 'RUNNING', node, startedAt)
+  if queuedAt and tonumber(queuedAt) > tonumber(now) then startedAt = queuedAt end
+  transition(root, id, 'QUEUED', 'RUNNING', node, startedAt,
+    'node', node, 'token', token, 'startedAt', startedAt)
   redis.call('SADD', runningKey(node), root .. '|' .. id)
-  return jobPayload(root, id, startedAt)
+  return payloadOf(root, id, startedAt, f, 2)
 end
 
 -- Writes planned jobs (submitTree, addChildren); leaves are queued.
 local function writeJobs(root, jobs, now)
   local ak = activeKey(root)
   for _, j in ipairs(jobs) do
-    local jk = jobKey(root, j.id)
-    redis.call('HSET', jk, 'id', j.id, 'root', root, 'title', j.title, 'type', j.type,
+    local fields = { 'id', j.id, 'root', root, 'title', j.title, 'type', j.type,
       'node', j.node, 'params', j.params, 'children', j.children,
-      'pending', j.pending, 'createdAt', now)
-    if j.parent then redis.call('HSET', jk, 'parent', j.parent) end
-    if j.key then redis.call('HSET', jk, 'key', j.key) end
-    if j.timeoutMs then redis.call('HSET', jk, 'timeoutMs', j.timeoutMs) end
+      'pending', j.pending, 'createdAt', now, 'state', j.state }
+    if j.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = j.parent end
+    if j.key then fields[#fields + 1] = 'key'; fields[#fields + 1] = j.key end
+    if j.timeoutMs then fields[#fields + 1] = 'timeoutMs'; fields[#fields + 1] = j.timeoutMs end
+    if j.state == 'QUEUED' then fields[#fields + 1] = 'queuedAt'; fields[#fields + 1] = now end
+    redis.call('HSET', jobKey(root, j.id), unpack(fields))
     redis.call('SADD', ak, j.id)
     redis.call('HSET', P .. ':jobroot', j.id, root)
-    transition(root, j.id, false, j.state, j.node, now)
-    if j.state == 'QUEUED' then
-      redis.call('HSET', jk, 'queuedAt', now)
-      enqueue(root, j.id, j.node)
-    end
+    announce(root, j.id, false, j.state, j.node, now)
+    if j.state == 'QUEUED' then enqueue(root, j.id, j.node) end
   end
   redis.call('HINCRBY', treeKey(root), 'total', #jobs)
 end

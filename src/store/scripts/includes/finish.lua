@@ -15,47 +15,48 @@ local function finishOne(b)
   local node, parent = f[4], f[5]
   local final, err = outcome, ARGV[b + 7]
   if f[3] then final, err = 'ABORTED', f[3] end
-  redis.call('HSET', jk, 'finishedAt', now)
-  if result ~= '' then redis.call('HSET', jk, 'result', result) end
-  if summary ~= '' then redis.call('HSET', jk, 'summary', summary) end
-  if err ~= '' then redis.call('HSET', jk, 'error', err) end
+  local fields = { 'finishedAt', now }
+  if result ~= '' then fields[#fields + 1] = 'result'; fields[#fields + 1] = result end
+  if summary ~= '' then fields[#fields + 1] = 'summary'; fields[#fields + 1] = summary end
+  if err ~= '' then fields[#fields + 1] = 'error'; fields[#fields + 1] = err end
   if ctx ~= '' then
     local kv = cjson.decode(ctx)
     for i = 1, #kv, 2 do redis.call('HSET', ctxKey(root), kv[i], kv[i + 1]) end
   end
-  transition(root, id, 'RUNNING', final, node, now)
+  transition(root, id, 'RUNNING', final, node, now, unpack(fields))
   retire(root, id, node)
   local payload = nil
   if final == 'SUCCESS' then
     if parent then
       local pk = jobKey(root, parent)
+      local p = redis.call('HMGET', pk, 'pending', 'childrenDoneAt', 'state', 'node')
       -- Ends can arrive out of order (a delayed or journalled report): the
       -- parent is queued no earlier than the last of its children ended.
-      local last = redis.call('HGET', pk, 'childrenDoneAt')
-      if not last or tonumber(now) > tonumber(last) then
-        redis.call('HSET', pk, 'childrenDoneAt', now)
-        last = now
-      end
-      if redis.call('HINCRBY', pk, 'pending', -1) <= 0 then
-        local p = redis.call('HMGET', pk, 'state', 'node')
-        if p[1] == 'WAITING' then
-          redis.call('HSET', pk, 'queuedAt', last)
-          transition(root, parent, 'WAITING', 'QUEUED', p[2], last)
-          if claimFor ~= '' and (p[2] == claimFor or p[2] == '*') then
-            payload = claimOne(root, parent, claimFor, token, now)
-          else
-            enqueue(root, parent, p[2])
-          end
+      local last = p[2]
+      if not last or tonumber(now) > tonumber(last) then last = now end
+      local pending = tonumber(p[1]) - 1
+      redis.call('HSET', pk, 'pending', pending, 'childrenDoneAt', last)
+      if pending <= 0 and p[3] == 'WAITING' then
+        transition(root, parent, 'WAITING', 'QUEUED', p[4], last, 'queuedAt', last)
+        if claimFor ~= '' and (p[4] == claimFor or p[4] == '*') then
+          payload = claimOne(root, parent, claimFor, token, now)
+        else
+          enqueue(root, parent, p[4])
         end
       end
-    elseif summary ~= '' then
-      redis.call('HSET', treeKey(root), 'summary', summary)
+      -- The parent is still active (a running child of an aborted tree is
+      -- flagged, so it never ends SUCCESS), so the tree cannot settle here.
+    else
+      if summary ~= '' then redis.call('HSET', treeKey(root), 'summary', summary) end
+      settleTree(root, now)
     end
-  elseif not f[3] then
-    abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
-      message = 'tree aborted: job ' .. id .. ' ended ' .. final }))
+  else
+    if not f[3] then
+      abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
+        message = 'tree aborted: job ' .. id .. ' ended ' .. final }))
+    end
+    settleTree(root, now)
   end
-  settleTree(root, now)
   if payload == nil and claimFor ~= '' then
     payload = claimFromQueues({ queueKey(claimFor), queueKey('*') }, claimFor, 1, token, now)[1]
   end
