@@ -55,12 +55,7 @@ function checkOutcome(out: JobOutcome | void): JobOutcome {
   return outcome;
 }
 
-function contextFor(
-  job: ClaimedJob,
-  deps: RunnerDeps,
-  log: JobLog,
-  signal: AbortSignal,
-): JobContext {
+function contextFor(job: ClaimedJob, deps: RunnerDeps, log: JobLog, stop: Stopper): JobContext {
   const byKey: Record<string, unknown> = {};
   const byId: Record<string, unknown> = {};
   for (const c of job.children) {
@@ -77,47 +72,44 @@ function contextFor(
     tags: job.tags,
     context: job.context,
     results: { byKey, byId },
-    signal,
+    get signal() {
+      return stop.signal;
+    },
     log: (line, source = 'job') => log.write(source, line),
     addChildren: (parentId, jobs) => deps.addChildren(parentId, jobs),
     serverUrl: deps.serverUrl,
   };
 }
 
-async function execute(
-  job: ClaimedJob,
-  deps: RunnerDeps,
-  control: AbortController,
-  why: { reason?: StopReason },
-) {
+async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper) {
   const log = deps.logs.open(job.root, job.id);
   log.write('agent', `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`);
   const type = deps.types.get(job.type);
   const timer =
     job.timeoutMs === null
       ? undefined
-      : setTimeout(() => stopWith(control, why, 'timeout'), job.timeoutMs);
+      : setTimeout(() => stop.stop('timeout'), job.timeoutMs);
   let outcome: JobOutcome = {};
   let error: JobError | undefined;
   try {
     if (!type)
       throw new JobFailure('UNKNOWN_TYPE', `node ${deps.node} has no job type "${job.type}"`);
     log.write('agent', `started ${job.type} "${job.title}"`);
-    outcome = checkOutcome(await type.run(contextFor(job, deps, log, control.signal)));
+    outcome = checkOutcome(await type.run(contextFor(job, deps, log, stop)));
   } catch (err) {
     error = errorOf(err);
-    if (!why.reason) log.write('agent', coerceError(err).stack ?? error.message);
+    if (!stop.reason) log.write('agent', coerceError(err).stack ?? error.message);
   } finally {
     clearTimeout(timer);
   }
   let state: FinishReport['outcome'] = error ? 'FAILED' : 'SUCCESS';
-  if (why.reason === 'timeout') {
+  if (stop.reason === 'timeout') {
     state = 'FAILED';
     error = { code: 'TIMEOUT', message: `ran longer than ${job.timeoutMs} ms` };
-  } else if (why.reason) {
+  } else if (stop.reason) {
     state = 'ABORTED';
     error =
-      why.reason === 'shutdown'
+      stop.reason === 'shutdown'
         ? { code: 'AGENT_SHUTDOWN', message: `agent ${deps.node} stopped` }
         : error;
   }
@@ -155,23 +147,41 @@ function finishLine(d: Delivery, state: string, error: JobError | null, ms: numb
   }
 }
 
-function stopWith(
-  control: AbortController,
-  why: { reason?: StopReason },
-  reason: StopReason,
-): void {
-  if (why.reason) return;
-  why.reason = reason;
-  control.abort(new Error(`stopped: ${reason}`));
+/**
+ * A job's stop switch. Its AbortSignal is made only when the job type asks
+ * for it: most jobs never look, and an AbortController per job was a
+ * measurable share of a short job's cost.
+ */
+class Stopper {
+  reason: StopReason | undefined;
+  private controller: AbortController | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.error());
+    }
+    return this.controller.signal;
+  }
+
+  /** The first reason wins; later ones change nothing. */
+  stop(reason: StopReason): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(this.error());
+  }
+
+  private error(): Error {
+    return new Error(`stopped: ${this.reason}`);
+  }
 }
 
 /** Starts running `job`; the returned handle stops it or awaits it. */
 export function startJob(job: ClaimedJob, deps: RunnerDeps): RunningJob {
-  const control = new AbortController();
-  const why: { reason?: StopReason } = {};
+  const stop = new Stopper();
   return {
     job,
-    stop: (reason) => stopWith(control, why, reason),
-    done: execute(job, deps, control, why),
+    stop: (reason) => stop.stop(reason),
+    done: execute(job, deps, stop),
   };
 }

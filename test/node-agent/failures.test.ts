@@ -79,6 +79,26 @@ describe('agent: failures, aborts and timeouts', () => {
     expect(job.finishedAt! - job.startedAt!).to.be.below(5000);
   });
 
+  it('hands an already-aborted signal to a job that looks only after it was stopped', async () => {
+    const store = makeStore();
+    const seen: Array<{ aborted: boolean; reason: string }> = [];
+    // Busy for 300 ms without looking at its signal, then looks: its 30 ms timeout has passed.
+    const late: JobType = {
+      name: 'late',
+      paramsSchema: { type: 'object' },
+      async run(ctx) {
+        await new Promise((r) => setTimeout(r, 300));
+        seen.push({ aborted: ctx.signal.aborted, reason: String(ctx.signal.reason) });
+      },
+    };
+    await makeAgent(store, { types: [late] });
+    const log = await collectEvents(store);
+    const plan = await submit(store, { job: { title: 'l', type: 'late', timeoutMs: 30 } });
+    await log.until((e) => e.job === plan.root && e.state === 'FAILED');
+    expect(seen).to.deep.equal([{ aborted: true, reason: 'Error: stopped: timeout' }]);
+    expect((await store.getJob(plan.root)).error?.code).to.equal('TIMEOUT');
+  });
+
   it('keeps a thrown message as the error and writes its stack to the log (§5)', async () => {
     const store = makeStore();
     const boom: JobType = {
