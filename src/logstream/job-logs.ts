@@ -24,8 +24,19 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
   private readonly live = new Set<string>();
 
   private readonly writer = new LogWriter();
-  private readonly firstFlush = new Window<JobLog>(FIRST_FLUSH_MS, (logs) => {
-    for (const log of logs) log.flush();
+  /**
+   * One timer for the first flush of every new log. A log whose first line
+   * came late in a window goes round again, so no log is flushed sooner
+   * than FIRST_FLUSH_MS after its first line (else short jobs would lose
+   * the one-step write).
+   */
+  private readonly firstFlush: Window<JobLog> = new Window<JobLog>(FIRST_FLUSH_MS, (logs) => {
+    const now = performance.now();
+    for (const log of logs) {
+      if (!log.isOpen) continue; // closed first: written whole by the writer thread
+      if (now - (log.firstWriteAt ?? now) >= FIRST_FLUSH_MS) log.flush();
+      else this.firstFlush.add(log);
+    }
   });
 
   constructor(readonly dataDir: string) {

@@ -48,6 +48,8 @@ export class JobLog {
   /** Set once the file is opened on the thread pool (a first flush before close). */
   private flushed = false;
   private handle: FileHandle | undefined;
+  /** When the first line was buffered (performance.now()); see JobLogs' first flush. */
+  firstWriteAt: number | undefined;
   private chain: Promise<void> = Promise.resolve();
 
   /**
@@ -62,13 +64,20 @@ export class JobLog {
     private readonly onWritten: () => void = () => undefined,
   ) {}
 
+  /** False once close() was called. */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
   write(source: LogSource, text: string): void {
     if (this.closed) return;
     this.pending.push(formatLines(source, text));
     if (!this.scheduled) {
       this.scheduled = true;
-      if (!this.flushed) this.firstFlush.add(this);
-      else setImmediate(() => this.flush());
+      if (!this.flushed) {
+        this.firstWriteAt ??= performance.now();
+        this.firstFlush.add(this);
+      } else setImmediate(() => this.flush());
     }
   }
 
