@@ -79,6 +79,11 @@ async function main(): Promise<void> {
   agent.types.register(mark);
   agent.types.register(talk as unknown as JobType);
   agent.types.register(blast as unknown as JobType);
+  // A root's end as the agent learns it from Redis (the peer's worker reports its
+  // 'completed' event the same way): flat, tree and chain stop their clocks on it.
+  agent.on('job:end', (e) => {
+    if (e.parent === null) process.send?.({ type: 'ended', id: e.id, state: e.state, t: nowMs() });
+  });
   await agent.start();
   process.send?.({ type: 'ready', url: agent.url });
   process.on('message', (msg: { type: string; t0?: number }) => {

@@ -3,7 +3,9 @@
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
- * completion seen by a plain Redis subscriber on the status channel.
+ * a tree's end when the agent learns its root succeeded (as the peer's
+ * worker reports its flows), latency by a plain Redis subscriber on the
+ * status channel.
  * Prints one JSON line per measurement and a last `summary` line of
  * medians. Without --redis it starts a private redis-server; with --redis
  * it writes only keys under a fresh prefix, deleted afterwards.

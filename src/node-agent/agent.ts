@@ -6,10 +6,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { JobState } from '../shared/types.js';
 import type { NodeInfo, Store, Subscription } from '../store/store.js';
 import { Keys } from '../store/keys.js';
 import { JobLogs } from '../logstream/job-logs.js';
@@ -35,7 +36,16 @@ export interface AgentDeps {
   api: ApiFactory;
 }
 
-export class Agent {
+export interface AgentEvents {
+  /**
+   * A job this agent ran has ended, with its state as Redis stored it (as
+   * reported, when the end was journalled in an outage). For embedders and
+   * the benchmark; Pub/Sub carries the same to every node.
+   */
+  'job:end': [end: { id: string; root: string; parent: string | null; state: JobState }];
+}
+
+export class Agent extends EventEmitter<AgentEvents> {
   readonly types;
   private server: Server | undefined;
   private claimer: Claimer | undefined;
@@ -50,6 +60,7 @@ export class Agent {
   private readonly logs: JobLogs;
 
   constructor(private readonly deps: AgentDeps) {
+    super();
     this.types = createRegistry(deps.config);
     this.logs = new JobLogs(deps.config.dataDir);
   }
@@ -185,6 +196,7 @@ export class Agent {
           (await graftChildren(store, this.types, parentId, { jobs })).map((j) => j.id),
         takesWork: () => this.stopping === undefined && !reporter.backlogged,
         onFinished: (job, state) => {
+          this.emit('job:end', { id: job.id, root: job.root, parent: job.parent, state });
           metrics.finished.inc({ state, type: job.type });
           metrics.claimLatency.observe(
             { type: job.type },

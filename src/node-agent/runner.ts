@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { LIMITS } from '../jobtree/limits.js';
 import { coerceError } from '../shared/errors.js';
-import type { JobError, JobOutcome, JobSpec } from '../shared/types.js';
+import type { JobError, JobOutcome, JobSpec, JobState } from '../shared/types.js';
 import type { JobLog } from '../logstream/log-file.js';
 import type { JobLogs } from '../logstream/job-logs.js';
 import type { ClaimedJob, FinishReport } from '../store/store.js';
@@ -30,7 +30,7 @@ export interface RunnerDeps {
   /** False once the agent shuts down: no freed parent is taken on then. */
   takesWork(): boolean;
   /** Called with the claim-to-start wait of each job, for metrics. */
-  onFinished?(job: ClaimedJob, state: string): void;
+  onFinished?(job: ClaimedJob, state: JobState): void;
 }
 
 export interface RunningJob {
@@ -86,9 +86,7 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper) {
   log.write('agent', `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`);
   const type = deps.types.get(job.type);
   const timer =
-    job.timeoutMs === null
-      ? undefined
-      : setTimeout(() => stop.stop('timeout'), job.timeoutMs);
+    job.timeoutMs === null ? undefined : setTimeout(() => stop.stop('timeout'), job.timeoutMs);
   let outcome: JobOutcome = {};
   let error: JobError | undefined;
   try {

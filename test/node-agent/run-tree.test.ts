@@ -9,6 +9,32 @@ import { collectEvents } from '../helpers/events.js';
 import { makeStore, submit } from '../helpers/store.js';
 
 describe('agent: running trees', () => {
+  it("emits job:end for every job it ran, with the state Redis stored, the root's last", async () => {
+    const store = makeStore();
+    const agent = await makeAgent(store, { concurrency: 2 });
+    const ends: Array<{ id: string; parent: string | null; state: string }> = [];
+    const rootEnded = new Promise<void>((resolve) =>
+      agent.on('job:end', (e) => {
+        ends.push({ id: e.id, parent: e.parent, state: e.state });
+        if (e.parent === null) resolve();
+      }),
+    );
+    const plan = await submit(store, {
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [
+          { title: 'ok', type: 'noop' },
+          { title: 'late', type: 'noop' },
+        ],
+      },
+    });
+    await rootEnded;
+    expect(ends.map((e) => e.state)).to.deep.equal(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(ends.at(-1)).to.deep.equal({ id: plan.root, parent: null, state: 'SUCCESS' });
+    expect(new Set(ends.slice(0, 2).map((e) => e.parent))).to.deep.equal(new Set([plan.root]));
+  });
+
   it('starts every parent only after all its children succeeded (§4.1, §4.2)', async () => {
     const store = makeStore();
     const log = await collectEvents(store);
