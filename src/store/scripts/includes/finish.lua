@@ -34,7 +34,7 @@ local function finishOne(b)
       -- parent is queued no earlier than the last of its children ended.
       local last = p[2]
       if not last or tonumber(now) > tonumber(last) then last = now end
-      local pending = tonumber(p[1]) - 1
+      local pending = (tonumber(p[1]) or 0) - 1
       redis.call('HSET', pk, 'pending', pending, 'childrenDoneAt', last)
       if pending <= 0 and p[3] == 'WAITING' then
         transition(root, parent, 'WAITING', 'QUEUED', p[4], last, 'queuedAt', last)
