@@ -1,0 +1,178 @@
+/**
+ * `npm run bench:compare -- [--peer DIR] [--rounds R] [--runs N]`
+ *
+ * Runs jobtree's benchmark and the BullMQ peer (../shared/bench/bullmq by
+ * default) back to back on one private redis-server, flushed before each,
+ * R rounds, and prints per round and then over all rounds the ratio of
+ * each figure to the peer's against the targets of the speed issue. The
+ * machine's speed drifts a lot within an hour (docs/performance.md), so
+ * only ratios from the same round mean anything. The peer's dependencies
+ * are installed once (npm install: its lock file does not satisfy npm ci
+ * here) into a copy under the OS temp dir, never into DIR.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { destroyRedis, startRedis } from '../test/helpers/redis.js';
+import { median, round } from './rig.js';
+
+type Medians = Record<string, Record<string, number>>;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
+}
+
+/** Runs a benchmark command; resolves with the medians of its last `summary` line. */
+function summaryOf(command: string, args: string[], cwd: string): Promise<Medians> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = out
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { type: string; medians?: Medians })
+        .findLast((line) => line.type === 'summary');
+      if (code !== 0 || !last?.medians)
+        reject(new Error(`${command} ${args.join(' ')}: exit ${code}`));
+      else resolvePromise(last.medians);
+    });
+  });
+}
+
+/** The peer with its dependencies installed, in a copy of its own. */
+function preparedPeer(dir: string): string {
+  const copy = join(tmpdir(), 'jobtree-bench-peer');
+  if (!existsSync(join(copy, 'node_modules', 'bullmq'))) {
+    cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes('node_modules') });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: copy, stdio: 'inherit' });
+  }
+  return copy;
+}
+
+interface Figure {
+  name: string;
+  ours: (m: Medians) => number | undefined;
+  peer: (m: Medians) => number | undefined;
+  /** The ratio ours/peer the issue asks for, and which side of it is good. */
+  target: number;
+  higherIsBetter: boolean;
+}
+
+const FIGURES: Figure[] = [
+  {
+    name: 'flat_c1 jobs/s',
+    ours: (m) => m.flat_c1?.jobs_per_s,
+    peer: (m) => m.flat_c1?.jobs_per_s,
+    target: 2,
+    higherIsBetter: true,
+  },
+  {
+    name: 'flat_c16 jobs/s',
+    ours: (m) => m.flat_c16?.jobs_per_s,
+    peer: (m) => m.flat_c16?.jobs_per_s,
+    target: 2,
+    higherIsBetter: true,
+  },
+  {
+    name: 'tree_c1 ms',
+    ours: (m) => m.tree_c1?.total_ms,
+    peer: (m) => m.tree_c1?.total_ms,
+    target: 0.5,
+    higherIsBetter: false,
+  },
+  {
+    name: 'tree_c16 ms',
+    ours: (m) => m.tree_c16?.total_ms,
+    peer: (m) => m.tree_c16?.total_ms,
+    target: 0.5,
+    higherIsBetter: false,
+  },
+  {
+    name: 'chain_c1 ms/level',
+    ours: (m) => m.chain_c1?.per_level_ms,
+    peer: (m) => m.chain_c1?.per_level_ms,
+    target: 0.5,
+    higherIsBetter: false,
+  },
+  {
+    name: 'latency_c1 p99 ms',
+    ours: (m) => m.latency_c1?.p99_ms,
+    peer: (m) => m.latency_c1?.handler_to_qe_p99_ms,
+    target: 1,
+    higherIsBetter: false,
+  },
+];
+
+function ratios(ours: Medians, peer: Medians): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of FIGURES) {
+    const a = f.ours(ours);
+    const b = f.peer(peer);
+    if (a !== undefined && b !== undefined && b > 0) out[f.name] = round(a / b, 2);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(arg('rounds', '2'));
+  const runs = arg('runs', '3');
+  const peer = preparedPeer(resolve(arg('peer', '../shared/bench/bullmq')));
+  const redis = await startRedis();
+  const flush = async (): Promise<void> => {
+    const client = new Redis(redis.url);
+    await client.flushall();
+    client.disconnect();
+  };
+  const all: Array<Record<string, number>> = [];
+  try {
+    for (let r = 1; r <= rounds; r++) {
+      await flush();
+      const ours = await summaryOf(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'bench/bench.ts',
+          '--redis',
+          redis.url,
+          '--runs',
+          runs,
+          '--only',
+          'flat,tree,chain,latency',
+        ],
+        process.cwd(),
+      );
+      await flush();
+      const theirs = await summaryOf(
+        process.execPath,
+        ['bench.mjs', '--port', String(redis.port), '--runs', runs],
+        peer,
+      );
+      const line = ratios(ours, theirs);
+      all.push(line);
+      console.log(JSON.stringify({ type: 'round', round: r, ratios: line, ours, peer: theirs }));
+    }
+  } finally {
+    await destroyRedis(redis);
+  }
+  const summary = Object.fromEntries(
+    FIGURES.map((f) => {
+      const ratio = round(median(all.map((x) => x[f.name] ?? NaN)), 2);
+      const met = f.higherIsBetter ? ratio >= f.target : ratio <= f.target;
+      return [f.name, { ratio, target: `${f.higherIsBetter ? '>=' : '<='} ${f.target}`, met }];
+    }),
+  );
+  console.log(JSON.stringify({ type: 'summary', rounds, summary }));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
