@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { JobLog, logPath } from './log-file.js';
 import { LogWriter } from './log-writer.js';
-import { Window } from './window.js';
+import { Delay } from './window.js';
 
 /** How long a new log's first lines wait before its file is created. */
 export const FIRST_FLUSH_MS = 10;
@@ -24,19 +24,9 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
   private readonly live = new Set<string>();
 
   private readonly writer = new LogWriter();
-  /**
-   * One timer for the first flush of every new log. A log whose first line
-   * came late in a window goes round again, so no log is flushed sooner
-   * than FIRST_FLUSH_MS after its first line (else short jobs would lose
-   * the one-step write).
-   */
-  private readonly firstFlush: Window<JobLog> = new Window<JobLog>(FIRST_FLUSH_MS, (logs) => {
-    const now = performance.now();
-    for (const log of logs) {
-      if (!log.isOpen) continue; // closed first: written whole by the writer thread
-      if (now - (log.firstWriteAt ?? now) >= FIRST_FLUSH_MS) log.flush();
-      else this.firstFlush.add(log);
-    }
+  /** One timer for the first flush of every new log (FIRST_FLUSH_MS after its first line). */
+  private readonly firstFlush = new Delay<JobLog>(FIRST_FLUSH_MS, (logs) => {
+    for (const log of logs) log.flush(); // a closed log was written whole by the writer thread
   });
 
   constructor(readonly dataDir: string) {

@@ -9,7 +9,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 import type { LogWriter } from './log-writer.js';
-import type { Window } from './window.js';
+import type { Delay } from './window.js';
 
 export type LogSource = 'agent' | 'job' | 'stdout' | 'stderr' | 'file';
 
@@ -48,8 +48,6 @@ export class JobLog {
   /** Set once the file is opened on the thread pool (a first flush before close). */
   private flushed = false;
   private handle: FileHandle | undefined;
-  /** When the first line was buffered (performance.now()); see JobLogs' first flush. */
-  firstWriteAt: number | undefined;
   private chain: Promise<void> = Promise.resolve();
 
   /**
@@ -60,24 +58,17 @@ export class JobLog {
   constructor(
     readonly path: string,
     private readonly writer: LogWriter,
-    private readonly firstFlush: Window<JobLog>,
+    private readonly firstFlush: Delay<JobLog>,
     private readonly onWritten: () => void = () => undefined,
   ) {}
-
-  /** False once close() was called. */
-  get isOpen(): boolean {
-    return !this.closed;
-  }
 
   write(source: LogSource, text: string): void {
     if (this.closed) return;
     this.pending.push(formatLines(source, text));
     if (!this.scheduled) {
       this.scheduled = true;
-      if (!this.flushed) {
-        this.firstWriteAt ??= performance.now();
-        this.firstFlush.add(this);
-      } else setImmediate(() => this.flush());
+      if (!this.flushed) this.firstFlush.add(this);
+      else setImmediate(() => this.flush());
     }
   }
 

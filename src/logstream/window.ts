@@ -28,3 +28,32 @@ export class Window<T> {
     if (items.length > 0) this.handOver(items);
   }
 }
+
+/**
+ * Hands items over in batches, each no sooner than `ms` after it was added
+ * (and no later than 2 × ms), with one timer for all of them: an item
+ * added during one tick is handed over at the end of the next.
+ */
+export class Delay<T> {
+  private current: T[] = [];
+  private previous: T[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ms: number,
+    private readonly handOver: (items: T[]) => void,
+  ) {}
+
+  add(item: T): void {
+    this.current.push(item);
+    this.timer ??= setTimeout(() => this.tick(), this.ms);
+  }
+
+  private tick(): void {
+    const due = this.previous;
+    this.previous = this.current;
+    this.current = [];
+    this.timer = this.previous.length > 0 ? setTimeout(() => this.tick(), this.ms) : undefined;
+    if (due.length > 0) this.handOver(due);
+  }
+}

@@ -1,10 +1,10 @@
 /**
  * The log line format (SPEC §6: one line per line of text, stderr told
- * apart) and the window that batches log work.
+ * apart), and the window and delay that batch log work.
  */
 import { expect } from 'chai';
 import { formatLines } from '../../src/logstream/log-file.js';
-import { Window } from '../../src/logstream/window.js';
+import { Delay, Window } from '../../src/logstream/window.js';
 
 describe('formatLines', () => {
   const at = new Date('2026-11-23T10:00:00.123Z');
@@ -43,5 +43,30 @@ describe('Window', () => {
     window.flush();
     window.flush();
     expect(handed).to.deep.equal([[1, 2], [3]]);
+  });
+});
+
+describe('Delay', () => {
+  it('hands every item over no sooner than its delay, several items in one batch', async () => {
+    const added = new Map<string, number>();
+    const handed: Array<{ items: string[]; at: number }> = [];
+    let allHanded: () => void = () => undefined;
+    const done = new Promise<void>((r) => (allHanded = r));
+    const delay = new Delay<string>(20, (items) => {
+      handed.push({ items, at: performance.now() });
+      if (handed.flatMap((h) => h.items).length === 3) allHanded();
+    });
+    for (const item of ['a', 'b']) {
+      added.set(item, performance.now());
+      delay.add(item);
+    }
+    // 'c' comes in a later tick than 'a' and 'b'
+    await new Promise<void>((r) => setTimeout(r, 25));
+    added.set('c', performance.now());
+    delay.add('c');
+    await done;
+    expect(handed.map((h) => h.items)).to.deep.equal([['a', 'b'], ['c']]);
+    for (const { items, at } of handed)
+      for (const item of items) expect(at - (added.get(item) as number)).to.be.at.least(20);
   });
 });
