@@ -1,7 +1,7 @@
 /**
  * The benchmark's worker process: one real jobtree Agent (the compiled
- * code `jobtree agent` runs) plus a `mark` job type that reports, over IPC, the
- * monotonic time at which its run() returns (for the latency scenario).
+ * code `jobtree agent` runs) plus a `mark` job type whose result is the
+ * monotonic time at which its run() returned (for the latency scenario).
  * Started by bench.ts with: <redisUrl> <prefix> <concurrency> <dataDir>.
  */
 import { pino } from 'pino';
@@ -43,10 +43,8 @@ async function main(): Promise<void> {
   const mark: JobType = {
     name: 'mark',
     paramsSchema: { type: 'object' },
-    async run(ctx) {
-      const t = nowMs();
-      process.send?.({ type: 'returned', id: ctx.id, t });
-      return {};
+    async run() {
+      return { result: { t: nowMs() } };
     },
   };
   // writes `lines` lines `ms` apart, each carrying the monotonic time it was written at

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { Agent as HttpAgent, request } from 'node:http';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
@@ -29,7 +30,7 @@ export const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 
 export class Rig {
   private readonly successAt = new Map<string, number>();
   private readonly endedAt = new Map<string, { state: string; t: number }>();
-  private readonly returnedAt = new Map<string, number>();
+  private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 1 });
   private readonly waiters = new Set<() => void>();
   url = '';
 
@@ -70,7 +71,6 @@ export class Rig {
     worker.on(
       'message',
       (m: { type: string; id?: string; t?: number; url?: string; state?: string }) => {
-        if (m.type === 'returned') rig.note(rig.returnedAt, m.id as string, m.t as number);
         if (m.type === 'ended')
           rig.note(rig.endedAt, m.id as string, { state: m.state as string, t: m.t as number });
         if (m.type === 'ready') rig.url = m.url as string;
@@ -100,13 +100,45 @@ export class Rig {
   }
 
   async submit(job: JobSpec): Promise<string> {
-    const res = await fetch(`${this.url}/api/v1/trees`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ job }),
+    const res = await this.call('POST', '/api/v1/trees', { job });
+    if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${res.body}`);
+    return (JSON.parse(res.body) as { root: string }).root;
+  }
+
+  /**
+   * One request on a kept-alive socket. Not fetch(): its stream machinery
+   * kept this process busy for milliseconds now and then, right when the
+   * subscriber here had a message to read, and latency measured that.
+   */
+  private call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: string }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const url = new URL(path, this.url);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method,
+          agent: this.http,
+          headers: payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {},
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
     });
-    if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
-    return ((await res.json()) as { root: string }).root;
   }
 
   /** Submits and resolves with the root id once the agent has seen the root succeed. */
@@ -129,17 +161,27 @@ export class Rig {
     return end.t;
   }
 
-  /** Per job, ms from its run() returning to its SUCCESS message reaching a plain subscriber. */
+  /**
+   * Per job, ms from its run() returning to its SUCCESS message reaching a
+   * plain subscriber. The `mark` job returns the monotonic time as its result,
+   * read back once all samples are in (the peer's handler returns it the same
+   * way), so nothing but the job's own end happens between the two clocks.
+   */
   async latency(n: number): Promise<number[]> {
     await this.sub.subscribe(this.channel);
-    const out: number[] = [];
+    const ids: string[] = [];
     for (let i = 0; i < n; i++) {
       const id = await this.submit({ title: 'm', type: 'mark' });
-      const seen = await this.until(() => this.successAt.get(id));
-      const returned = await this.until(() => this.returnedAt.get(id));
-      out.push(seen - returned);
+      await this.until(() => this.successAt.get(id));
+      ids.push(id);
     }
     await this.sub.unsubscribe(this.channel);
+    const out: number[] = [];
+    for (const id of ids) {
+      const res = await this.call('GET', `/api/v1/jobs/${id}`);
+      const { result } = JSON.parse(res.body) as { result: { t: number } };
+      out.push((this.successAt.get(id) as number) - result.t);
+    }
     return out;
   }
 
@@ -160,6 +202,7 @@ export class Rig {
     this.worker.send({ type: 'stop' });
     await exited;
     this.sub.disconnect();
+    this.http.destroy();
     return usage;
   }
 }
