@@ -84,8 +84,12 @@ async function main(): Promise<void> {
   });
   await agent.start();
   process.send?.({ type: 'ready', url: agent.url });
-  process.on('message', (msg: { type: string; t0?: number }) => {
-    if (msg.type === 'ping') process.send?.({ type: 'pong', t0: msg.t0, t1: nowMs() });
+  process.on('message', (msg: { type: string }) => {
+    // CPU time of the whole process (every thread: main, log writer, V8's compiler and GC helpers)
+    if (msg.type === 'cpu') {
+      const u = process.cpuUsage();
+      process.send?.({ type: 'cpu', us: u.user + u.system });
+    }
     if (msg.type === 'stop') {
       const u = process.resourceUsage();
       process.send?.({

@@ -7,7 +7,9 @@
  * worker reports its flows), latency by a plain Redis subscriber on the
  * status channel.
  * Prints one JSON line per measurement and a last `summary` line of
- * medians. Without --redis it starts a private redis-server; with --redis
+ * medians. Each measurement also gives the CPU per job it cost the agent
+ * process (all threads) and Redis, so a slower figure can be told apart
+ * from a busier machine. Without --redis it starts a private redis-server; with --redis
  * it writes only keys under a fresh prefix, deleted afterwards.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,24 +27,47 @@ function arg(name: string, fallback: string): string {
 
 type Measurement = Record<string, number | string>;
 
-/** Runs one scenario on a fresh agent; the figures of the scenario plus the agent's CPU and memory. */
+/** Runs one scenario on a fresh agent; its figures, and the CPU its jobs took. */
 async function scenarioFigures(rig: Rig, scenario: string): Promise<Measurement> {
-  if (scenario === 'flat') {
-    const total = await rig.runTree(flatTree(10_000));
-    return { total_ms: round(total), jobs_per_s: round(10_000 / (total / 1000), 1) };
+  if (scenario === 'latency') {
+    await rig.latency(30); // the peer's latency warm-up, left out of the figures as there
+    const { figures: ids, cpu } = await withCpu(rig, 200, () => rig.latencySamples(200));
+    const lat = await rig.latencies(ids);
+    return { median_ms: round(median(lat)), p99_ms: round(percentile(lat, 99)), ...cpu };
   }
-  if (scenario === 'tree') {
-    const spec = completeTree(10, 3);
-    return { jobs: countJobs(spec), total_ms: round(await rig.runTree(spec)) };
-  }
-  if (scenario === 'chain') {
-    // SPEC §3 caps depth at 64, so the chain is 64 long (the peer's is 200); per level compares.
-    const total = await rig.runTree(chain(64));
-    return { levels: 64, total_ms: round(total), per_level_ms: round(total / 64) };
-  }
-  await rig.latency(30); // the peer's latency warm-up, left out of the figures as there
-  const lat = await rig.latency(200);
-  return { median_ms: round(median(lat)), p99_ms: round(percentile(lat, 99)) };
+  const spec =
+    scenario === 'flat' ? flatTree(10_000) : scenario === 'tree' ? completeTree(10, 3) : chain(64);
+  const jobs = countJobs(spec);
+  const { figures: total, cpu } = await withCpu(rig, jobs, () => rig.runTree(spec));
+  if (scenario === 'flat')
+    return { total_ms: round(total), jobs_per_s: round(jobs / (total / 1000), 1), ...cpu };
+  // SPEC §3 caps depth at 64, so the chain is 64 long (the peer's is 200); per level compares.
+  if (scenario === 'chain')
+    return { levels: jobs, total_ms: round(total), per_level_ms: round(total / jobs), ...cpu };
+  return { jobs, total_ms: round(total), ...cpu };
+}
+
+/**
+ * Runs `measure` and adds the CPU per job it cost: the agent process (all
+ * threads) and Redis. On two cores, what the two take together bounds the
+ * throughput, whichever process is waiting for which.
+ */
+async function withCpu<T>(
+  rig: Rig,
+  jobs: number,
+  measure: () => Promise<T>,
+): Promise<{ figures: T; cpu: Measurement }> {
+  const before = await rig.cpu();
+  const figures = await measure();
+  const after = await rig.cpu();
+  const perJob = (us: number): number => round(us / jobs, 1);
+  return {
+    figures,
+    cpu: {
+      agent_cpu_us_per_job: perJob(after.agent - before.agent),
+      redis_cpu_us_per_job: perJob(after.redis - before.redis),
+    },
+  };
 }
 
 async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {

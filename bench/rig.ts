@@ -37,6 +37,7 @@ export class Rig {
   private constructor(
     private readonly worker: ChildProcess,
     private readonly sub: Redis,
+    private readonly admin: Redis,
     private readonly channel: string,
   ) {}
 
@@ -62,7 +63,7 @@ export class Rig {
         ],
       },
     );
-    const rig = new Rig(worker, sub, `${prefix}:status`);
+    const rig = new Rig(worker, sub, new Redis(redisUrl), `${prefix}:status`);
     sub.on('message', (_c: string, m: string) => {
       const t = nowMs();
       const e = JSON.parse(m) as { job: string; state: string };
@@ -168,6 +169,11 @@ export class Rig {
    * way), so nothing but the job's own end happens between the two clocks.
    */
   async latency(n: number): Promise<number[]> {
+    return this.latencies(await this.latencySamples(n));
+  }
+
+  /** Runs `n` mark jobs one at a time, noting when each SUCCESS message arrives; their ids. */
+  async latencySamples(n: number): Promise<string[]> {
     await this.sub.subscribe(this.channel);
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
@@ -176,6 +182,11 @@ export class Rig {
       ids.push(id);
     }
     await this.sub.unsubscribe(this.channel);
+    return ids;
+  }
+
+  /** The latency of each sampled mark job, its SUCCESS message's arrival minus its result. */
+  async latencies(ids: string[]): Promise<number[]> {
     const out: number[] = [];
     for (const id of ids) {
       const res = await this.call('GET', `/api/v1/jobs/${id}`);
@@ -183,6 +194,26 @@ export class Rig {
       out.push((this.successAt.get(id) as number) - result.t);
     }
     return out;
+  }
+
+  /**
+   * CPU time so far, in µs: the agent process (all its threads) and the
+   * Redis server (INFO; on a shared server that includes other clients).
+   */
+  async cpu(): Promise<{ agent: number; redis: number }> {
+    const reply = new Promise<number>((resolve) => {
+      const onMessage = (m: { type: string; us?: number }): void => {
+        if (m.type !== 'cpu') return;
+        this.worker.off('message', onMessage);
+        resolve(m.us as number);
+      };
+      this.worker.on('message', onMessage);
+    });
+    this.worker.send({ type: 'cpu' });
+    const info = await this.admin.info('cpu');
+    const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
+    const redis = (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+    return { agent: await reply, redis };
   }
 
   /** Stops the agent; resolves with its CPU time and peak memory over the whole run. */
@@ -202,6 +233,7 @@ export class Rig {
     this.worker.send({ type: 'stop' });
     await exited;
     this.sub.disconnect();
+    this.admin.disconnect();
     this.http.destroy();
     return usage;
   }
