@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--only flat,tree,chain,latency,logs]`
+ * `npm run bench -- [--redis URL] [--runs N] [--only flat,tree,chain,latency,logs] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -172,9 +172,11 @@ async function main(): Promise<void> {
     );
   }
   console.log(JSON.stringify({ type: 'summary', runs, medians }));
-  // Removed at the end, not between runs: deleting 10,000 files makes the next run's file
-  // creation slow on disks mounted with `discard`, and the runs would measure each other.
-  rmSync(BENCH_DIR, { recursive: true, force: true });
+  // Removed at the end, not between runs: on ext4 without a journal (this project's test VM)
+  // a new inode is not given the number of one freed in the last 60-360 s, and finding
+  // another after 10,000 deletions made file creation up to 10x slower; the runs would
+  // measure each other. bench:compare passes --keep-data and removes it after its last round.
+  if (!process.argv.includes('--keep-data')) rmSync(BENCH_DIR, { recursive: true, force: true });
   if (own) await destroyRedis(own);
 }
 

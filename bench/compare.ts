@@ -11,12 +11,12 @@
  * here) into a copy under the OS temp dir, never into DIR.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { destroyRedis, startRedis } from '../test/helpers/redis.js';
-import { median, round } from './rig.js';
+import { BENCH_DIR, median, round } from './rig.js';
 
 type Medians = Record<string, Record<string, number>>;
 
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
           runs,
           '--only',
           'flat,tree,chain,latency',
+          '--keep-data', // removed after the last round: deletions slow the next round's file creation
         ],
         process.cwd(),
       );
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await destroyRedis(redis);
+    rmSync(BENCH_DIR, { recursive: true, force: true });
   }
   const summary = Object.fromEntries(
     FIGURES.map((f) => {
