@@ -57,6 +57,7 @@ export class Rig {
       [redisUrl, prefix, String(concurrency), dataDir, node],
       {
         execArgv: [
+          '--v8-pool-size=1', // as bin/jobtree.js runs the agent
           '--import',
           'tsx',
           ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),

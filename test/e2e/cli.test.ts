@@ -4,11 +4,13 @@
  * 4 unreachable), and an agent that refuses a bad config naming the key.
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '../../src/shared/ids.js';
-import { runCli, spawnAgent, tempDir } from '../helpers/agents.js';
+import { BIN, runCli, spawnAgent, tempDir } from '../helpers/agents.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { freePort } from '../helpers/redis.js';
 
@@ -82,6 +84,16 @@ describe('e2e: the jobtree CLI', function () {
     expect(open.stderr).to.match(
       /config auth\.token: listening on 0\.0\.0\.0 \(not loopback\) needs a token/,
     );
+  });
+
+  it('runs as an executable: its shebang line (env -S, the V8 pool flag) works here', async () => {
+    const child = spawn(BIN, ['--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, out).to.equal(0);
+    expect(out).to.match(/^Usage: jobtree/);
   });
 
   it('stops cleanly with exit 0 on SIGTERM', async () => {
