@@ -161,9 +161,19 @@ local function claimOne(root, id, node, token, now)
   return payloadOf(root, id, startedAt, f, 2)
 end
 
--- Writes planned jobs (submitTree, addChildren); leaves are queued.
+-- Runs `command key` with `items` as its arguments, in chunks (Lua's
+-- unpack takes a few thousand values at most).
+local function inChunks(command, key, items)
+  for i = 1, #items, 1000 do
+    redis.call(command, key, unpack(items, i, math.min(i + 999, #items)))
+  end
+end
+
+-- Writes planned jobs (submitTree, addChildren); leaves are queued. The
+-- active set, the id index and the queues get one call per 1,000 jobs,
+-- not one per job.
 local function writeJobs(root, jobs, now)
-  local ak = activeKey(root)
+  local ids, roots, queued = {}, {}, {}
   for _, j in ipairs(jobs) do
     local fields = { 'id', j.id, 'root', root, 'title', j.title, 'type', j.type,
       'node', j.node, 'params', j.params, 'children', j.children,
@@ -173,11 +183,20 @@ local function writeJobs(root, jobs, now)
     if j.timeoutMs then fields[#fields + 1] = 'timeoutMs'; fields[#fields + 1] = j.timeoutMs end
     if j.state == 'QUEUED' then fields[#fields + 1] = 'queuedAt'; fields[#fields + 1] = now end
     redis.call('HSET', jobKey(root, j.id), unpack(fields))
-    redis.call('SADD', ak, j.id)
-    redis.call('HSET', P .. ':jobroot', j.id, root)
+    ids[#ids + 1] = j.id
+    roots[#roots + 1] = j.id
+    roots[#roots + 1] = root
     announce(root, j.id, false, j.state, j.node, now)
-    if j.state == 'QUEUED' then enqueue(root, j.id, j.node) end
+    if j.state == 'QUEUED' then
+      queued[j.node] = queued[j.node] or {}
+      local q = queued[j.node]
+      q[#q + 1] = root .. '|' .. j.id
+      wakes[j.node] = true
+    end
   end
+  inChunks('SADD', activeKey(root), ids)
+  inChunks('HSET', P .. ':jobroot', roots)
+  for node, entries in pairs(queued) do inChunks('RPUSH', queueKey(node), entries) end
   redis.call('HINCRBY', treeKey(root), 'total', #jobs)
 end
 
