@@ -161,8 +161,9 @@ local function claimOne(root, id, node, token, now)
   return payloadOf(root, id, startedAt, f, 2)
 end
 
--- Runs `command key` with `items` as its arguments, in chunks (Lua's
--- unpack takes a few thousand values at most).
+-- Runs `command key` with `items` as its arguments, in chunks of 1,000
+-- (Lua's unpack takes a few thousand values at most; an even size, so an
+-- HSET's field/value pairs are never split).
 local function inChunks(command, key, items)
   for i = 1, #items, 1000 do
     redis.call(command, key, unpack(items, i, math.min(i + 999, #items)))
