@@ -9,8 +9,9 @@
  * Prints one JSON line per measurement and a last `summary` line of
  * medians. Each measurement also gives the CPU per job it cost the agent
  * process (all threads) and Redis, so a slower figure can be told apart
- * from a busier machine. Without --redis it starts a private redis-server; with --redis
- * it writes only keys under a fresh prefix, deleted afterwards.
+ * from a busier machine. Without --redis it starts a private
+ * redis-server; with --redis it writes only keys under a fresh prefix,
+ * deleted afterwards.
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';

@@ -71,12 +71,25 @@ local function transition(root, id, prev, state, node, now, ...)
   announce(root, id, prev, state, node, now)
 end
 
+-- Runs `command key` with `items` as its arguments, in chunks of 1,000
+-- (Lua's unpack takes a few thousand values at most; an even size, so an
+-- HSET's field/value pairs are never split).
+local function inChunks(command, key, items)
+  for i = 1, #items, 1000 do
+    redis.call(command, key, unpack(items, i, math.min(i + 999, #items)))
+  end
+end
+
 -- Wakes are collected and sent once per node at the end of a script.
 local wakes = {}
-local function enqueue(root, id, node)
-  redis.call('RPUSH', queueKey(node), root .. '|' .. id)
+
+-- Appends `R|J` entries to a node's queue; the node gets a wake.
+local function enqueueAll(node, entries)
+  inChunks('RPUSH', queueKey(node), entries)
   wakes[node] = true
 end
+local function enqueue(root, id, node) enqueueAll(node, { root .. '|' .. id }) end
+
 local function sendWakes()
   for node in pairs(wakes) do redis.call('PUBLISH', P .. ':wake:' .. node, '1') end
 end
@@ -161,15 +174,6 @@ local function claimOne(root, id, node, token, now)
   return payloadOf(root, id, startedAt, f, 2)
 end
 
--- Runs `command key` with `items` as its arguments, in chunks of 1,000
--- (Lua's unpack takes a few thousand values at most; an even size, so an
--- HSET's field/value pairs are never split).
-local function inChunks(command, key, items)
-  for i = 1, #items, 1000 do
-    redis.call(command, key, unpack(items, i, math.min(i + 999, #items)))
-  end
-end
-
 -- Writes planned jobs (submitTree, addChildren); leaves are queued. The
 -- active set, the id index and the queues get one call per 1,000 jobs,
 -- not one per job.
@@ -192,12 +196,11 @@ local function writeJobs(root, jobs, now)
       queued[j.node] = queued[j.node] or {}
       local q = queued[j.node]
       q[#q + 1] = root .. '|' .. j.id
-      wakes[j.node] = true
     end
   end
   inChunks('SADD', activeKey(root), ids)
   inChunks('HSET', P .. ':jobroot', roots)
-  for node, entries in pairs(queued) do inChunks('RPUSH', queueKey(node), entries) end
+  for node, entries in pairs(queued) do enqueueAll(node, entries) end
   redis.call('HINCRBY', treeKey(root), 'total', #jobs)
 end
 
