@@ -4,6 +4,8 @@
  * reaper and the deletion of expired trees. Every agent runs a Housekeeper;
  * only the lease holder does that work, and when it dies the lease expires
  * and another takes over. Each agent also deletes its own expired logs.
+ * Retention also forgets nodes that have been dead longer than its age, so
+ * the registry does not keep every node name ever used.
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
@@ -20,7 +22,10 @@ export interface HousekeeperOptions {
   intervalMs: number;
   /** A node is dead once its heartbeat key has expired (it lives this long). */
   ttlMs: number;
-  /** Finished trees and logs older than this are deleted, every sweepIntervalMs. */
+  /**
+   * Finished trees and logs older than this are deleted, and nodes silent
+   * for longer forgotten, every sweepIntervalMs.
+   */
   retention: { maxAgeMs: number; sweepIntervalMs: number };
   /** This node's data dir, whose logs/ it sweeps. */
   dataDir: string;
@@ -51,7 +56,10 @@ export class Housekeeper {
       const sweep = now - this.lastSweep >= retention.sweepIntervalMs;
       if (await this.store.holdLease('housekeeper', holder, ttlMs)) {
         await this.reapDeadNodes(now);
-        if (sweep) await this.deleteExpiredTrees(now - retention.maxAgeMs);
+        if (sweep) {
+          await this.deleteExpiredTrees(now - retention.maxAgeMs);
+          await this.forgetDeadNodes(now, now - retention.maxAgeMs);
+        }
       }
       if (sweep) {
         this.lastSweep = now;
@@ -72,6 +80,16 @@ export class Housekeeper {
       if (roots.length < DELETE_BATCH) break;
     }
     if (deleted > 0) this.logger.info({ trees: deleted }, 'expired trees deleted');
+  }
+
+  /** Nodes with no heartbeat since `cutoff` and no jobs left leave the registry. */
+  private async forgetDeadNodes(now: number, cutoff: number): Promise<void> {
+    const forgotten: string[] = [];
+    for (const node of await this.store.listNodes(now)) {
+      if (node.alive || (node.lastHeartbeat ?? 0) >= cutoff) continue;
+      if (await this.store.forgetNode(node.name, cutoff)) forgotten.push(node.name);
+    }
+    if (forgotten.length > 0) this.logger.info({ nodes: forgotten }, 'long-dead nodes forgotten');
   }
 
   private async reapDeadNodes(now: number): Promise<void> {

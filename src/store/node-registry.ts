@@ -1,17 +1,17 @@
 /**
  * The node registry half of RedisStore: registration, heartbeats (a TTL
  * key plus an info hash, one MULTI as Sidekiq's ❤), ownership of a node
- * name, and the listing of SPEC §7 GET /nodes.
+ * name, the listing of SPEC §7 GET /nodes, and forgetting long-dead nodes.
  */
-import type { Redis } from 'ioredis';
 import type { NodeView } from '../shared/types.js';
 import type { Keys } from './keys.js';
 import { guard } from './redis-errors.js';
+import type { ScriptClient } from './script-client.js';
 import type { NodeInfo } from './store.js';
 
 export class NodeRegistry {
   constructor(
-    private readonly client: Redis,
+    private readonly client: ScriptClient,
     protected readonly keys: Keys,
   ) {}
 
@@ -81,6 +81,28 @@ export class NodeRegistry {
         startedAt: h.startedAt ? Number(h.startedAt) : null,
       };
     });
+  }
+
+  /**
+   * Removes a node from the registry if it has no live heartbeat key, beat
+   * last before `lastBeatBefore`, and has no QUEUED or RUNNING jobs; true
+   * when it was removed (forgetNode-6.lua).
+   */
+  async forgetNode(name: string, lastBeatBefore: number): Promise<boolean> {
+    const k = this.keys;
+    const forgotten = await guard(
+      this.client.forgetNode(
+        k.nodes(),
+        k.node(name),
+        k.alive(name),
+        k.queue(name),
+        k.running(name),
+        k.signals(name),
+        name,
+        lastBeatBefore,
+      ),
+    );
+    return forgotten === 1;
   }
 
   /** The url and types of every live node (for relays and type checks). */

@@ -17,4 +17,5 @@ export interface ScriptClient extends Redis {
   deleteTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   adoptClaims(runningKey: string, ...argv: Arg[]): Promise<string[]>;
   queryTrees(...argv: Arg[]): Promise<string[]>;
+  forgetNode(nodesKey: string, ...keysAndArgv: Arg[]): Promise<number>;
 }

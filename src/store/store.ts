@@ -145,6 +145,11 @@ export interface Store {
   nodeOwner(name: string): Promise<string | null>;
   unregisterNode(name: string, runId: string): Promise<void>;
   listNodes(now: number): Promise<NodeView[]>;
+  /**
+   * Forgets a node with no live heartbeat key, no beat since
+   * `lastBeatBefore` and no QUEUED or RUNNING jobs; true when it was removed.
+   */
+  forgetNode(name: string, lastBeatBefore: number): Promise<boolean>;
   liveNodes(now: number): Promise<NodeView[]>;
   queueDepth(node: string): Promise<number>;
   popSignals(node: string): Promise<Array<{ root: string; id: string }>>;

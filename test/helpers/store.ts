@@ -7,6 +7,7 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { planTree } from '../../src/jobtree/plan.js';
 import { newId } from '../../src/shared/ids.js';
 import type { TreeSpec } from '../../src/shared/types.js';
+import type { NodeInfo } from '../../src/store/store.js';
 import { testRedisUrl } from './hooks.js';
 import { track } from './track.js';
 
@@ -27,4 +28,20 @@ export async function submit(store: RedisStore, spec: TreeSpec, node = 'n1', at 
     at,
   });
   return plan;
+}
+
+/** What an agent named `name` would register (run id `run-<name>`). */
+export function nodeInfo(name: string): NodeInfo {
+  return {
+    name,
+    url: 'http://127.0.0.1:1',
+    runId: `run-${name}`,
+    pid: 1,
+    host: 'h',
+    dataDir: '/d',
+    concurrency: 1,
+    version: '0',
+    types: ['noop'],
+    startedAt: 0,
+  };
 }

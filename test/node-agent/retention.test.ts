@@ -2,7 +2,8 @@
  * Retention in a live agent (SPEC §9): once a finished tree is older than
  * `retention.maxAgeMs`, the housekeeper deletes it from Redis and the agent
  * deletes its log directory; a running tree older than that is kept, logs
- * and all.
+ * and all. A node silent for longer than that is forgotten, unless jobs
+ * still wait for it.
  */
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { makeAgent } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { readJobLog } from '../helpers/job-log.js';
-import { makeStore, submit } from '../helpers/store.js';
+import { makeStore, nodeInfo, submit } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('agent: retention', () => {
@@ -38,5 +39,22 @@ describe('agent: retention', () => {
     expect(kept.state).to.equal('RUNNING');
     expect(Date.now() - kept.job.createdAt).to.be.above(300);
     expect(existsSync(logsOf(running.root))).to.equal(true);
+  });
+
+  it('forgets a node silent for longer than the retention age, unless jobs wait for it', async () => {
+    const store = makeStore();
+    for (const name of ['gone', 'waited']) {
+      await store.registerNode(nodeInfo(name), 10_000);
+      await store.unregisterNode(name, `run-${name}`);
+    }
+    await submit(store, { job: { title: 'for waited', type: 'noop', node: 'waited' } });
+    const agent = await makeAgent(store, {
+      env: { JOBTREE_RETENTION_MAX_AGE_MS: '300', JOBTREE_RETENTION_SWEEP_INTERVAL_MS: '100' },
+    });
+    const names = async () => (await store.listNodes(Date.now())).map((n) => n.name);
+    await waitFor(async () => !(await names()).includes('gone'), {
+      what: 'the silent node to be forgotten',
+    });
+    expect(await names()).to.deep.equal([agent.config.node, 'waited'].sort());
   });
 });

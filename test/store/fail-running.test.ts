@@ -3,7 +3,7 @@
  * with the given code and their trees abort; the live run's jobs are kept.
  */
 import { expect } from 'chai';
-import { makeStore, submit } from '../helpers/store.js';
+import { makeStore, nodeInfo, submit } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('store.failRunning', () => {
@@ -38,19 +38,6 @@ describe('store.failRunning', () => {
 });
 
 describe('store.reapNode', () => {
-  const info = (name: string) => ({
-    name,
-    url: 'http://127.0.0.1:1',
-    runId: `run-${name}`,
-    pid: 1,
-    host: 'h',
-    dataDir: '/d',
-    concurrency: 1,
-    version: '0',
-    types: ['noop'],
-    startedAt: 0,
-  });
-
   it('fails a dead node’s running jobs NODE_LOST and aborts their trees (§9)', async () => {
     const store = makeStore();
     const tree = await submit(store, {
@@ -82,7 +69,7 @@ describe('store.reapNode', () => {
   it('leaves a node alone while its heartbeat key lives', async () => {
     const store = makeStore();
     const tree = await submit(store, { job: { title: 'root', type: 'noop' } });
-    await store.registerNode(info('n1'), 5000);
+    await store.registerNode(nodeInfo('n1'), 5000);
     await store.claimJobs('n1', 1, 'run-n1', Date.now());
     expect(await store.reapNode('n1', Date.now())).to.equal(null);
     expect((await store.getJob(tree.root)).state).to.equal('RUNNING');
