@@ -8,7 +8,7 @@ import { JobtreeError } from '../shared/errors.js';
 import { ApiClient, CliError, EXIT } from './client.js';
 import { runAgent, type AgentFlags } from './commands/agent.js';
 import { tail } from './commands/tail.js';
-import { abort, list, nodes, show, submit } from './commands/trees.js';
+import { abort, list, nodes, setPaused, show, submit } from './commands/trees.js';
 
 const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -87,6 +87,14 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .command('abort <id>')
     .description('abort a job and with it its whole tree')
     .action((id: string) => run(() => abort(client(), id, print))());
+  program
+    .command('pause <id>')
+    .description('pause the tree of a job: running jobs go on, no other job starts')
+    .action((id: string) => run(() => setPaused(client(), id, true, print))());
+  program
+    .command('resume <id>')
+    .description('resume a paused tree')
+    .action((id: string) => run(() => setPaused(client(), id, false, print))());
   program
     .command('tail <job>')
     .description("print a job's log, from any node")

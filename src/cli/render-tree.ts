@@ -38,7 +38,7 @@ function line(job: NestedJob, now: number): string {
 /** The tree as indented lines, root first. */
 export function renderTree(tree: TreeView, now = Date.now()): string {
   const out = [
-    `tree ${tree.root} ${tree.state}${Object.keys(tree.tags).length ? ` ${formatTags(tree.tags)}` : ''}`,
+    `tree ${tree.root} ${stateOf(tree)}${Object.keys(tree.tags).length ? ` ${formatTags(tree.tags)}` : ''}`,
   ];
   const walk = (job: NestedJob, prefix: string, last: boolean, top: boolean): void => {
     out.push(top ? line(job, now) : `${prefix}${last ? '└─ ' : '├─ '}${line(job, now)}`);
@@ -47,6 +47,11 @@ export function renderTree(tree: TreeView, now = Date.now()): string {
   };
   walk(tree.job, '', true, true);
   return out.join('\n');
+}
+
+/** The tree's state, with "(paused)" while a running tree is paused. */
+function stateOf(t: { state: string; paused?: boolean }): string {
+  return t.paused ? `${t.state} (paused)` : t.state;
 }
 
 export function formatTags(tags: Record<string, string>): string {
@@ -62,7 +67,7 @@ export function renderList(trees: TreeSummary[]): string {
     const total = Object.values(t.counts).reduce((a, b) => a + (b ?? 0), 0);
     rows.push([
       t.root,
-      t.state,
+      stateOf(t),
       new Date(t.createdAt).toISOString(),
       String(total),
       t.title,

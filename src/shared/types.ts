@@ -72,6 +72,8 @@ export interface NestedJob extends Omit<JobView, 'children'> {
 export interface TreeView {
   root: string;
   state: TreeState;
+  /** True while a running tree is paused: none of its jobs starts. */
+  paused: boolean;
   seq: number;
   tags: Record<string, string>;
   context: JsonObject;
@@ -82,6 +84,7 @@ export interface TreeSummary {
   root: string;
   title: string;
   state: TreeState;
+  paused: boolean;
   tags: Record<string, string>;
   createdAt: number;
   finishedAt?: number;

@@ -120,6 +120,8 @@ export function decodeSummary(h: Record<string, string>): TreeSummary {
     root: h.root as string,
     title: h.title as string,
     state: h.state as TreeState,
+    // a finished tree is not paused, whatever it was when it ended
+    paused: h.state === 'RUNNING' && h.paused !== undefined,
     tags: parseJson(h.tags, {}),
     createdAt: Number(h.createdAt),
     counts,

@@ -17,6 +17,12 @@ export function scriptError(script: string, code: number, subject: string): Jobt
     case 'abortJob:-1':
     case 'addChildren:-1':
       return new NotFoundError(`no job ${subject}`);
+    case 'pauseTree:-1':
+    case 'resumeTree:-1':
+      return new NotFoundError(`no tree ${subject}`);
+    case 'pauseTree:-2':
+    case 'resumeTree:-2':
+      return new ConflictError(`tree ${subject} has finished`, 'TREE_FINISHED');
     case 'submitTree:-1':
       return new ConflictError(`tree ${subject} exists already`);
     case 'submitTree:-2':

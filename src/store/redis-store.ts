@@ -160,6 +160,16 @@ export class RedisStore extends NodeRegistry implements Store {
     if (code !== 1) throw scriptError('abortJob', code, id);
   }
 
+  async setPaused(root: string, paused: boolean, at: number): Promise<boolean> {
+    if (!isJobId(root)) throw new NotFoundError(`no tree ${root}`);
+    const tree = this.keys.tree(root);
+    const code = await guard(
+      paused ? this.redis.pauseTree(tree, at) : this.redis.resumeTree(tree, this.prefix, root),
+    );
+    if (code < 0) throw scriptError(paused ? 'pauseTree' : 'resumeTree', code, root);
+    return code === 1;
+  }
+
   async addChildren(
     targetId: string,
     plan: (target: JobView, total: number) => AddPlan,
@@ -316,6 +326,7 @@ export class RedisStore extends NodeRegistry implements Store {
     return {
       root,
       state: summary.state,
+      paused: summary.paused,
       seq: Number(treeHash.seq),
       tags: summary.tags,
       context: decodeContext(Object.entries(ctx).flat()),

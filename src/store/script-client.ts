@@ -17,5 +17,7 @@ export interface ScriptClient extends Redis {
   deleteTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   adoptClaims(runningKey: string, ...argv: Arg[]): Promise<string[]>;
   queryTrees(...argv: Arg[]): Promise<string[]>;
+  pauseTree(treeKey: string, ...argv: Arg[]): Promise<number>;
+  resumeTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   forgetNode(nodesKey: string, ...keysAndArgv: Arg[]): Promise<number>;
 }

@@ -108,6 +108,11 @@ export interface Store {
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
   abortJob(id: string, who: string, at: number): Promise<void>;
+  /**
+   * Pauses (no job of the tree starts; running ones go on) or resumes a
+   * running tree; false when it was in that state already.
+   */
+  setPaused(root: string, paused: boolean, at: number): Promise<boolean>;
   addChildren(
     targetId: string,
     plan: (target: JobView, total: number) => AddPlan,

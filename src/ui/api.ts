@@ -48,6 +48,11 @@ export const api = {
   nodes: () => json<{ nodes: NodeView[] }>('GET', '/api/v1/nodes'),
   abortTree: (root: string) => request('POST', `/api/v1/trees/${root}/abort`),
   abortJob: (id: string) => request('POST', `/api/v1/jobs/${id}/abort`),
+  setPaused: (root: string, paused: boolean) =>
+    json<{ root: string; paused: boolean; changed: boolean }>(
+      'POST',
+      `/api/v1/trees/${root}/${paused ? 'pause' : 'resume'}`,
+    ),
   logRange: async (id: string, offset: number, length?: number) =>
     (
       await request(

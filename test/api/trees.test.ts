@@ -1,6 +1,6 @@
 /**
  * The tree routes of SPEC §7: submit (201, 400 with path, 413, sync wait),
- * list by tags, read, abort (202, 409, 404).
+ * list by tags, read, abort (202, 409, 404), pause and resume (200, 409, 404).
  */
 import { expect } from 'chai';
 import { newId } from '../../src/shared/ids.js';
@@ -159,5 +159,33 @@ describe('api: trees', () => {
     const again = await api('POST', `/api/v1/trees/${done.body.root}/abort`);
     expect(again.status).to.equal(409);
     expect((await api('POST', `/api/v1/trees/${newId()}/abort`)).status).to.equal(404);
+  });
+
+  it('POST /trees/:root/pause and /resume answer 200 with what changed, 409 once finished', async () => {
+    const { api } = await setup();
+    const { body } = await api('POST', '/api/v1/trees', {
+      job: { title: 's', type: 'sleep', params: { ms: 30000 } },
+    });
+    const paused = await api('POST', `/api/v1/trees/${body.root}/pause`);
+    expect(paused.status).to.equal(200);
+    expect(paused.body).to.deep.equal({ root: body.root, paused: true, changed: true });
+    expect((await api('POST', `/api/v1/trees/${body.root}/pause`)).body.changed).to.equal(false);
+    expect((await api('GET', `/api/v1/trees/${body.root}`)).body.paused).to.equal(true);
+    const listed = await api('GET', '/api/v1/trees');
+    expect(listed.body.trees[0]).to.include({ root: body.root, paused: true });
+    const resumed = await api('POST', `/api/v1/trees/${body.root}/resume`);
+    expect(resumed.body).to.deep.equal({ root: body.root, paused: false, changed: true });
+    expect((await api('GET', `/api/v1/trees/${body.root}`)).body.paused).to.equal(false);
+
+    await api('POST', `/api/v1/trees/${body.root}/abort`);
+    const done = await api('POST', `/api/v1/trees?wait=true`, {
+      job: { title: 'n', type: 'noop' },
+    });
+    for (const verb of ['pause', 'resume']) {
+      const late = await api('POST', `/api/v1/trees/${done.body.root}/${verb}`);
+      expect(late.status).to.equal(409);
+      expect(late.body.error.code).to.equal('TREE_FINISHED');
+      expect((await api('POST', `/api/v1/trees/${newId()}/${verb}`)).status).to.equal(404);
+    }
   });
 });

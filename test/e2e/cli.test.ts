@@ -1,6 +1,6 @@
 /**
  * The CLI of SPEC §8 as a user runs it: submit from a file or stdin with
- * --wait, show, exit codes (0 ok, 1 tree failed, 2 usage, 3 not found,
+ * --wait, show, pause and resume, exit codes (0 ok, 1 tree failed, 2 usage, 3 not found,
  * 4 unreachable), and an agent that refuses a bad config naming the key.
  */
 import { expect } from 'chai';
@@ -11,8 +11,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '../../src/shared/ids.js';
 import { BIN, runCli, spawnAgent, tempDir } from '../helpers/agents.js';
+import { collectEvents } from '../helpers/events.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { freePort } from '../helpers/redis.js';
+import { makeStore } from '../helpers/store.js';
 
 describe('e2e: the jobtree CLI', function () {
   this.timeout(60000);
@@ -49,6 +51,54 @@ describe('e2e: the jobtree CLI', function () {
       code: 'EXIT',
       message: 'exit code 7',
     });
+  });
+
+  it('pauses a tree: its running job ends, its parent waits while other trees run, then resumes', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const events = await collectEvents(makeStore(testRedisUrl(), prefix));
+    const agent = await spawnAgent({ node: 'cli3', redisUrl: testRedisUrl(), prefix });
+    const gate = join(tempDir(), 'go');
+    const cli = (...args: string[]) => runCli(['--server', agent.url, ...args]);
+    const sub = await runCli(['--server', agent.url, 'submit', '-', '--json'], {
+      input: JSON.stringify({
+        job: {
+          title: 'release',
+          type: 'noop',
+          children: [
+            {
+              title: 'build',
+              type: 'shell',
+              params: { command: `while [ ! -e '${gate}' ]; do sleep 0.05; done` },
+            },
+          ],
+        },
+      }),
+    });
+    const { root, jobs } = JSON.parse(sub.stdout) as { root: string; jobs: Array<{ id: string }> };
+    const build = jobs[1]!.id;
+    await events.until((e) => e.job === build && e.state === 'RUNNING');
+
+    const paused = await cli('pause', build); // any job of the tree names it
+    expect(paused.code).to.equal(0);
+    expect(paused.stdout).to.equal(`tree ${root} is paused now\n`);
+    writeFileSync(gate, '');
+    await events.until((e) => e.job === build && e.state === 'SUCCESS');
+    await events.until((e) => e.job === root && e.state === 'QUEUED');
+    // the node goes on taking other work while the paused tree's root waits
+    const other = await runCli(['--server', agent.url, 'submit', '-', '--wait'], {
+      input: JSON.stringify({ job: { title: 'other', type: 'noop' } }),
+    });
+    expect(other.code).to.equal(0);
+    const shown = await cli('show', root);
+    expect(shown.stdout).to.match(new RegExp(`^tree ${root} RUNNING \\(paused\\)`));
+    expect(shown.stdout).to.match(/release \[QUEUED\]/);
+
+    const resumed = await cli('resume', root);
+    expect(resumed.stdout).to.equal(`tree ${root} is running now\n`);
+    await events.until((e) => e.job === root && e.state === 'SUCCESS');
+    const late = await cli('resume', root);
+    expect(late.code).to.equal(2); // a 409, like every refused request
+    expect(late.stderr).to.match(/has finished/);
   });
 
   it('exits 2 on usage errors and bad trees, 3 for unknown ids, 4 when the server is unreachable', async () => {

@@ -63,6 +63,7 @@ describe('ui: tree model', () => {
   const view = (root: NestedJob): TreeView => ({
     root: 'r',
     state: 'RUNNING',
+    paused: false,
     seq: 3,
     tags: {},
     context: {},

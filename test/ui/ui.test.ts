@@ -2,7 +2,8 @@
  * The web UI (issue 5) in real headless Chromium against three real agent
  * processes: a tree submitted through the API is found by its tags on a
  * node that runs none of it, its states change live, the log of a job on
- * another node follows new lines, and an abort ends it ABORTED. The test
+ * another node follows new lines, it is paused and resumed, and an abort
+ * ends it ABORTED. The test
  * run saves screenshots of the main views into docs/ for the README.
  */
 import { expect } from 'chai';
@@ -121,6 +122,14 @@ describe('ui: in a real browser', function () {
     await page.locator('.tl-row.critical').first().waitFor();
     await screenshot(page, 'ui-timeline');
     await page.getByRole('tab', { name: 'Jobs' }).click();
+
+    // pause and resume: the header says so, and Redis agrees
+    await page.getByRole('button', { name: 'Pause tree' }).click();
+    await page.locator('h1 .badge.paused').waitFor();
+    expect((await store.getTree(root)).paused).to.equal(true);
+    await page.getByRole('button', { name: 'Resume tree' }).click();
+    await page.locator('h1 .badge.paused').waitFor({ state: 'detached' });
+    expect((await store.getTree(root)).paused).to.equal(false);
 
     // abort, confirmed in the browser's dialog
     // a second tab, on c, lists the tree: its row must turn ABORTED live

@@ -1,6 +1,6 @@
 /**
  * Tree routes (SPEC §7): submit (sync or async), list by tags, read,
- * abort. Talks to the Store only.
+ * abort, pause and resume (SPEC §2). Talks to the Store only.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -101,4 +101,16 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
     ctx.status = 202;
     ctx.body = { root, aborting: true };
   });
+
+  // Pausing takes effect at once (no job of the tree starts from now on), so 200, not 202.
+  for (const [verb, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    router.post(`/api/v1/trees/:root/${verb}`, async (ctx) => {
+      const root = ctx.params.root as string;
+      const changed = await deps.store.setPaused(root, paused, Date.now());
+      ctx.body = { root, paused, changed };
+    });
+  }
 }

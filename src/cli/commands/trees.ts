@@ -1,5 +1,6 @@
 /**
- * The client commands on trees: submit, ls, show, abort, nodes (SPEC §8).
+ * The client commands on trees: submit, ls, show, abort, pause, resume,
+ * nodes (SPEC §8).
  * Each prints for a person, or JSON with --json, and returns an exit code.
  */
 import { readFileSync } from 'node:fs';
@@ -96,6 +97,23 @@ export async function abort(client: ApiClient, id: string, print: Print): Promis
     `/api/v1/jobs/${encodeURIComponent(id)}/abort`,
   );
   print(`aborting tree ${res.root}`);
+  return EXIT.OK;
+}
+
+/** Pauses or resumes the tree of job `id` (a root or any of its jobs). */
+export async function setPaused(
+  client: ApiClient,
+  id: string,
+  paused: boolean,
+  print: Print,
+): Promise<number> {
+  const job = await client.call<{ root: string }>('GET', `/api/v1/jobs/${encodeURIComponent(id)}`);
+  const res = await client.call<{ root: string; changed: boolean }>(
+    'POST',
+    `/api/v1/trees/${encodeURIComponent(job.root)}/${paused ? 'pause' : 'resume'}`,
+  );
+  const what = paused ? 'paused' : 'running';
+  print(res.changed ? `tree ${res.root} is ${what} now` : `tree ${res.root} was ${what} already`);
   return EXIT.OK;
 }
 

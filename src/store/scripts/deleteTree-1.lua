@@ -3,7 +3,7 @@
   it made, or nothing when the tree is still running.
   KEYS[1] P:{R}:tree
   ARGV[1] prefix  ARGV[2] root id
-  Deletes P:{R}:tree, P:{R}:ctx, P:{R}:active, P:{R}:job:<id> of every job
+  Deletes P:{R}:tree, P:{R}:ctx, P:{R}:active, P:{R}:parked, P:{R}:job:<id> of every job
   (found by walking `children` from the root), and removes the tree's
   entries from P:jobroot, P:trees, P:state:<S>, P:finished, P:tag:<k>=<v>,
   and any queue or signal entry of its jobs still left on a node's list
@@ -55,7 +55,7 @@ while #level > 0 do
   level = nextLevel
 end
 for list in pairs(lists) do dropEntries(list) end
-redis.call('DEL', KEYS[1], ctxKey(root), activeKey(root))
+redis.call('DEL', KEYS[1], ctxKey(root), activeKey(root), parkedKey(root))
 redis.call('ZREM', P .. ':trees', root)
 redis.call('ZREM', P .. ':state:' .. t[1], root)
 redis.call('ZREM', P .. ':finished', root)

@@ -1,7 +1,9 @@
 /**
  * One tree, live: a snapshot from `status:subscribe {root}`, then only
  * events with a higher seq (never polling). Nested jobs with state, node,
- * duration and summary or error; aborts with a confirmation; the context
+ * duration and summary or error; aborts with a confirmation; pause and
+ * resume (not a job transition, so no event: the answer updates the view,
+ * and other viewers see it in their next snapshot); the context
  * and each result on demand; the timeline; the log panel of a chosen job.
  */
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
@@ -182,7 +184,7 @@ export function TreeView(props: { root: string; logJob: string | null }) {
           <a href="#/">← Trees</a>
         </p>
         <h1 id="tree-title">
-          <StateBadge state={view.state} /> {view.job.title}
+          <StateBadge state={view.state} paused={view.paused} /> {view.job.title}
         </h1>
         <p class="meta">
           {Object.entries(view.tags).map(([k, v]) => (
@@ -208,6 +210,22 @@ export function TreeView(props: { root: string; logJob: string | null }) {
               }
             >
               Abort tree
+            </button>
+          )}
+          {running && (
+            <button
+              type="button"
+              onClick={() =>
+                void api.setPaused(view.root, !view.paused).then(
+                  (res) => {
+                    view.paused = res.paused;
+                    redraw(0);
+                  },
+                  (err: Error) => setError(err.message),
+                )
+              }
+            >
+              {view.paused ? 'Resume tree' : 'Pause tree'}
             </button>
           )}
           <div role="tablist" aria-label="Tree views">

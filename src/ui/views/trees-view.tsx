@@ -128,7 +128,7 @@ export function TreesView(props: { query: URLSearchParams }) {
             {page.trees.map((t) => (
               <tr key={t.root} data-root={t.root}>
                 <td>
-                  <StateBadge state={t.state} />
+                  <StateBadge state={t.state} paused={t.paused} />
                 </td>
                 <td>
                   <a href={`#/trees/${t.root}`}>{t.title}</a>

@@ -2,7 +2,7 @@
   Shared helpers of every jobtree script, pasted in at load time by
   load-scripts.ts where a script says  --@include common
   Key layout (docs/design.md):
-    P:{R}:tree  P:{R}:ctx  P:{R}:active  P:{R}:job:<id>   (one tree, one slot)
+    P:{R}:tree  P:{R}:ctx  P:{R}:active  P:{R}:parked  P:{R}:job:<id>   (one tree, one slot)
     P:queue:<node>  P:running:<node>  P:signals:<node>  P:state:<S>  P:trees
   Every state change goes through transition() (or announce() after a write
   that set the state): count, seq, publish, so each is published exactly
@@ -13,13 +13,14 @@ local P = ARGV[1]
 local function treeKey(root) return P .. ':{' .. root .. '}:tree' end
 local function ctxKey(root) return P .. ':{' .. root .. '}:ctx' end
 local function activeKey(root) return P .. ':{' .. root .. '}:active' end
+local function parkedKey(root) return P .. ':{' .. root .. '}:parked' end
 local function jobKey(root, id) return P .. ':{' .. root .. '}:job:' .. id end
 local function queueKey(node) return P .. ':queue:' .. node end
 local function runningKey(node) return P .. ':running:' .. node end
 
 local STATES = { 'WAITING', 'QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'ABORTED' }
 
--- A tree's counters (seq, n:<state>) and tags as this script sees them:
+-- A tree's counters (seq, n:<state>), tags and pause as this script sees them:
 -- read from P:{R}:tree at its first use, written back once when the script
 -- ends. A job's end plus the claim of the next job moved the counters six
 -- times, one HINCRBY each; now it is one HMGET and one HSET per tree.
@@ -28,8 +29,8 @@ local function tally(root)
   local t = tallies[root]
   if t then return t end
   local f = redis.call('HMGET', treeKey(root), 'seq', 'tags', 'n:WAITING', 'n:QUEUED',
-    'n:RUNNING', 'n:SUCCESS', 'n:FAILED', 'n:ABORTED')
-  t = { seq = tonumber(f[1]) or 0, tags = f[2], n = {}, moved = {} }
+    'n:RUNNING', 'n:SUCCESS', 'n:FAILED', 'n:ABORTED', 'paused')
+  t = { seq = tonumber(f[1]) or 0, tags = f[2], paused = f[9], n = {}, moved = {} }
   for i, s in ipairs(STATES) do t.n[s] = tonumber(f[i + 2]) or 0 end
   tallies[root] = t
   return t
@@ -82,6 +83,16 @@ end
 
 -- Wakes are collected and sent once per node at the end of a script.
 local wakes = {}
+
+-- Adds `item` to the list groups[key], made on first use.
+local function addTo(groups, key, item)
+  local g = groups[key]
+  if not g then
+    g = {}
+    groups[key] = g
+  end
+  g[#g + 1] = item
+end
 
 -- Appends `R|J` entries to a node's queue; the node gets a wake.
 local function enqueueAll(node, entries)
@@ -162,9 +173,15 @@ end
 -- QUEUED → RUNNING for `node` with fencing `token`; returns the payload.
 -- A job never starts before it was queued: a claim whose `now` went stale
 -- in a client's retry queue (an outage) starts at queuedAt instead.
+-- A job of a paused tree is not started: it is parked on P:{R}:parked,
+-- and resumeTree puts it back on its node's queue.
 local function claimOne(root, id, node, token, now)
   local f = redis.call('HMGET', jobKey(root, id), 'state', unpack(PAYLOAD_FIELDS))
   if f[1] ~= 'QUEUED' then return nil end
+  if tally(root).paused then
+    redis.call('RPUSH', parkedKey(root), id)
+    return nil
+  end
   local queuedAt = f[8]
   local startedAt = now
   if queuedAt and tonumber(queuedAt) > tonumber(now) then startedAt = queuedAt end
@@ -192,11 +209,7 @@ local function writeJobs(root, jobs, now)
     roots[#roots + 1] = j.id
     roots[#roots + 1] = root
     announce(root, j.id, false, j.state, j.node, now)
-    if j.state == 'QUEUED' then
-      queued[j.node] = queued[j.node] or {}
-      local q = queued[j.node]
-      q[#q + 1] = root .. '|' .. j.id
-    end
+    if j.state == 'QUEUED' then addTo(queued, j.node, root .. '|' .. j.id) end
   end
   inChunks('SADD', activeKey(root), ids)
   inChunks('HSET', P .. ':jobroot', roots)
