@@ -3,7 +3,7 @@
  * `sub` is jobtree's own optional extension: a relay tags each upstream
  * subscription so one connection can carry several of the same job.
  */
-import type { StatusEvent, TreeView } from '../shared/types.js';
+import type { PausedEvent, StatusEvent, TreeView } from '../shared/types.js';
 
 export interface LogSubscribe {
   job: string;
@@ -49,6 +49,8 @@ export interface ServerToClient {
   'log:error': (msg: LogError) => void;
   status: (event: StatusEvent) => void;
   tree: (msg: { root: string; seq: number; tree: TreeView }) => void;
+  /** jobtree's extension: a tree was paused or resumed (no job transition, so no seq). */
+  'tree:paused': (event: PausedEvent) => void;
 }
 
 /** Where one subscription's messages go. */

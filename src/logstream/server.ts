@@ -2,7 +2,8 @@
  * The socket.io server of SPEC §6 on the agent's HTTP port: log
  * subscriptions (served from this node's disk, or relayed from the node
  * that ran the job) and status subscriptions (a tree snapshot, then only
- * newer events). The handshake carries the cluster token (SPEC §10).
+ * newer events, plus `tree:paused` when one is paused or resumed). The
+ * handshake carries the cluster token (SPEC §10).
  * The server listens to the status channel only while a client is
  * connected: an agent nobody watches would otherwise read and parse two
  * messages for every job the cluster runs.
@@ -11,7 +12,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
-import type { JobState, StatusEvent } from '../shared/types.js';
+import type { JobState, PausedEvent, StatusEvent } from '../shared/types.js';
 import type { Store, Subscription } from '../store/store.js';
 import type { ClientToServer, LogData, LogSink, LogSubscribe, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
@@ -80,7 +81,10 @@ export class LogServer {
    * between their read and the first message can be missed.
    */
   private statusReady(): Promise<void> {
-    this.statusSub ??= this.deps.store.subscribeStatus((e) => this.onStatus(e));
+    this.statusSub ??= this.deps.store.subscribeStatus(
+      (e) => this.onStatus(e),
+      (e) => this.onPaused(e),
+    );
     return this.statusSub.ready;
   }
 
@@ -220,6 +224,17 @@ export class LogServer {
     }
     // a queued job that ends without running (its tree aborted) has no log writer to say so
     if (isTerminal(e.state as JobState)) for (const f of this.followers) f.pokeFor(e.job);
+  }
+
+  /**
+   * Not ordered with the tree's status events (it has no seq): a view
+   * takes it as a hint and asks for a fresh snapshot, which is read after
+   * the pause was written.
+   */
+  private onPaused(e: PausedEvent): void {
+    for (const [socket, state] of this.clients) {
+      if (state.status.has('*') || state.status.has(e.root)) socket.emit('tree:paused', e);
+    }
   }
 
   async close(): Promise<void> {

@@ -103,6 +103,13 @@ export interface StatusEvent {
   seq: number;
 }
 
+/** Published on `<prefix>:paused` when a tree is paused or resumed. */
+export interface PausedEvent {
+  root: string;
+  paused: boolean;
+  at: number;
+}
+
 export interface NodeView {
   name: string;
   url: string;

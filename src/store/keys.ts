@@ -63,6 +63,10 @@ export class Keys {
   statusChannel(): string {
     return `${this.prefix}:status`;
   }
+  /** `{root, paused, at}` when a tree is paused or resumed (not a job transition). */
+  pausedChannel(): string {
+    return `${this.prefix}:paused`;
+  }
   wakeChannel(node: string): string {
     return `${this.prefix}:wake:${node}`;
   }

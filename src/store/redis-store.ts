@@ -10,6 +10,7 @@ import type {
   JobError,
   JobView,
   NestedJob,
+  PausedEvent,
   PlannedJob,
   StatusEvent,
   TreeView,
@@ -164,7 +165,9 @@ export class RedisStore extends NodeRegistry implements Store {
     if (!isJobId(root)) throw new NotFoundError(`no tree ${root}`);
     const tree = this.keys.tree(root);
     const code = await guard(
-      paused ? this.redis.pauseTree(tree, at) : this.redis.resumeTree(tree, this.prefix, root),
+      paused
+        ? this.redis.pauseTree(tree, this.prefix, root, at)
+        : this.redis.resumeTree(tree, this.prefix, root, at),
     );
     if (code < 0) throw scriptError(paused ? 'pauseTree' : 'resumeTree', code, root);
     return code === 1;
@@ -393,9 +396,15 @@ export class RedisStore extends NodeRegistry implements Store {
     };
   }
 
-  subscribeStatus(onEvent: (event: StatusEvent) => void): Subscription {
-    return this.subscribe([this.keys.statusChannel()], (_channel, message) => {
-      onEvent(JSON.parse(message) as StatusEvent);
+  subscribeStatus(
+    onEvent: (event: StatusEvent) => void,
+    onPaused?: (event: PausedEvent) => void,
+  ): Subscription {
+    const status = this.keys.statusChannel();
+    const paused = this.keys.pausedChannel();
+    return this.subscribe(onPaused ? [status, paused] : [status], (channel, message) => {
+      if (channel === status) onEvent(JSON.parse(message) as StatusEvent);
+      else onPaused?.(JSON.parse(message) as PausedEvent);
     });
   }
 

@@ -10,6 +10,7 @@ import type {
   JobView,
   JsonObject,
   NodeView,
+  PausedEvent,
   PlannedJob,
   StatusEvent,
   TreeState,
@@ -162,7 +163,11 @@ export interface Store {
     channels: string[],
     onMessage: (channel: string, message: string) => void,
   ): Subscription;
-  subscribeStatus(onEvent: (event: StatusEvent) => void): Subscription;
+  /** The status channel; with `onPaused`, the paused channel on the same connection. */
+  subscribeStatus(
+    onEvent: (event: StatusEvent) => void,
+    onPaused?: (event: PausedEvent) => void,
+  ): Subscription;
   close(): Promise<void>;
 }
 

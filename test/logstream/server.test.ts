@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { logPath } from '../../src/logstream/log-file.js';
 import type { Agent } from '../../src/node-agent/agent.js';
 import { newId } from '../../src/shared/ids.js';
-import type { StatusEvent } from '../../src/shared/types.js';
+import type { PausedEvent, StatusEvent } from '../../src/shared/types.js';
 import { makeAgent } from '../helpers/agents.js';
 import { http } from '../helpers/http.js';
 import { connect, follow, until } from '../helpers/log-client.js';
@@ -142,6 +142,39 @@ describe('logstream: socket.io log streams', function () {
     expect(events.every((e) => e.seq > snap!.seq)).to.equal(true);
     const seqs = events.map((e) => e.seq);
     expect(seqs).to.deep.equal(seqs.map((_, i) => snap!.seq + 1 + i)); // no gap after the snapshot
+  });
+
+  it('tells status subscribers of the tree, and of every tree, when it is paused or resumed', async () => {
+    const store = makeStore();
+    const agent = await makeAgent(store, { node: 'a' });
+    const { body } = await http(agent.url, 'POST', '/api/v1/trees', {
+      job: { title: 's', type: 'sleep', params: { ms: 30000 } },
+    });
+    const other = await http(agent.url, 'POST', '/api/v1/trees', {
+      job: { title: 'o', type: 'sleep', params: { ms: 30000 } },
+    });
+    const seen = { one: [] as PausedEvent[], all: [] as PausedEvent[], other: [] as PausedEvent[] };
+    for (const [name, root] of [
+      ['one', body.root],
+      ['all', undefined],
+      ['other', other.body.root],
+    ] as const) {
+      const socket = await connect(agent.url);
+      socket.on('tree:paused', (e) => seen[name].push(e));
+      let subscribed = false;
+      socket.on('tree', () => (subscribed = true));
+      socket.emit('status:subscribe', root === undefined ? {} : { root });
+      if (root !== undefined) await until(() => subscribed, 'the snapshot');
+    }
+    await http(agent.url, 'POST', `/api/v1/trees/${body.root}/pause`);
+    await http(agent.url, 'POST', `/api/v1/trees/${body.root}/resume`);
+    await until(() => seen.one.length === 2 && seen.all.length === 2, 'both events');
+    expect(seen.one.map((e) => [e.root, e.paused])).to.deep.equal([
+      [body.root, true],
+      [body.root, false],
+    ]);
+    expect(seen.all).to.deep.equal(seen.one);
+    expect(seen.other).to.deep.equal([]);
   });
 
   it('refuses a handshake without the cluster token (§10)', async () => {

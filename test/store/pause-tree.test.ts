@@ -2,16 +2,19 @@
  * store.setPaused (SPEC §2: pause works on the whole tree): while a tree is
  * paused none of its jobs starts, whether claimed from a queue or handed to
  * a freed slot, and running ones go on; resuming makes its queued jobs
- * claimable again. No job changes state by either, so nothing is published.
+ * claimable again. No job changes state by either, so nothing goes to the
+ * status channel; `<prefix>:paused` says it instead.
  */
 import { expect } from 'chai';
 import { ConflictError, NotFoundError } from '../../src/shared/errors.js';
 import { newId } from '../../src/shared/ids.js';
-import type { JobSpec } from '../../src/shared/types.js';
+import type { JobSpec, PausedEvent } from '../../src/shared/types.js';
 import { claimAll, finish } from '../helpers/drive.js';
 import { collectEvents } from '../helpers/events.js';
 import { dumpPrefix } from '../helpers/redis-dump.js';
 import { makeStore, submit } from '../helpers/store.js';
+import { track } from '../helpers/track.js';
+import { waitFor } from '../helpers/wait.js';
 
 const noop = (title: string, children: JobSpec[] = []): JobSpec => ({
   title,
@@ -35,6 +38,15 @@ describe('store.setPaused', () => {
   it('starts no job of a paused tree from the queue; other trees’ jobs are claimed past it', async () => {
     const { store, root, id } = await setup();
     const events = await collectEvents(store);
+    const pauses: PausedEvent[] = [];
+    const sub = track(
+      store.subscribeStatus(
+        () => undefined,
+        (e) => pauses.push(e),
+      ),
+      (s) => s.close(),
+    );
+    await sub.ready;
     expect(await store.setPaused(root, true, Date.now())).to.equal(true);
     const other = await submit(store, single);
     const claimed = await claimAll(store);
@@ -57,6 +69,12 @@ describe('store.setPaused', () => {
     const treeEvents = events.events.filter((e) => e.root === root);
     expect(treeEvents.map((e) => e.state)).to.deep.equal(['RUNNING', 'RUNNING']);
     expect(treeEvents.map((e) => e.seq)).to.deep.equal([5, 6]); // 4 at submission, then the claims
+    // live views learn of it on <prefix>:paused instead
+    await waitFor(() => pauses.length === 2, { what: 'two paused messages' });
+    expect(pauses.map((e) => [e.root, e.paused])).to.deep.equal([
+      [root, true],
+      [root, false],
+    ]);
   });
 
   it('lets running jobs finish but hands no freed parent to the slot while paused', async () => {

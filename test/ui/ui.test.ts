@@ -123,19 +123,26 @@ describe('ui: in a real browser', function () {
     await screenshot(page, 'ui-timeline');
     await page.getByRole('tab', { name: 'Jobs' }).click();
 
-    // pause and resume: the header says so, and Redis agrees
-    await page.getByRole('button', { name: 'Pause tree' }).click();
-    await page.locator('h1 .badge.paused').waitFor();
-    expect((await store.getTree(root)).paused).to.equal(true);
-    await page.getByRole('button', { name: 'Resume tree' }).click();
-    await page.locator('h1 .badge.paused').waitFor({ state: 'detached' });
-    expect((await store.getTree(root)).paused).to.equal(false);
-
-    // abort, confirmed in the browser's dialog
-    // a second tab, on c, lists the tree: its row must turn ABORTED live
+    // a second tab, on c, lists the tree, and a third shows it: both follow live
     const list = await openPage(browserOf(page), errors);
     await list.goto(`${agents[2]!.url}/#/?tag=version:42`);
-    await list.locator(`tr[data-root="${root}"] .badge`, { hasText: 'RUNNING' }).waitFor();
+    const listed = list.locator(`tr[data-root="${root}"]`);
+    await listed.locator('.badge', { hasText: 'RUNNING' }).waitFor();
+    const watcher = await openPage(browserOf(page), errors);
+    await watcher.goto(`${agents[2]!.url}/#/trees/${root}`);
+    await watcher.locator('h1 .badge', { hasText: 'RUNNING' }).waitFor();
+
+    // pause and resume: every view says so, and Redis agrees
+    await page.getByRole('button', { name: 'Pause tree' }).click();
+    for (const p of [page.locator('h1'), watcher.locator('h1'), listed])
+      await p.locator('.badge.paused').waitFor();
+    expect((await store.getTree(root)).paused).to.equal(true);
+    await page.getByRole('button', { name: 'Resume tree' }).click();
+    for (const p of [page.locator('h1'), watcher.locator('h1'), listed])
+      await p.locator('.badge.paused').waitFor({ state: 'detached' });
+    expect((await store.getTree(root)).paused).to.equal(false);
+
+    // abort, confirmed in the browser's dialog; the list row turns ABORTED live
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Abort tree' }).click();
     await page.locator('h1 .badge', { hasText: 'ABORTED' }).waitFor();

@@ -1,9 +1,9 @@
 --[[
   Resumes a paused tree: the jobs parked while it was paused and still
   QUEUED go back to the tail of their nodes' queues, and those nodes get a
-  wake.
+  wake. P:paused gets {root, paused: false, at}.
   KEYS[1] P:{R}:tree
-  ARGV[1] prefix  ARGV[2] root id
+  ARGV[1] prefix  ARGV[2] root id  ARGV[3] now (ms)
   Returns 1 resumed; 0 not paused (nothing written); -1 no such tree;
   -2 the tree has finished.
 ]]
@@ -23,4 +23,5 @@ end
 redis.call('DEL', parkedKey(root))
 for node, entries in pairs(queued) do enqueueAll(node, entries) end
 sendWakes()
+redis.call('PUBLISH', P .. ':paused', cjson.encode({ root = root, paused = false, at = tonumber(ARGV[3]) }))
 return 1

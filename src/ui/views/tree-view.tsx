@@ -2,8 +2,8 @@
  * One tree, live: a snapshot from `status:subscribe {root}`, then only
  * events with a higher seq (never polling). Nested jobs with state, node,
  * duration and summary or error; aborts with a confirmation; pause and
- * resume (not a job transition, so no event: the answer updates the view,
- * and other viewers see it in their next snapshot); the context
+ * resume (`tree:paused` is a hint to take a fresh snapshot, as a graft
+ * is); the context
  * and each result on demand; the timeline; the log panel of a chosen job.
  */
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
@@ -152,8 +152,12 @@ export function TreeView(props: { root: string; logJob: string | null }) {
         });
       }
     };
+    const onPaused = (m: { root: string }) => {
+      if (m.root === root) subscribe();
+    };
     s.on('tree', onTree);
     s.on('status', onStatus);
+    s.on('tree:paused', onPaused);
     const off = onConnected(s, subscribe);
     // the server answers a subscription to an unknown tree with NOT_FOUND (no second read of it here)
     const onMissing = (m: { job: string; code: string; message: string }) => {
@@ -165,6 +169,7 @@ export function TreeView(props: { root: string; logJob: string | null }) {
       off();
       s.off('tree', onTree);
       s.off('status', onStatus);
+      s.off('tree:paused', onPaused);
       s.off('log:error', onMissing);
       s.emit('status:unsubscribe', { root });
       clearInterval(tick);

@@ -52,7 +52,8 @@ export function TreesView(props: { query: URLSearchParams }) {
     void load();
     const s = getSocket();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const onStatus = (e: { root: string; prev: string | null }) => {
+    // a paused or resumed tree (`tree:paused`, no prev) matters only when shown
+    const onStatus = (e: { root: string; prev?: string | null }) => {
       const relevant = shown.current.has(e.root) || (cursor === null && e.prev === null);
       if (!relevant || timer) return;
       timer = setTimeout(() => {
@@ -61,11 +62,13 @@ export function TreesView(props: { query: URLSearchParams }) {
       }, 250);
     };
     s.on('status', onStatus);
+    s.on('tree:paused', onStatus);
     const off = onConnected(s, () => s.emit('status:subscribe', {}));
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       off();
       s.off('status', onStatus);
+      s.off('tree:paused', onStatus);
       s.emit('status:unsubscribe', {});
       clearTimeout(timer);
       clearInterval(tick);
