@@ -35,6 +35,19 @@ describe('agent: running trees', () => {
     expect(new Set(ends.slice(0, 2).map((e) => e.parent))).to.deep.equal(new Set([plan.root]));
   });
 
+  it('reaches work queued behind thousands of stale entries at once, not at its next poll', async () => {
+    const store = makeStore();
+    const children = Array.from({ length: 2500 }, (_, i) => ({ title: `j${i}`, type: 'noop' }));
+    const stale = await submit(store, { job: { title: 'r', type: 'noop', children } }, 'x');
+    await store.abortJob(stale.root, 'test', Date.now());
+    const fresh = await submit(store, { job: { title: 'behind them', type: 'noop' } }, 'x');
+    const events = await collectEvents(store);
+    // polls are ten minutes apart: only the claim's own wakes can bring it to the fresh job
+    await makeAgent(store, { node: 'x', env: { JOBTREE_CLAIM_POLL_MS: '600000' } });
+    await events.until((e) => e.job === fresh.root && e.state === 'SUCCESS');
+    expect(await store.queueDepth('x')).to.equal(0);
+  });
+
   it('starts every parent only after all its children succeeded (§4.1, §4.2)', async () => {
     const store = makeStore();
     const log = await collectEvents(store);

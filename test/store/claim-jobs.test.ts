@@ -1,9 +1,15 @@
 /**
  * store.claimJobs (SPEC §4 rule 3): atomic claims, own queue before the
- * any-node queue, stale entries dropped.
+ * any-node queue, stale entries dropped (a bounded number per call, then
+ * a wake to come back).
  */
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { Keys } from '../../src/store/keys.js';
+import { testRedisUrl } from '../helpers/hooks.js';
 import { makeStore, submit } from '../helpers/store.js';
+import { track } from '../helpers/track.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('store.claimJobs', () => {
   it('starts a job at most once across concurrent claimers (§4.3)', async () => {
@@ -54,6 +60,31 @@ describe('store.claimJobs', () => {
     await store.abortJob(plan.root, 'test', Date.now());
     expect(await store.claimJobs('n1', 10, 't', Date.now())).to.deep.equal([]);
     expect(await store.queueDepth('n1')).to.equal(0);
+  });
+
+  it('passes over at most 1,000 stale entries a call, and then wakes the node to come back', async () => {
+    const store = makeStore();
+    const children = Array.from({ length: 1500 }, (_, i) => ({ title: `j${i}`, type: 'noop' }));
+    const stale = await submit(store, { job: { title: 'r', type: 'noop', children } });
+    await store.abortJob(stale.root, 'test', Date.now());
+    const fresh = await submit(store, { job: { title: 'behind them', type: 'noop' } });
+    const messages: string[] = [];
+    const sub = track(
+      store.subscribe([new Keys(store.prefix).wakeChannel('n1')], (_c, m) => messages.push(m)),
+      (s) => s.close(),
+    );
+    await sub.ready;
+
+    expect(await store.claimJobs('n1', 10, 't', Date.now())).to.deep.equal([]);
+    await waitFor(() => messages.length === 1, { what: 'the wake' });
+    const [job] = await store.claimJobs('n1', 10, 't', Date.now());
+    expect(job?.id).to.equal(fresh.root);
+    expect(await store.claimJobs('n1', 10, 't', Date.now())).to.deep.equal([]);
+    // a call that ran out of entries does not wake: a marker published after it comes next
+    const redis = track(new Redis(testRedisUrl()), (r) => r.disconnect());
+    await redis.publish(new Keys(store.prefix).wakeChannel('n1'), 'marker');
+    await waitFor(() => messages.length === 2, { what: 'the marker' });
+    expect(messages).to.deep.equal(['1', 'marker']);
   });
 
   it('does not hand a node the jobs of another node', async () => {

@@ -6,8 +6,11 @@
   KEYS[1] P:queue:<node>  KEYS[2] P:queue:*
   ARGV[1] prefix  ARGV[2] node  ARGV[3] max jobs  ARGV[4] now  ARGV[5] token
   Returns an array of job payload JSON strings (see claimOne).
-  Publishes QUEUED→RUNNING on P:status for each claim.
+  Publishes QUEUED→RUNNING on P:status for each claim, and a wake to the
+  node when it stopped at the bound on entries passed over.
 ]]
 --@include common
 local node, max, now, token = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-return claimFromQueues(KEYS, node, max, token, now)
+local out = claimFromQueues(KEYS, node, max, token, now)
+sendWakes()
+return out

@@ -219,12 +219,16 @@ end
 
 -- Pops queue entries for `node` (its own queue, then the any-node queue)
 -- and claims up to `max` of them; entries of jobs no longer QUEUED are
--- dropped (aborted or re-waited since they were queued).
+-- dropped (aborted or re-waited since they were queued), those of a paused
+-- tree parked. At most SKIP_BOUND entries are passed over per call, so one
+-- call stays short; a call stopped by that bound wakes `node`, which comes
+-- back at once for what lies behind them instead of at its next poll.
+local SKIP_BOUND = 1000
 local function claimFromQueues(queues, node, max, token, now)
   local out = {}
   local skipped = 0
   for _, q in ipairs(queues) do
-    while #out < max and skipped < 1000 do
+    while #out < max and skipped < SKIP_BOUND do
       local item = redis.call('LPOP', q)
       if not item then break end
       local sep = string.find(item, '|', 1, true)
@@ -232,5 +236,6 @@ local function claimFromQueues(queues, node, max, token, now)
       if payload then out[#out + 1] = payload else skipped = skipped + 1 end
     end
   end
+  if skipped >= SKIP_BOUND and #out < max then wakes[node] = true end
   return out
 end
