@@ -75,6 +75,7 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     )
     .option('--state <state>', 'RUNNING, SUCCESS, FAILED or ABORTED')
     .option('--limit <n>', 'at most N trees', '50')
+    .option('--cursor <c>', 'the page after the one that printed this cursor')
     .option('--json', 'print JSON')
     .action((o) => run(() => list(client(), o, print))());
   program

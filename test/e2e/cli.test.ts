@@ -101,6 +101,30 @@ describe('e2e: the jobtree CLI', function () {
     expect(late.stderr).to.match(/has finished/);
   });
 
+  it('lists trees newest first, a page at a time', async () => {
+    const agent = await spawnAgent({
+      node: 'cli4',
+      redisUrl: testRedisUrl(),
+      prefix: `jt-${randomUUID()}`,
+    });
+    const roots: string[] = [];
+    for (const title of ['one', 'two', 'three']) {
+      const res = await runCli(['--server', agent.url, 'submit', '-', '--json'], {
+        input: JSON.stringify({ job: { title, type: 'noop' } }),
+      });
+      roots.unshift((JSON.parse(res.stdout) as { root: string }).root);
+    }
+    const rootsIn = (out: string) =>
+      out.split('\n').flatMap((l) => /^(\S{36}) /.exec(l)?.[1] ?? []);
+    const first = await runCli(['--server', agent.url, 'ls', '--limit', '2']);
+    expect(rootsIn(first.stdout)).to.deep.equal(roots.slice(0, 2));
+    const cursor = /^more: add --cursor (\S+)$/m.exec(first.stdout)?.[1];
+    expect(cursor).to.be.a('string');
+    const second = await runCli(['--server', agent.url, 'ls', '--limit', '2', '--cursor', cursor!]);
+    expect(rootsIn(second.stdout)).to.deep.equal(roots.slice(2));
+    expect(second.stdout).not.to.match(/^more:/m);
+  });
+
   it('exits 2 on usage errors and bad trees, 3 for unknown ids, 4 when the server is unreachable', async () => {
     const agent = await spawnAgent({
       node: 'cli2',

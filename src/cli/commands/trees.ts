@@ -59,7 +59,7 @@ export async function submit(
 
 export async function list(
   client: ApiClient,
-  opts: { tag?: string[]; state?: string; limit?: string; json?: boolean },
+  opts: { tag?: string[]; state?: string; limit?: string; cursor?: string; json?: boolean },
   print: Print,
 ): Promise<number> {
   const q = new URLSearchParams();
@@ -70,11 +70,16 @@ export async function list(
   }
   if (opts.state) q.set('state', opts.state.toUpperCase());
   q.set('limit', opts.limit ?? '50');
+  if (opts.cursor) q.set('cursor', opts.cursor);
   const res = await client.call<{ trees: TreeSummary[]; next: string | null }>(
     'GET',
     `/api/v1/trees?${q}`,
   );
-  print(opts.json ? JSON.stringify(res) : renderList(res.trees));
+  if (opts.json) print(JSON.stringify(res));
+  else {
+    print(renderList(res.trees));
+    if (res.next) print(`more: add --cursor ${res.next}`);
+  }
   return EXIT.OK;
 }
 
