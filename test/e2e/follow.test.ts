@@ -1,12 +1,19 @@
 /**
  * `jobtree submit --follow` and `show --follow` (SPEC §8): the tree live
  * with the logs of its jobs prefixed by title, as plain lines when piped,
- * and the exit code of the tree's end.
+ * its pauses, and the exit code of the tree's end.
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { runCli, spawnAgent } from '../helpers/agents.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, runCli, spawnAgent, tempDir } from '../helpers/agents.js';
 import { testRedisUrl } from '../helpers/hooks.js';
+import { http } from '../helpers/http.js';
+import { track } from '../helpers/track.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('e2e: following a tree from the CLI', function () {
   this.timeout(60000);
@@ -61,5 +68,38 @@ describe('e2e: following a tree from the CLI', function () {
     const again = await runCli(['--server', a!.url, 'show', root, '--follow']);
     expect(again.code).to.equal(1);
     expect(again.stdout).to.include('broken | stderr oops\n');
+  });
+
+  it('says when the tree it follows is paused and resumed', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const agent = await spawnAgent({ node: 'a', redisUrl: testRedisUrl(), prefix });
+    const gate = join(tempDir(), 'go');
+    const { body } = await http(agent.url, 'POST', '/api/v1/trees', {
+      job: {
+        title: 'gated',
+        type: 'shell',
+        params: { command: `echo waiting; while [ ! -e '${gate}' ]; do sleep 0.05; done` },
+      },
+    });
+    const child = track(
+      spawn(process.execPath, [BIN, '--server', agent.url, 'show', body.root, '--follow']),
+      (c) => {
+        c.kill();
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = once(child, 'exit');
+    const seen = (text: string) => waitFor(() => out.includes(text), { what: text.trim() });
+    await seen('gated | stdout waiting\n'); // subscribed to the tree and its log
+    await http(agent.url, 'POST', `/api/v1/trees/${body.root}/pause`);
+    await seen('tree paused\n');
+    await http(agent.url, 'POST', `/api/v1/trees/${body.root}/resume`);
+    await seen('tree resumed\n');
+    writeFileSync(gate, '');
+    const [code] = (await exited) as [number | null];
+    expect(code).to.equal(0);
+    expect(out.indexOf('tree paused')).to.be.below(out.indexOf('tree resumed'));
+    expect(out).to.match(/tree \S+ SUCCESS\n/);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * `jobtree submit --follow` and `jobtree show ROOT --follow` (SPEC §8): the
  * tree live from status:subscribe (a snapshot, then newer events) with the
- * logs of running jobs prefixed by their titles. On a terminal the tree is
- * redrawn in place under the log lines; piped, every change is a plain
- * line. Resolves with 0 when the tree succeeds, 1 when it fails or aborts.
+ * logs of running jobs prefixed by their titles, and its pauses. On a
+ * terminal the tree is redrawn in place under the log lines; piped, every
+ * change is a plain line. Resolves with 0 when the tree succeeds, 1 when it fails or aborts.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServer, ServerToClient } from '../../logstream/events.js';
@@ -40,6 +40,9 @@ export function followTree(client: ApiClient, root: string, screen: Screen): Pro
     const following = new Map<string, { next: number; partial: string; ended: boolean }>();
     let drawnLines = 0;
     let finished = false;
+    // Pause hints come in the order they were written, each after its write,
+    // so the last one heard is never older than a snapshot read before it.
+    let lastPaused: boolean | undefined;
 
     const draw = (logLines: string[]): void => {
       if (!tree) return;
@@ -84,6 +87,7 @@ export function followTree(client: ApiClient, root: string, screen: Screen): Pro
     socket.on('tree', (m) => {
       if (m.root !== root) return;
       tree = m.tree;
+      if (lastPaused !== undefined) tree.paused = lastPaused;
       jobs = index(tree.job);
       draw([]);
       for (const j of jobs.values()) subscribeLog(j);
@@ -116,6 +120,13 @@ export function followTree(client: ApiClient, root: string, screen: Screen): Pro
         return;
       }
       draw(lines);
+    });
+    socket.on('tree:paused', (m) => {
+      if (m.root !== root) return;
+      lastPaused = m.paused;
+      if (!tree || tree.paused === m.paused) return;
+      tree.paused = m.paused;
+      draw(screen.isTTY ? [] : [`tree ${m.paused ? 'paused' : 'resumed'}`]);
     });
     socket.on('log:data', (m) => {
       const f = following.get(m.job);
