@@ -227,9 +227,9 @@ export class LogServer {
   }
 
   /**
-   * Not ordered with the tree's status events (it has no seq): a view
-   * takes it as a hint and asks for a fresh snapshot, which is read after
-   * the pause was written.
+   * Not ordered with the tree's status events (it has no seq), but sent in
+   * the order the pauses were written, each after its write: a view keeps
+   * the last one it heard over the `paused` of a snapshot.
    */
   private onPaused(e: PausedEvent): void {
     for (const [socket, state] of this.clients) {

@@ -3,7 +3,8 @@
  * tree live from status:subscribe (a snapshot, then newer events) with the
  * logs of running jobs prefixed by their titles, and its pauses. On a
  * terminal the tree is redrawn in place under the log lines; piped, every
- * change is a plain line. Resolves with 0 when the tree succeeds, 1 when it fails or aborts.
+ * change is a plain line. Resolves with 0 when the tree succeeds, 1 when
+ * it fails or aborts.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServer, ServerToClient } from '../../logstream/events.js';

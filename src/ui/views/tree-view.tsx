@@ -2,8 +2,8 @@
  * One tree, live: a snapshot from `status:subscribe {root}`, then only
  * events with a higher seq (never polling). Nested jobs with state, node,
  * duration and summary or error; aborts with a confirmation; pause and
- * resume (`tree:paused` is a hint to take a fresh snapshot, as a graft
- * is); the context
+ * resume (`tree:paused`, the last one heard winning over a snapshot); the
+ * context
  * and each result on demand; the timeline; the log panel of a chosen job.
  */
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
@@ -129,9 +129,13 @@ export function TreeView(props: { root: string; logJob: string | null }) {
     const s = getSocket();
     const { root } = props;
     const subscribe = () => s.emit('status:subscribe', { root });
+    // Pause hints come in the order they were written, each after its write,
+    // so the last one heard is never older than a snapshot read before it.
+    let lastPaused: boolean | undefined;
     const onTree = (m: { root: string; seq: number; tree: LiveTree['view'] }) => {
       if (m.root !== root) return;
       tree.current = fromSnapshot(m.tree, m.seq);
+      if (lastPaused !== undefined) tree.current.view.paused = lastPaused;
       redraw(0);
     };
     const onStatus = (e: Parameters<typeof applyStatus>[1]) => {
@@ -152,8 +156,11 @@ export function TreeView(props: { root: string; logJob: string | null }) {
         });
       }
     };
-    const onPaused = (m: { root: string }) => {
-      if (m.root === root) subscribe();
+    const onPaused = (m: { root: string; paused: boolean }) => {
+      if (m.root !== root) return;
+      lastPaused = m.paused;
+      if (tree.current) tree.current.view.paused = m.paused;
+      redraw(0);
     };
     s.on('tree', onTree);
     s.on('status', onStatus);
