@@ -3,7 +3,17 @@
 // own no-restricted-imports so that lint needs no native resolver package.
 import tseslint from 'typescript-eslint';
 
-const layers = ['shared', 'jobtree', 'config', 'store', 'logstream', 'node-agent', 'api', 'cli'];
+const layers = [
+  'shared',
+  'jobtree',
+  'config',
+  'store',
+  'admission',
+  'logstream',
+  'node-agent',
+  'api',
+  'cli',
+];
 
 /** The no-restricted-imports rule for files of one layer. */
 function borderRule(layer, i) {

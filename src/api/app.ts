@@ -13,7 +13,9 @@ import { errorMiddleware } from './errors.js';
 import { staticUi } from './static-ui.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
+import { jobTypeRoutes } from './routes/job-types.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { poolRoutes } from './routes/pools.js';
 import { treeRoutes } from './routes/trees.js';
 
 const OPEN_PATHS = new Set(['/api/v1/health']);
@@ -26,13 +28,18 @@ export function createApp(deps: AppDeps): Koa {
   jobRoutes(router, deps);
   logRoutes(router, deps);
   nodeRoutes(router, deps);
+  jobTypeRoutes(router, deps);
+  poolRoutes(router, deps);
   app.use(errorMiddleware(deps.logger));
   app.use(staticUi());
   app.use(authMiddleware(deps.token, OPEN_PATHS));
   app.use(
     bodyParser({
-      enableTypes: ['json'],
+      // text: a module job type's source (PUT /api/v1/job-types/:name, SPEC §11)
+      enableTypes: ['json', 'text'],
+      extendTypes: { text: ['application/javascript', 'text/javascript'] },
       jsonLimit: LIMITS.maxBodyBytes,
+      textLimit: LIMITS.maxTypeSourceBytes,
       encoding: 'utf-8',
       onError: (err) => {
         throw err;

@@ -41,9 +41,10 @@ export class ApiClient {
     path: string,
     body?: unknown,
     accept = 'application/json',
+    contentType = 'application/json',
   ): Promise<{ status: number; body: T; headers: Headers }> {
     const headers: Record<string, string> = { accept };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = contentType;
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let res: Response;
     try {
@@ -75,6 +76,18 @@ export class ApiClient {
     const res = await this.request<unknown>('GET', path, undefined, 'text/plain');
     if (res.status >= 200 && res.status < 300)
       return { body: String(res.body ?? ''), headers: res.headers };
+    throw this.failure(res.status, res.body);
+  }
+
+  /** Sends a body of any type; a non-2xx answer becomes a CliError; resolves with status and body. */
+  async send<T>(
+    method: string,
+    path: string,
+    body: string,
+    contentType = 'application/json',
+  ): Promise<{ status: number; body: T }> {
+    const res = await this.request<T>(method, path, body, 'application/json', contentType);
+    if (res.status >= 200 && res.status < 300) return res;
     throw this.failure(res.status, res.body);
   }
 

@@ -9,6 +9,8 @@ import { ApiClient, CliError, EXIT } from './client.js';
 import { runAgent, type AgentFlags } from './commands/agent.js';
 import { tail } from './commands/tail.js';
 import { abort, list, nodes, setPaused, show, submit } from './commands/trees.js';
+import { listPools, removePool, setPool } from './commands/pools.js';
+import { addType, listTypes, removeType } from './commands/types.js';
 
 const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -107,6 +109,38 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .description('list the nodes of the cluster')
     .option('--json', 'print JSON')
     .action((o) => run(() => nodes(client(), o, print))());
+  const types = program.command('types').description('job types: list, register, deregister');
+  types
+    .command('ls', { isDefault: true })
+    .description('every job type, its versions, and what each node has loaded')
+    .option('--json', 'print JSON')
+    .action((o) => run(() => listTypes(client(), o, print))());
+  types
+    .command('add <file>')
+    .description('register a module file as a new version of a cluster-wide job type')
+    .option('--name <name>', 'the type name (default: the file name without extension)')
+    .action((file: string, o) => run(() => addType(client(), file, o, print))());
+  types
+    .command('rm <name>')
+    .description('deregister a job type (running jobs of it go on)')
+    .action((name: string) => run(() => removeType(client(), name, print))());
+  const pools = program.command('pools').description('pools of slots shared by all nodes');
+  pools
+    .command('ls', { isDefault: true })
+    .description('every pool with its slots in use')
+    .option('--json', 'print JSON')
+    .action((o) => run(() => listPools(client(), o, print))());
+  pools
+    .command('set <name> <slots>')
+    .description('create a pool or change its number of slots')
+    .option('--description <text>', 'what the pool is for')
+    .action((name: string, slots: string, o) =>
+      run(() => setPool(client(), name, slots, o, print))(),
+    );
+  pools
+    .command('rm <name>')
+    .description('delete a pool that no job names')
+    .action((name: string) => run(() => removePool(client(), name, print))());
   return program;
 }
 

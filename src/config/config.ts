@@ -22,6 +22,12 @@ export interface Config {
   /** Finished trees and their logs are deleted `maxAgeMs` after they finished. */
   readonly retention: { readonly maxAgeMs: number; readonly sweepIntervalMs: number };
   readonly shell: { readonly enabled: boolean; readonly killGraceMs: number };
+  /** Plugin job types (SPEC §11): their directories, registrations, worker heap limit. */
+  readonly jobTypes: {
+    readonly dirs: readonly string[];
+    readonly acceptRegistered: boolean;
+    readonly maxHeapMb: number;
+  };
   readonly auth: { readonly token: string | null };
   readonly log: { readonly level: string };
 }

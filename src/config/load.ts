@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../shared/errors.js';
 import { describeAjvError } from '../jobtree/validate.js';
@@ -35,6 +35,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_RETENTION_SWEEP_INTERVAL_MS: 'retention.sweepIntervalMs',
   JOBTREE_SHELL_ENABLED: 'shell.enabled',
   JOBTREE_SHELL_KILL_GRACE_MS: 'shell.killGraceMs',
+  JOBTREE_JOB_TYPES_DIRS: 'jobTypes.dirs',
+  JOBTREE_JOB_TYPES_ACCEPT_REGISTERED: 'jobTypes.acceptRegistered',
+  JOBTREE_JOB_TYPES_MAX_HEAP_MB: 'jobTypes.maxHeapMb',
   JOBTREE_TOKEN: 'auth.token',
   JOBTREE_LOG_LEVEL: 'log.level',
 };
@@ -104,7 +107,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const layer: Tree = {};
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const v = options.env?.[name];
-    if (v !== undefined && v !== '') setPath(layer, key, v === 'null' ? null : v);
+    if (v === undefined || v === '') continue;
+    // a list from the environment is separated by the platform's path delimiter, as PATH is
+    const value = key === 'jobTypes.dirs' && v !== 'null' ? v.split(delimiter).filter(Boolean) : v;
+    setPath(layer, key, v === 'null' ? null : value);
   }
   for (const [key, v] of Object.entries(options.flags ?? {}))
     if (v !== undefined) setPath(layer, key, v);
@@ -122,5 +128,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
       ?.replace(/[^A-Za-z0-9_.-]/g, '-') || 'node';
   tree.concurrency ??= cpus().length;
   tree.dataDir = resolve(tree.dataDir as string);
+  const jobTypes = tree.jobTypes as { dirs: string[] | null };
+  jobTypes.dirs = (jobTypes.dirs ?? [resolve(tree.dataDir as string, 'job-types')]).map((d) =>
+    resolve(d),
+  );
   return deepFreeze(tree as unknown as Config);
 }

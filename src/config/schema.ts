@@ -18,6 +18,7 @@ export const configSchema = {
     'shutdown',
     'retention',
     'shell',
+    'jobTypes',
     'auth',
     'log',
   ],
@@ -84,6 +85,17 @@ export const configSchema = {
       properties: {
         enabled: { type: 'boolean' },
         killGraceMs: { type: 'integer', minimum: 0 },
+      },
+    },
+    jobTypes: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dirs', 'acceptRegistered', 'maxHeapMb'],
+      properties: {
+        // null: <dataDir>/job-types
+        dirs: { type: ['array', 'null'], items: { type: 'string', minLength: 1 }, maxItems: 64 },
+        acceptRegistered: { type: 'boolean' },
+        maxHeapMb: { type: 'integer', minimum: 16, maximum: 65536 },
       },
     },
     auth: {

@@ -11,6 +11,10 @@ export const LIMITS = Object.freeze({
   maxTagValue: 256,
   maxTitle: 200,
   maxBodyBytes: 16 * 1024 * 1024,
+  /** A registered job type's module source (SPEC §11). */
+  maxTypeSourceBytes: 4 * 1024 * 1024,
+  /** The most slots a pool may have, and a job may hold. */
+  maxPoolSlots: 100_000,
   /** Nesting of any JSON value in a body: deep enough for 64 job levels plus params. */
   maxNesting: 512,
 });

@@ -52,6 +52,10 @@ function flatten(
     };
     if (spec.key !== undefined) job.key = spec.key;
     if (spec.timeoutMs !== undefined) job.timeoutMs = spec.timeoutMs;
+    if (spec.pool !== undefined) {
+      job.pool = spec.pool;
+      job.poolSlots = spec.poolSlots ?? 1;
+    }
     slot?.push(id);
     out.push(job);
     for (let i = kids.length - 1; i >= 0; i--) {

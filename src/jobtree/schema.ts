@@ -3,7 +3,7 @@
  * only; validate.ts compiles them. `additionalProperties: false` everywhere:
  * unknown fields are an error, never silently dropped.
  */
-import { NODE_NAME_PATTERN } from '../shared/ids.js';
+import { NODE_NAME_PATTERN, RESOURCE_NAME_PATTERN } from '../shared/ids.js';
 import { LIMITS } from './limits.js';
 
 const nodeName = { type: 'string', pattern: `^(\\*|${NODE_NAME_PATTERN})$` };
@@ -15,11 +15,14 @@ export const jobSchema = {
   required: ['title', 'type'],
   properties: {
     title: { type: 'string', minLength: 1, maxLength: LIMITS.maxTitle },
-    type: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9_.:-]{0,63}$' },
+    // a registered type's name may start with a digit (SPEC §11: [a-z0-9][a-z0-9_.-]{0,63})
+    type: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,63}$' },
     params: { type: 'object' },
     node: nodeName,
     key: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 30 * 24 * 3600 * 1000 },
+    pool: { type: 'string', pattern: `^${RESOURCE_NAME_PATTERN}$` },
+    poolSlots: { type: 'integer', minimum: 1, maximum: LIMITS.maxPoolSlots },
     children: { type: 'array', items: { $ref: 'job' } },
   },
 } as const;
@@ -37,6 +40,7 @@ export const treeSchema = {
       additionalProperties: { type: 'string', minLength: 1, maxLength: LIMITS.maxTagValue },
     },
     context: { type: 'object' },
+    admission: { enum: ['wait', 'reject'] },
     job: { $ref: 'job' },
   },
 } as const;

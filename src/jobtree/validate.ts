@@ -12,10 +12,19 @@ import { childrenSchema, jobSchema, treeSchema } from './schema.js';
 /** Checks a job type's params; returns null when they are good. */
 export type ParamsCheck = (params: JsonObject) => { message: string; path: string } | null;
 
-/** What validation needs to know of job types: their params checks, by name. */
+/**
+ * What validation needs to know of the cluster: the params check of each
+ * job type on the node a job goes to, and the pools (SPEC §11, §12).
+ */
 export interface TypeCatalog {
-  /** undefined: the type is unknown everywhere. null: known, without a local params check. */
-  paramsCheck(type: string): ParamsCheck | null | undefined;
+  /**
+   * The check of `type`'s params for a job assigned to `node` (`*` for any
+   * node). undefined: no node that could run it knows the type. null:
+   * known, without a params check.
+   */
+  paramsCheck(type: string, node: string): ParamsCheck | null | undefined;
+  /** The slots of a pool; undefined when there is no such pool. */
+  poolSlots(name: string): number | undefined;
 }
 
 const ajv = new Ajv({ allErrors: false, strict: true });
@@ -79,11 +88,12 @@ function checkJobs(
   depth: number,
   walk: Walk,
   types: TypeCatalog,
+  node: string,
 ): void {
   const keys = new Set<string>();
   jobs.forEach((job, i) => {
     const at = `${path}[${i}]`;
-    checkJob(job, at, depth, walk, types);
+    checkJob(job, at, depth, walk, types, node);
     if (job.key !== undefined) {
       if (keys.has(job.key))
         throw new ValidationError(`${at}.key: duplicate among siblings`, `${at}.key`);
@@ -92,7 +102,36 @@ function checkJobs(
   });
 }
 
-function checkJob(job: JobSpec, path: string, depth: number, walk: Walk, types: TypeCatalog): void {
+function checkPool(job: JobSpec, path: string, types: TypeCatalog): void {
+  if (job.pool === undefined) {
+    if (job.poolSlots !== undefined)
+      throw new ValidationError(`${path}.poolSlots: needs a pool`, `${path}.poolSlots`);
+    return;
+  }
+  const slots = types.poolSlots(job.pool);
+  if (slots === undefined)
+    throw new ValidationError(
+      `${path}.pool: no pool "${job.pool}"`,
+      `${path}.pool`,
+      'UNKNOWN_POOL',
+    );
+  const want = job.poolSlots ?? 1;
+  if (want > slots) {
+    throw new ValidationError(
+      `${path}.poolSlots: ${want} is more than the ${slots} slots of pool "${job.pool}"`,
+      `${path}.poolSlots`,
+    );
+  }
+}
+
+function checkJob(
+  job: JobSpec,
+  path: string,
+  depth: number,
+  walk: Walk,
+  types: TypeCatalog,
+  inherited: string,
+): void {
   if (depth > LIMITS.maxDepth) {
     throw new ValidationError(`tree is deeper than ${LIMITS.maxDepth} levels`, path);
   }
@@ -104,16 +143,23 @@ function checkJob(job: JobSpec, path: string, depth: number, walk: Walk, types: 
   if (Buffer.byteLength(JSON.stringify(params)) > LIMITS.maxParamsBytes) {
     throw new ValidationError(`${path}.params: larger than 64 KiB`, `${path}.params`);
   }
-  const check = types.paramsCheck(job.type);
+  const node = job.node ?? inherited;
+  const check = types.paramsCheck(job.type, node);
   if (check === undefined) {
-    throw new ValidationError(`${path}.type: unknown job type "${job.type}"`, `${path}.type`);
+    const where = node === '*' ? 'any live node' : `node ${node}`;
+    throw new ValidationError(
+      `${path}.type: unknown job type "${job.type}" (not on ${where})`,
+      `${path}.type`,
+      'UNKNOWN_TYPE',
+    );
   }
   const bad = check?.(params);
   if (bad) {
     const at = bad.path ? `${path}.params.${bad.path}` : `${path}.params`;
     throw new ValidationError(`${at}: ${bad.message}`, at);
   }
-  if (job.children) checkJobs(job.children, `${path}.children`, depth + 1, walk, types);
+  checkPool(job, path, types);
+  if (job.children) checkJobs(job.children, `${path}.children`, depth + 1, walk, types, node);
 }
 
 function run<T>(check: ValidateFunction<T>, body: unknown): T {
@@ -126,23 +172,33 @@ function run<T>(check: ValidateFunction<T>, body: unknown): T {
  * Validates a whole submission (SPEC §3). Throws a ValidationError naming
  * the first bad field; returns the body typed when it is good.
  */
-export function validateTreeSpec(body: unknown, types: TypeCatalog): TreeSpec {
+export function validateTreeSpec(
+  body: unknown,
+  types: TypeCatalog,
+  acceptingNode: string,
+): TreeSpec {
   const spec = run(checkTree, body);
-  checkJob(spec.job, 'job', 1, { count: 0 }, types);
+  checkJob(spec.job, 'job', 1, { count: 0 }, types, acceptingNode);
   return spec;
 }
 
 /**
- * Validates `{jobs:[...]}` grafted under a job at `depth` in a tree that
- * already holds `existingJobs` jobs.
+ * Validates `{jobs:[...]}` grafted under a job at `depth`, assigned to
+ * `node`, in a tree that already holds `existingJobs` jobs.
  */
 export function validateChildren(
   body: unknown,
   types: TypeCatalog,
-  existingJobs: number,
-  depth: number,
+  target: { existingJobs: number; depth: number; node: string },
 ): JobSpec[] {
   const spec = run(checkChildren, body);
-  checkJobs(spec.jobs, 'jobs', depth + 1, { count: existingJobs }, types);
+  checkJobs(
+    spec.jobs,
+    'jobs',
+    target.depth + 1,
+    { count: target.existingJobs },
+    types,
+    target.node,
+  );
   return spec.jobs;
 }

@@ -8,16 +8,16 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { JobState } from '../shared/types.js';
 import type { NodeInfo, Store, Subscription } from '../store/store.js';
-import { Keys } from '../store/keys.js';
+import { Admission } from '../admission/admission.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
 import { Claimer } from './claimer.js';
-import { graftChildren } from './graft.js';
 import { Heartbeat } from './heartbeat.js';
 import { Housekeeper } from './housekeeper.js';
 import { Journal } from './journal.js';
@@ -25,6 +25,8 @@ import { Reporter } from './reporter.js';
 import { claimIdentity } from './identity.js';
 import { createRegistry } from './job-types/builtins.js';
 import { AgentMetrics } from './metrics.js';
+import { checkModule } from './plugins/check-module.js';
+import { TypeLoader } from './plugins/type-loader.js';
 import { packageVersion } from './version.js';
 import { waitForRedis } from './wait-for-redis.js';
 
@@ -58,11 +60,19 @@ export class Agent extends EventEmitter<AgentEvents> {
   private info: NodeInfo | undefined;
   private stopping: Promise<void> | undefined;
   private readonly logs: JobLogs;
+  private readonly admission: Admission;
+  private loader: TypeLoader | undefined;
 
   constructor(private readonly deps: AgentDeps) {
     super();
     this.types = createRegistry(deps.config);
     this.logs = new JobLogs(deps.config.dataDir);
+    this.admission = new Admission({
+      store: deps.store,
+      node: deps.config.node,
+      types: this.types,
+      maxQueued: deps.config.backlog.maxQueued,
+    });
   }
 
   get config(): Config {
@@ -95,6 +105,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const log = this.deps.logger.child({ mod: 'agent' });
     await waitForRedis(store, log);
     const runId = await claimIdentity(store, config.node, config.dataDir);
+    await this.loadTypes();
     const metrics = new AgentMetrics(
       store,
       config.node,
@@ -113,6 +124,38 @@ export class Agent extends EventEmitter<AgentEvents> {
     log.info({ url: info.url, concurrency: config.concurrency, runId }, 'agent started');
   }
 
+  /**
+   * Loads the plugin types before any claim (a claimed job of a type not
+   * loaded yet would fail), and publishes each later change at once so
+   * that every node checks submissions against it (SPEC §11).
+   */
+  private async loadTypes(): Promise<void> {
+    const { config, store } = this.deps;
+    this.loader = new TypeLoader(
+      store,
+      this.types,
+      {
+        dirs: config.jobTypes.dirs,
+        acceptRegistered: config.jobTypes.acceptRegistered,
+        maxHeapMb: config.jobTypes.maxHeapMb,
+        killGraceMs: config.shell.killGraceMs,
+        cacheDir: join(config.dataDir, 'type-cache'),
+      },
+      this.deps.logger.child({ mod: 'types' }),
+      () => {
+        if (!this.info) return;
+        this.describeTypes(this.info);
+        void store.publishTypes(this.info).catch(() => undefined); // the next heartbeat has it
+      },
+    );
+    await this.loader.start();
+  }
+
+  private describeTypes(info: NodeInfo): void {
+    info.types = this.types.names();
+    info.loaded = this.types.describe();
+  }
+
   /** The HTTP API and socket.io on one port; resolves with this node's registry entry. */
   private async serve(runId: string, metrics: AgentMetrics): Promise<NodeInfo> {
     const { config, store } = this.deps;
@@ -120,13 +163,13 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.api = this.deps.api({
       store,
       node: config.node,
-      types: this.types,
+      admission: this.admission,
+      checkModule: (source, name) => checkModule(source, name, config.jobTypes.maxHeapMb),
       token: config.auth.token,
       metrics: metrics.registry,
       logger: this.deps.logger.child({ mod: 'api' }),
       version,
       logs: this.logs,
-      maxQueued: config.backlog.maxQueued,
     });
     this.server = createServer(this.api.handler);
     this.logServer = new LogServer(this.server, {
@@ -150,6 +193,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       concurrency: config.concurrency,
       version,
       types: this.types.names(),
+      loaded: this.types.describe(),
       startedAt: Date.now(),
     };
   }
@@ -193,7 +237,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         serverUrl: info.url,
         logger: this.deps.logger.child({ mod: 'runner' }),
         addChildren: async (parentId, jobs) =>
-          (await graftChildren(store, this.types, parentId, { jobs })).map((j) => j.id),
+          (await this.admission.graft(parentId, { jobs })).map((j) => j.id),
         takesWork: () => this.stopping === undefined && !reporter.backlogged,
         onFinished: (job, state) => {
           this.emit('job:end', { id: job.id, root: job.root, parent: job.parent, state });
@@ -216,18 +260,17 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
   }
 
-  /** Wakes for queued work and abort signals (Pub/Sub: the fast path; polls catch up). */
+  /**
+   * Wakes for queued work, abort signals and registration changes (Pub/Sub:
+   * the fast path; polls and heartbeats catch up).
+   */
   private async listen(claimer: Claimer): Promise<void> {
     const { config, store } = this.deps;
-    const keys = new Keys(store.prefix);
-    const signal = keys.signalChannel(config.node);
-    this.subscription = store.subscribe(
-      [keys.wakeChannel(config.node), keys.wakeChannel('*'), signal],
-      (channel) => {
-        if (channel === signal) void this.drainSignals(claimer).catch(() => undefined);
-        else claimer.wake();
-      },
-    );
+    this.subscription = store.subscribeAgent(config.node, {
+      wake: () => claimer.wake(),
+      signal: () => void this.drainSignals(claimer).catch(() => undefined),
+      typesChanged: () => this.loader?.checkRegistered(),
+    });
     await this.subscription.ready;
   }
 
@@ -235,6 +278,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private startBackground(info: NodeInfo, claimer: Claimer, log: Logger): void {
     const { config, store } = this.deps;
     const afterBeat = async (): Promise<void> => {
+      this.loader?.checkRegistered();
       await this.drainSignals(claimer);
       await claimer.adoptOrphans();
     };
@@ -273,6 +317,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     log.info('agent stopping');
     this.claimer?.pause();
     await this.claimer?.drain(config.shutdown.graceMs);
+    await this.loader?.stop();
     await this.logs.drain();
     await this.reporter?.close();
     await this.heartbeat?.stop();

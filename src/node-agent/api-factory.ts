@@ -7,21 +7,27 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { JobLogs } from '../logstream/job-logs.js';
+import type { Admission } from '../admission/admission.js';
 import type { Store } from '../store/store.js';
-import type { TypeRegistry } from './job-types/registry.js';
+import type { JsonObject } from '../shared/types.js';
 
 export interface ApiContext {
   store: Store;
   node: string;
-  types: TypeRegistry;
+  /** Where submissions and grafts are validated and planned. */
+  admission: Admission;
+  /**
+   * Loads a module job type's source in a throwaway worker process and
+   * answers the params schema of its type `name`; a ValidationError
+   * (BAD_MODULE) says why it cannot load (SPEC §11 registration).
+   */
+  checkModule(source: string, name: string): Promise<{ paramsSchema: JsonObject }>;
   token: string | null;
   metrics: Registry;
   logger: Logger;
   version: string;
   /** The job logs on this node's disk. */
   logs: JobLogs;
-  /** A node queue may hold this many entries; a submission beyond it is a 503. */
-  maxQueued: number;
 }
 
 export interface ServedApi {

@@ -12,7 +12,7 @@ import type { JobLogs } from '../logstream/job-logs.js';
 import type { ClaimedJob, FinishReport } from '../store/store.js';
 import type { Delivery, Reporter } from './reporter.js';
 import { JobFailure, type JobContext } from './job-types/job-type.js';
-import type { TypeRegistry } from './job-types/registry.js';
+import type { TypeEntry, TypeRegistry } from './job-types/registry.js';
 
 /** Why a running job was stopped from outside. */
 export type StopReason = 'tree' | 'timeout' | 'shutdown';
@@ -84,16 +84,16 @@ function contextFor(job: ClaimedJob, deps: RunnerDeps, log: JobLog, stop: Stoppe
 async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper) {
   const log = deps.logs.open(job.root, job.id);
   log.write('agent', `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`);
-  const type = deps.types.get(job.type);
+  const entry = deps.types.get(job.type);
   const timer =
     job.timeoutMs === null ? undefined : setTimeout(() => stop.stop('timeout'), job.timeoutMs);
   let outcome: JobOutcome = {};
   let error: JobError | undefined;
   try {
-    if (!type)
+    if (!entry)
       throw new JobFailure('UNKNOWN_TYPE', `node ${deps.node} has no job type "${job.type}"`);
-    log.write('agent', `started ${job.type} "${job.title}"`);
-    outcome = checkOutcome(await type.run(contextFor(job, deps, log, stop)));
+    log.write('agent', startLine(job, entry));
+    outcome = checkOutcome(await entry.type.run(contextFor(job, deps, log, stop)));
   } catch (err) {
     error = errorOf(err);
     if (!stop.reason) log.write('agent', coerceError(err).stack ?? error.message);
@@ -123,12 +123,22 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper) {
     ...(outcome.context !== undefined ? { context: outcome.context } : {}),
     ...(error ? { error } : {}),
     ...(deps.takesWork() ? { claimFor: deps.node } : {}),
+    ...(entry?.version !== undefined ? { typeVersion: entry.version } : {}),
   });
   log.write('agent', finishLine(delivery, state, error ?? null, at - job.startedAt));
   deps.logs.release(log, job.id);
   const stored = delivery.kind === 'stored' ? delivery.answer : null;
   deps.onFinished?.(job, stored?.state ?? state);
   return stored?.next ?? null;
+}
+
+/** The agent's `started` line; a plugin job's names the version it runs (SPEC §11). */
+function startLine(job: ClaimedJob, entry: TypeEntry): string {
+  const version =
+    entry.version === undefined
+      ? ''
+      : ` (${entry.source} version ${entry.version}${entry.kind === 'module' ? ', in a worker process' : ''})`;
+  return `started ${job.type} "${job.title}"${version}`;
 }
 
 /** The agent's last line in a job's log: how it ended and what became of the report. */

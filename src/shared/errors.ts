@@ -30,8 +30,12 @@ export class JobtreeError extends Error {
 /** Bad input; `path` names the first bad field (`job.children[0].params`). */
 export class ValidationError extends JobtreeError {
   readonly path: string | undefined;
-  constructor(message: string, path?: string) {
-    super('VALIDATION', message, 400);
+  constructor(
+    message: string,
+    path?: string,
+    code: 'VALIDATION' | 'UNKNOWN_TYPE' | 'UNKNOWN_POOL' | 'BAD_MODULE' = 'VALIDATION',
+  ) {
+    super(code, message, 400);
     this.path = path;
   }
 }

@@ -18,3 +18,15 @@ export function isJobId(value: unknown): value is string {
 
 /** Node names go into keys and URLs: a conservative alphabet (a pattern for JSON Schemas). */
 export const NODE_NAME_PATTERN = '[A-Za-z0-9][A-Za-z0-9_.-]{0,63}';
+
+/**
+ * Names of registered job types and of pools (SPEC §11, §12): they go into
+ * Redis keys, file names and URLs.
+ */
+export const RESOURCE_NAME_PATTERN = '[a-z0-9][a-z0-9_.-]{0,63}';
+const RESOURCE_NAME_RE = new RegExp(`^${RESOURCE_NAME_PATTERN}$`);
+
+/** True for a name a job type or a pool may have. */
+export function isResourceName(value: unknown): value is string {
+  return typeof value === 'string' && RESOURCE_NAME_RE.test(value);
+}

@@ -16,6 +16,10 @@ export interface JobSpec {
   node?: string;
   key?: string;
   timeoutMs?: number;
+  /** The pool whose slots the job holds while it runs (SPEC §12). */
+  pool?: string;
+  /** How many of the pool's slots it holds (default 1). */
+  poolSlots?: number;
   children?: JobSpec[];
 }
 
@@ -23,6 +27,8 @@ export interface JobSpec {
 export interface TreeSpec {
   tags?: Record<string, string>;
   context?: JsonObject;
+  /** "reject": refuse with 503 NO_SLOTS unless every leaf can start at once (SPEC §12). */
+  admission?: 'wait' | 'reject';
   job: JobSpec;
 }
 
@@ -44,6 +50,8 @@ interface JobFields {
   node: string;
   params: JsonObject;
   timeoutMs?: number;
+  pool?: string;
+  poolSlots?: number;
   children: string[];
 }
 
@@ -62,6 +70,8 @@ export interface JobView extends JobFields {
   summary?: string;
   error?: JobError;
   result?: unknown;
+  /** The version of its job type the job ran (SPEC §11), written when it ends. */
+  typeVersion?: string;
 }
 
 /** A job nested with its children, as in a tree answer. */
@@ -121,7 +131,38 @@ export interface NodeView {
   queued: number;
   version: string;
   types: string[];
+  /** What the node has loaded of each type, or why it failed to (SPEC §11). */
+  typeVersions: Record<string, LoadedTypeInfo>;
+  /** Slots free for new work: concurrency less the jobs it runs now (SPEC §12). */
+  free: number;
   startedAt: number | null;
+}
+
+/** Where a job type came from (SPEC §11). */
+export type TypeSource = 'builtin' | 'dir' | 'registered';
+
+/**
+ * One type as a node publishes it: the version it runs now with its params
+ * schema, or the error of the version that failed to load (with the version
+ * still in use, if any).
+ */
+export interface LoadedTypeInfo {
+  source: TypeSource;
+  version?: string;
+  sha256?: string;
+  kind?: 'builtin' | 'module' | 'executable';
+  paramsSchema?: JsonObject;
+  error?: string;
+}
+
+/** A pool as GET /api/v1/pools shows it (SPEC §12). */
+export interface PoolView {
+  name: string;
+  slots: number;
+  used: number;
+  /** Jobs a claim found waiting for this pool's slots. */
+  queued: number;
+  description?: string;
 }
 
 /** What `run(ctx)` may return (SPEC §5). */

@@ -41,6 +41,10 @@ export function encodePlanned(job: PlannedJob): Record<string, string | number> 
   if (job.parent !== null) out.parent = job.parent;
   if (job.key !== undefined) out.key = job.key;
   if (job.timeoutMs !== undefined) out.timeoutMs = job.timeoutMs;
+  if (job.pool !== undefined) {
+    out.pool = job.pool;
+    out.poolSlots = job.poolSlots ?? 1;
+  }
   return out;
 }
 
@@ -72,6 +76,11 @@ export function decodeJob(h: Record<string, string>): JobView {
     children: list<string>(parseJson(h.children, [])),
   };
   if (h.key !== undefined) job.key = h.key;
+  if (h.pool !== undefined) {
+    job.pool = h.pool;
+    job.poolSlots = Number(h.poolSlots ?? 1);
+  }
+  if (h.typeVersion !== undefined) job.typeVersion = h.typeVersion;
   const timeoutMs = num(h.timeoutMs);
   if (timeoutMs !== undefined) job.timeoutMs = timeoutMs;
   for (const t of ['queuedAt', 'startedAt', 'finishedAt'] as const) {

@@ -60,6 +60,38 @@ export class Keys {
   finished(): string {
     return `${this.prefix}:finished`;
   }
+  /** Every pool's name (SPEC §12). */
+  pools(): string {
+    return `${this.prefix}:pools`;
+  }
+  /** A pool: slots, used, refs (jobs naming it that have not ended), description. */
+  pool(name: string): string {
+    return `${this.prefix}:pool:${name}`;
+  }
+  /** `R|J` of QUEUED jobs a claim found waiting for the pool's slots. */
+  poolWaiting(name: string): string {
+    return `${this.prefix}:pool:${name}:waiting`;
+  }
+  /** Every registered job type's name (SPEC §11). */
+  types(): string {
+    return `${this.prefix}:types`;
+  }
+  /** A registered type: latest version, each version's metadata, the latest source. */
+  type(name: string): string {
+    return `${this.prefix}:type:${name}`;
+  }
+  /** The latest version's module source (read only by nodes that load it). */
+  typeSource(name: string): string {
+    return `${this.prefix}:type:${name}:source`;
+  }
+  /** `rev` (bumped on every registration change) and each name's last version number. */
+  typesMeta(): string {
+    return `${this.prefix}:types:meta`;
+  }
+  /** A registration changed: nodes look again at once (they also poll `rev`). */
+  typesChannel(): string {
+    return `${this.prefix}:types`;
+  }
   statusChannel(): string {
     return `${this.prefix}:status`;
   }

@@ -35,12 +35,22 @@ export class NodeRegistry {
           concurrency: info.concurrency,
           version: info.version,
           types: JSON.stringify(info.types),
+          loaded: JSON.stringify(info.loaded),
           startedAt: info.startedAt,
           lastHeartbeat: now,
           running: stats.running,
         })
         .set(this.keys.alive(info.name), info.runId, 'PX', ttlMs)
         .exec(),
+    );
+  }
+
+  async publishTypes(info: NodeInfo): Promise<void> {
+    await guard(
+      this.client.hset(this.keys.node(info.name), {
+        types: JSON.stringify(info.types),
+        loaded: JSON.stringify(info.loaded),
+      }),
     );
   }
 
@@ -59,25 +69,34 @@ export class NodeRegistry {
     const names = (await guard(this.client.smembers(this.keys.nodes()))).sort();
     const pipe = this.client.pipeline();
     for (const n of names) {
-      pipe.hgetall(this.keys.node(n)).get(this.keys.alive(n)).llen(this.keys.queue(n));
+      pipe
+        .hgetall(this.keys.node(n))
+        .get(this.keys.alive(n))
+        .llen(this.keys.queue(n))
+        .scard(this.keys.running(n));
     }
     const rows = (await guard(pipe.exec())) ?? [];
     return names.map((name, i) => {
-      const h = (rows[i * 3]?.[1] ?? {}) as Record<string, string>;
-      const alive = rows[i * 3 + 1]?.[1] as string | null;
-      const queued = Number(rows[i * 3 + 2]?.[1] ?? 0);
+      const h = (rows[i * 4]?.[1] ?? {}) as Record<string, string>;
+      const alive = rows[i * 4 + 1]?.[1] as string | null;
+      const queued = Number(rows[i * 4 + 2]?.[1] ?? 0);
+      const running = Number(rows[i * 4 + 3]?.[1] ?? 0);
+      const concurrency = Number(h.concurrency ?? 0);
       const last = h.lastHeartbeat ? Number(h.lastHeartbeat) : null;
+      const isAlive = alive !== null && alive === h.runId;
       return {
         name,
         url: h.url ?? '',
-        alive: alive !== null && alive === h.runId,
+        alive: isAlive,
         lastHeartbeat: last,
         heartbeatAgeMs: last === null ? null : Math.max(0, now - last),
-        concurrency: Number(h.concurrency ?? 0),
-        running: Number(h.running ?? 0),
+        concurrency,
+        running,
         queued,
+        free: isAlive ? Math.max(0, concurrency - running) : 0,
         version: h.version ?? '',
         types: h.types ? (JSON.parse(h.types) as string[]) : [],
+        typeVersions: h.loaded ? (JSON.parse(h.loaded) as NodeView['typeVersions']) : {},
         startedAt: h.startedAt ? Number(h.startedAt) : null,
       };
     });

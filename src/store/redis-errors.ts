@@ -25,6 +25,18 @@ export function scriptError(script: string, code: number, subject: string): Jobt
       return new ConflictError(`tree ${subject} has finished`, 'TREE_FINISHED');
     case 'submitTree:-1':
       return new ConflictError(`tree ${subject} exists already`);
+    case 'submitTree:-3':
+    case 'addChildren:-4':
+      return new ValidationError(`no pool "${subject}"`, undefined, 'UNKNOWN_POOL');
+    case 'submitTree:-4':
+      return new UnavailableError(`no room to start at once: ${subject}`, 'NO_SLOTS', 2);
+    case 'deletePool:-1':
+    case 'removeType:-1':
+      return new NotFoundError(
+        `no ${script === 'deletePool' ? 'pool' : 'registered job type'} ${subject}`,
+      );
+    case 'deletePool:-2':
+      return new ConflictError(subject, 'POOL_IN_USE');
     case 'submitTree:-2':
       return new UnavailableError(
         `the queue of node ${subject} is full; try again later`,

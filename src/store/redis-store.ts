@@ -11,7 +11,6 @@ import type {
   JobView,
   NestedJob,
   PausedEvent,
-  PlannedJob,
   StatusEvent,
   TreeView,
 } from '../shared/types.js';
@@ -26,13 +25,15 @@ import {
 import { Keys } from './keys.js';
 import { createRedis, createScriptClient } from './redis-client.js';
 import { guard, scriptError } from './redis-errors.js';
+import { RedisJobTypeStore } from './job-type-store.js';
 import { NodeRegistry } from './node-registry.js';
+import { RedisPoolStore } from './pool-store.js';
 import type { ScriptClient } from './script-client.js';
 import type {
-  AddPlan,
   ClaimedJob,
   FinishAnswer,
   FinishReport,
+  GraftPlan,
   NewTree,
   Store,
   Subscription,
@@ -44,6 +45,8 @@ const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
 
 export class RedisStore extends NodeRegistry implements Store {
   readonly prefix: string;
+  readonly jobTypes: RedisJobTypeStore;
+  readonly pools: RedisPoolStore;
   private readonly redis: ScriptClient;
   private readySince: number | null = null;
 
@@ -56,6 +59,8 @@ export class RedisStore extends NodeRegistry implements Store {
     super(redis, keys);
     this.redis = redis;
     this.prefix = prefix;
+    this.jobTypes = new RedisJobTypeStore(redis, keys);
+    this.pools = new RedisPoolStore(redis, keys);
     redis.on('ready', () => (this.readySince = Date.now()));
     redis.on('close', () => (this.readySince = null));
   }
@@ -80,6 +85,7 @@ export class RedisStore extends NodeRegistry implements Store {
         JSON.stringify(tree),
         JSON.stringify(t.jobs.map(encodePlanned)),
         t.maxQueued ?? 0,
+        t.admission ?? '',
       ),
     );
     if (Array.isArray(code)) throw scriptError('submitTree', code[0], code[1]);
@@ -127,6 +133,7 @@ export class RedisStore extends NodeRegistry implements Store {
       r.error ? JSON.stringify(r.error) : '',
       r.context ? JSON.stringify(encodeContext(r.context)) : '',
       r.claimFor ?? '',
+      r.typeVersion ?? '',
     ]);
     const flat = await guard(this.redis.finishJobs(this.prefix, ...argv));
     return reports.map((r, i) => {
@@ -173,29 +180,26 @@ export class RedisStore extends NodeRegistry implements Store {
     return code === 1;
   }
 
-  async addChildren(
-    targetId: string,
-    plan: (target: JobView, total: number) => AddPlan,
-    at: number,
-  ): Promise<PlannedJob[]> {
-    const target = await this.getJob(targetId);
-    const total = Number(await guard(this.redis.hget(this.keys.tree(target.root), 'total')));
-    const { jobs, direct, maxJobs } = plan(target, total);
+  async addChildren(plan: GraftPlan, at: number): Promise<void> {
     const code = await guard(
       this.redis.addChildren(
-        this.keys.job(target.root, targetId),
-        this.keys.tree(target.root),
+        this.keys.job(plan.root, plan.target),
+        this.keys.tree(plan.root),
         this.prefix,
-        target.root,
-        targetId,
+        plan.root,
+        plan.target,
         at,
-        JSON.stringify(jobs.map(encodePlanned)),
-        JSON.stringify(direct),
-        maxJobs,
+        JSON.stringify(plan.jobs.map(encodePlanned)),
+        JSON.stringify(plan.direct),
+        plan.maxJobs,
       ),
     );
-    if (code !== 1) throw scriptError('addChildren', code, targetId);
-    return jobs;
+    if (Array.isArray(code)) throw scriptError('addChildren', code[0], code[1]);
+    if (code !== 1) throw scriptError('addChildren', code, plan.target);
+  }
+
+  async treeTotal(root: string): Promise<number> {
+    return Number((await guard(this.redis.hget(this.keys.tree(root), 'total'))) ?? 0);
   }
 
   async failRunning(
@@ -394,6 +398,22 @@ export class RedisStore extends NodeRegistry implements Store {
         sub.disconnect();
       },
     };
+  }
+
+  subscribeAgent(
+    node: string,
+    on: { wake(): void; signal(): void; typesChanged(): void },
+  ): Subscription {
+    const signal = this.keys.signalChannel(node);
+    const types = this.keys.typesChannel();
+    return this.subscribe(
+      [this.keys.wakeChannel(node), this.keys.wakeChannel('*'), signal, types],
+      (channel) => {
+        if (channel === signal) on.signal();
+        else if (channel === types) on.typesChanged();
+        else on.wake();
+      },
+    );
   }
 
   subscribeStatus(

@@ -11,7 +11,7 @@ export interface ScriptClient extends Redis {
   claimJobs(queue: string, anyQueue: string, ...argv: Arg[]): Promise<string[]>;
   finishJobs(...argv: Arg[]): Promise<Array<number | string | null>>;
   abortJob(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
-  addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
+  addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number | [number, string]>;
   failRunning(runningKey: string, aliveKey: string, ...argv: Arg[]): Promise<number>;
   holdLease(leaseKey: string, ...argv: Arg[]): Promise<number>;
   deleteTree(treeKey: string, ...argv: Arg[]): Promise<number>;
@@ -20,4 +20,17 @@ export interface ScriptClient extends Redis {
   pauseTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   resumeTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   forgetNode(nodesKey: string, ...keysAndArgv: Arg[]): Promise<number>;
+  setPool(poolKey: string, ...argv: Arg[]): Promise<number>;
+  deletePool(
+    poolKey: string,
+    waitingKey: string,
+    ...argv: Arg[]
+  ): Promise<number | [number, number]>;
+  registerType(
+    typesKey: string,
+    typeKey: string,
+    metaKey: string,
+    ...argv: Arg[]
+  ): Promise<[number, number]>;
+  removeType(...keysAndArgv: Arg[]): Promise<number>;
 }

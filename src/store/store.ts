@@ -9,7 +9,9 @@ import type {
   JobState,
   JobView,
   JsonObject,
+  LoadedTypeInfo,
   NodeView,
+  PoolView,
   PausedEvent,
   PlannedJob,
   StatusEvent,
@@ -46,6 +48,8 @@ export interface FinishReport {
   context?: JsonObject;
   /** When set, a parent freed by this success that runs on this node is claimed at once. */
   claimFor?: string;
+  /** The version of its job type the job ran (SPEC §11). */
+  typeVersion?: string;
 }
 
 export interface FinishAnswer {
@@ -66,6 +70,8 @@ export interface NewTree {
   at: number;
   /** Refuse the tree (503 BACKLOG_FULL) if a node queue would exceed this. */
   maxQueued?: number;
+  /** 'reject': refuse it (503 NO_SLOTS) unless every leaf can start at once (SPEC §12). */
+  admission?: 'wait' | 'reject';
 }
 
 export interface TreeQuery {
@@ -89,8 +95,62 @@ export interface NodeInfo {
   dataDir: string;
   concurrency: number;
   version: string;
+  /** The names of the types the node runs; updated in place as it loads and unloads them. */
   types: string[];
+  /** What it has loaded of each type (version, schema) or failed to load. */
+  loaded: Record<string, LoadedTypeInfo>;
   startedAt: number;
+}
+
+/** A version of a registered module type (SPEC §11). */
+export interface TypeVersion {
+  version: number;
+  sha256: string;
+  at: number;
+  /** The params schema of the type as its module declared it. */
+  paramsSchema: JsonObject;
+}
+
+export interface RegisteredType {
+  name: string;
+  latest: TypeVersion;
+  /** The versions kept, oldest first. */
+  versions: TypeVersion[];
+}
+
+/** Registered job types, cluster-wide (SPEC §11). */
+export interface JobTypeStore {
+  /** Stores a new version; `created` false when the latest has this source already. */
+  register(
+    name: string,
+    source: string,
+    meta: { sha256: string; at: number; paramsSchema: JsonObject },
+  ): Promise<{ version: number; created: boolean }>;
+  remove(name: string): Promise<void>;
+  list(): Promise<RegisteredType[]>;
+  /** The latest version's source, when `version` is still the latest. */
+  source(name: string, version: number): Promise<string | null>;
+  /** Rises with every change; nodes compare it to know when to look again. */
+  revision(): Promise<number>;
+}
+
+/** Pools of slots shared by all nodes (SPEC §12). */
+export interface PoolStore {
+  set(name: string, slots: number, description: string | undefined): Promise<boolean>;
+  remove(name: string): Promise<void>;
+  list(): Promise<PoolView[]>;
+  /** The slots of each named pool (undefined for one that does not exist). */
+  slots(names: string[]): Promise<Map<string, number>>;
+}
+
+/** A graft as admission planned it (SPEC §3 growing a tree). */
+export interface GraftPlan {
+  root: string;
+  target: string;
+  jobs: PlannedJob[];
+  /** The ids of the target's new direct children. */
+  direct: string[];
+  maxJobs: number;
 }
 
 export interface Subscription {
@@ -101,6 +161,8 @@ export interface Subscription {
 
 export interface Store {
   readonly prefix: string;
+  readonly jobTypes: JobTypeStore;
+  readonly pools: PoolStore;
   ping(): Promise<void>;
   submitTree(tree: NewTree): Promise<void>;
   claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;
@@ -114,11 +176,10 @@ export interface Store {
    * running tree; false when it was in that state already.
    */
   setPaused(root: string, paused: boolean, at: number): Promise<boolean>;
-  addChildren(
-    targetId: string,
-    plan: (target: JobView, total: number) => AddPlan,
-    at: number,
-  ): Promise<PlannedJob[]>;
+  /** Grafts a plan under its target, refused when the target has started meanwhile. */
+  addChildren(plan: GraftPlan, at: number): Promise<void>;
+  /** How many jobs the tree holds (for the graft limit). */
+  treeTotal(root: string): Promise<number>;
   failRunning(
     node: string,
     keepToken: string,
@@ -148,6 +209,8 @@ export interface Store {
   listTrees(query: TreeQuery): Promise<{ trees: TreeSummary[]; next: string | null }>;
   registerNode(info: NodeInfo, ttlMs: number): Promise<void>;
   heartbeat(info: NodeInfo, stats: { running: number }, ttlMs: number): Promise<void>;
+  /** Writes the node's loaded types now, between heartbeats (SPEC §11: any node checks any submission). */
+  publishTypes(info: NodeInfo): Promise<void>;
   nodeOwner(name: string): Promise<string | null>;
   unregisterNode(name: string, runId: string): Promise<void>;
   listNodes(now: number): Promise<NodeView[]>;
@@ -163,17 +226,18 @@ export interface Store {
     channels: string[],
     onMessage: (channel: string, message: string) => void,
   ): Subscription;
+  /**
+   * The channels an agent listens on: work queued for it (or for any node),
+   * abort signals for its jobs, and changes of the registered types.
+   */
+  subscribeAgent(
+    node: string,
+    on: { wake(): void; signal(): void; typesChanged(): void },
+  ): Subscription;
   /** The status channel; with `onPaused`, the paused channel on the same connection. */
   subscribeStatus(
     onEvent: (event: StatusEvent) => void,
     onPaused?: (event: PausedEvent) => void,
   ): Subscription;
   close(): Promise<void>;
-}
-
-/** What addChildren's planner returns once it has seen the target. */
-export interface AddPlan {
-  jobs: PlannedJob[];
-  direct: string[];
-  maxJobs: number;
 }

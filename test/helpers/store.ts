@@ -42,6 +42,7 @@ export function nodeInfo(name: string): NodeInfo {
     concurrency: 1,
     version: '0',
     types: ['noop'],
+    loaded: {},
     startedAt: 0,
   };
 }

@@ -13,13 +13,16 @@ import { ValidationError } from '../../src/shared/errors.js';
 import { createRegistry } from '../../src/node-agent/job-types/builtins.js';
 import { fixture } from '../helpers/fixtures.js';
 
-const types: TypeCatalog = createRegistry({
-  shell: { enabled: true, killGraceMs: 1000 },
-}).catalog();
+const registry = createRegistry({ shell: { enabled: true, killGraceMs: 1000 } });
+const pools = new Map([['deploys', 2]]);
+const types: TypeCatalog = {
+  paramsCheck: (type) => registry.paramsCheck(type),
+  poolSlots: (name) => pools.get(name),
+};
 
 function pathOf(body: unknown): string | undefined {
   try {
-    validateTreeSpec(body, types);
+    validateTreeSpec(body, types, 'n1');
   } catch (err) {
     expect(err).to.be.instanceOf(ValidationError);
     return (err as ValidationError).path ?? '(none)';
@@ -35,7 +38,9 @@ function chain(depth: number): object {
 
 describe('jobtree.validateTreeSpec', () => {
   it('accepts the SPEC example tree', () => {
-    expect(validateTreeSpec(fixture('two-level'), types).job.title).to.equal('Deploy shop v42');
+    expect(validateTreeSpec(fixture('two-level'), types, 'n1').job.title).to.equal(
+      'Deploy shop v42',
+    );
   });
 
   it('converts JSON pointers to dotted paths', () => {
@@ -91,14 +96,14 @@ describe('jobtree.validateTreeSpec', () => {
         children: [{ title: 'a', type: 'noop', key: 'k' }],
       },
     };
-    expect(validateTreeSpec(ok, types).job.key).to.equal('k');
+    expect(validateTreeSpec(ok, types, 'n1').job.key).to.equal('k');
   });
 
   it('enforces the tag limits (16 tags, key alphabet, value length)', () => {
     const tags: Record<string, string> = {};
     for (let i = 0; i < 16; i++) tags[`t${i}`] = 'v';
     expect(
-      validateTreeSpec({ tags, job: { title: 'r', type: 'noop' } }, types).tags,
+      validateTreeSpec({ tags, job: { title: 'r', type: 'noop' } }, types, 'n1').tags,
     ).to.have.property('t15');
     expect(pathOf({ tags: { ...tags, t16: 'v' }, job: { title: 'r', type: 'noop' } })).to.equal(
       'tags',
@@ -111,7 +116,7 @@ describe('jobtree.validateTreeSpec', () => {
   });
 
   it('accepts depth 64 and refuses depth 65', () => {
-    expect(() => validateTreeSpec(chain(64), types)).not.to.throw();
+    expect(() => validateTreeSpec(chain(64), types, 'n1')).not.to.throw();
     expect(pathOf(chain(65))).to.match(/^job(\.children\[0\])+$/);
   });
 
@@ -124,7 +129,7 @@ describe('jobtree.validateTreeSpec', () => {
   it('accepts 100,000 jobs and refuses 100,001', () => {
     const children = Array.from({ length: 99_999 }, (_, i) => ({ title: `j${i}`, type: 'noop' }));
     expect(() =>
-      validateTreeSpec({ job: { title: 'r', type: 'noop', children } }, types),
+      validateTreeSpec({ job: { title: 'r', type: 'noop', children } }, types, 'n1'),
     ).not.to.throw();
     children.push({ title: 'one too many', type: 'noop' });
     expect(pathOf({ job: { title: 'r', type: 'noop', children } })).to.equal('job.children[99999]');
@@ -143,8 +148,90 @@ describe('jobtree.validateTreeSpec', () => {
         { title: 'b', type: 'noop' },
       ],
     };
-    expect(validateChildren(body, types, 10, 1)).to.have.length(2);
-    expect(() => validateChildren(body, types, 99_999, 1)).to.throw(ValidationError);
-    expect(() => validateChildren({ jobs: [] }, types, 1, 1)).to.throw(ValidationError);
+    expect(
+      validateChildren(body, types, { existingJobs: 10, depth: 1, node: 'n1' }),
+    ).to.have.length(2);
+    expect(() =>
+      validateChildren(body, types, { existingJobs: 99_999, depth: 1, node: 'n1' }),
+    ).to.throw(ValidationError);
+    expect(() =>
+      validateChildren({ jobs: [] }, types, { existingJobs: 1, depth: 1, node: 'n1' }),
+    ).to.throw(ValidationError);
+  });
+});
+
+describe('jobtree.validateTreeSpec: pools and the node a job goes to (§11, §12)', () => {
+  it('names an unknown pool by its path with UNKNOWN_POOL', () => {
+    const body = {
+      job: { title: 'r', type: 'noop', children: [{ title: 'd', type: 'noop', pool: 'nope' }] },
+    };
+    const err = (() => {
+      try {
+        validateTreeSpec(body, types, 'n1');
+      } catch (e) {
+        return e as ValidationError;
+      }
+      throw new Error('expected a ValidationError');
+    })();
+    expect(err.code).to.equal('UNKNOWN_POOL');
+    expect(err.path).to.equal('job.children[0].pool');
+  });
+
+  it('refuses poolSlots beyond the pool, and poolSlots without a pool', () => {
+    expect(pathOf({ job: { title: 'r', type: 'noop', pool: 'deploys', poolSlots: 3 } })).to.equal(
+      'job.poolSlots',
+    );
+    expect(pathOf({ job: { title: 'r', type: 'noop', poolSlots: 1 } })).to.equal('job.poolSlots');
+    const ok = validateTreeSpec(
+      { job: { title: 'r', type: 'noop', pool: 'deploys', poolSlots: 2 } },
+      types,
+      'n1',
+    );
+    expect(ok.job.pool).to.equal('deploys');
+  });
+
+  it('checks params against the type on the node each job inherits (§11)', () => {
+    const seen: string[] = [];
+    const onNodes: TypeCatalog = {
+      paramsCheck: (type, node) => {
+        seen.push(`${type}@${node}`);
+        if (type !== 'deploy') return registry.paramsCheck(type);
+        return node === 'old' ? (p) => (p.v === 1 ? null : { path: 'v', message: 'want 1' }) : null;
+      },
+      poolSlots: () => undefined,
+    };
+    const body = {
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [
+          { title: 'a', type: 'deploy', node: 'old', params: { v: 2 } },
+          {
+            title: 'b',
+            type: 'noop',
+            node: 'new',
+            children: [{ title: 'c', type: 'deploy', params: { v: 2 } }],
+          },
+        ],
+      },
+    };
+    expect(() => validateTreeSpec(body, onNodes, 'n1')).to.throw(
+      ValidationError,
+      'job.children[0].params.v',
+    );
+    seen.length = 0;
+    body.job.children[0]!.params = { v: 1 };
+    validateTreeSpec(body, onNodes, 'n1');
+    expect(seen).to.deep.equal(['noop@n1', 'deploy@old', 'noop@new', 'deploy@new']);
+  });
+
+  it('answers UNKNOWN_TYPE for a type no node that could run the job knows', () => {
+    try {
+      validateTreeSpec({ job: { title: 'r', type: 'nosuch', node: '*' } }, types, 'n1');
+      expect.fail('accepted an unknown type');
+    } catch (err) {
+      expect((err as ValidationError).code).to.equal('UNKNOWN_TYPE');
+      expect((err as ValidationError).path).to.equal('job.type');
+    }
   });
 });

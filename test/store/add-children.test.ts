@@ -9,12 +9,17 @@ import { newId } from '../../src/shared/ids.js';
 import type { JobSpec } from '../../src/shared/types.js';
 import { claimAll, finish } from '../helpers/drive.js';
 import { makeStore, submit } from '../helpers/store.js';
+import type { RedisStore } from '../../src/store/redis-store.js';
 
-function graft(specs: JobSpec[]) {
-  return (target: { id: string; root: string; node: string }) => ({
-    ...planChildren(specs, target, newId),
-    maxJobs: 100_000,
-  });
+/** Plans `specs` under `target` as admission would, and grafts them. */
+async function graft(store: RedisStore, targetId: string, specs: JobSpec[]) {
+  const target = await store.getJob(targetId);
+  const { jobs, direct } = planChildren(specs, target, newId);
+  await store.addChildren(
+    { root: target.root, target: targetId, jobs, direct, maxJobs: 100_000 },
+    Date.now(),
+  );
+  return jobs;
 }
 
 describe('store.addChildren', () => {
@@ -26,14 +31,10 @@ describe('store.addChildren', () => {
     const [prepare] = await claimAll(store);
     await finish(store, plan.root, prepare!.id);
     expect((await store.getJob(plan.root)).state).to.equal('QUEUED');
-    const added = await store.addChildren(
-      plan.root,
-      graft([
-        { title: 'i1', type: 'noop' },
-        { title: 'i2', type: 'noop' },
-      ]),
-      Date.now(),
-    );
+    const added = await graft(store, plan.root, [
+      { title: 'i1', type: 'noop' },
+      { title: 'i2', type: 'noop' },
+    ]);
     expect((await store.getJob(plan.root)).state).to.equal('WAITING');
     const claimed = await claimAll(store);
     expect(claimed.map((j) => j.title).sort()).to.deep.equal(['i1', 'i2']); // the stale root entry is dropped
@@ -47,9 +48,9 @@ describe('store.addChildren', () => {
     const store = makeStore();
     const plan = await submit(store, { job: { title: 'r', type: 'noop' } });
     await claimAll(store);
-    const err = await store
-      .addChildren(plan.root, graft([{ title: 'late', type: 'noop' }]), Date.now())
-      .catch((e: unknown) => e);
+    const err = await graft(store, plan.root, [{ title: 'late', type: 'noop' }]).catch(
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(ConflictError);
     const tree = await store.getTree(plan.root);
     expect(tree.job.children).to.deep.equal([]);

@@ -98,16 +98,14 @@ describe('store scripts against the reference model', () => {
             ids.filter((j) => j.state === 'WAITING' || j.state === 'QUEUED'),
           );
           if (target) {
-            const added = await store.addChildren(
-              target.id,
-              (t) => ({
-                ...planChildren(
-                  [{ title: 'g', type: 'noop', children: [{ title: 'g1', type: 'noop' }] }],
-                  t,
-                  newId,
-                ),
-                maxJobs: 100_000,
-              }),
+            const t = await store.getJob(target.id);
+            const { jobs: added, direct } = planChildren(
+              [{ title: 'g', type: 'noop', children: [{ title: 'g1', type: 'noop' }] }],
+              t,
+              newId,
+            );
+            await store.addChildren(
+              { root: t.root, target: t.id, jobs: added, direct, maxJobs: 100_000 },
               Date.now(),
             );
             expect(rules.addChildren(model, target.id, added)).not.to.equal(null);

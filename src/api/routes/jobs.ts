@@ -1,9 +1,8 @@
 /**
  * Job routes (SPEC §7): read one job, abort it (and its tree), graft
- * children under it. Talks to the Store only.
+ * children under it. Talks to the Store and the admission room only.
  */
 import type Router from '@koa/router';
-import { graftChildren } from '../../node-agent/graft.js';
 import type { AppDeps } from '../app-deps.js';
 
 export function jobRoutes(router: Router, deps: AppDeps): void {
@@ -19,12 +18,7 @@ export function jobRoutes(router: Router, deps: AppDeps): void {
   });
 
   router.post('/api/v1/jobs/:id/children', async (ctx) => {
-    const jobs = await graftChildren(
-      deps.store,
-      deps.types,
-      ctx.params.id as string,
-      ctx.request.body,
-    );
+    const jobs = await deps.admission.graft(ctx.params.id as string, ctx.request.body);
     ctx.status = 201;
     ctx.body = {
       jobs: jobs.map((j) => ({ id: j.id, title: j.title, node: j.node, parent: j.parent })),

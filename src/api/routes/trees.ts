@@ -9,7 +9,6 @@ import { LIMITS, TAG_KEY_RE } from '../../jobtree/limits.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isJobId } from '../../shared/ids.js';
 import type { AppDeps } from '../app-deps.js';
-import { submitTree } from '../submit.js';
 
 function queryList(ctx: Context, name: string): string[] {
   const v = ctx.query[name];
@@ -56,7 +55,14 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
       throw new ValidationError('wait: want true or false', 'wait');
     }
     const timeoutS = parseBoundedInt(querySingle(ctx, 'timeout'), 'timeout', 0, 3600, 30);
-    const planned = await submitTree(deps, ctx.request.body);
+    const admission = querySingle(ctx, 'admission');
+    if (admission !== undefined && admission !== 'reject' && admission !== 'wait') {
+      throw new ValidationError('admission: want reject or wait', 'admission');
+    }
+    const planned = await deps.admission.submit(
+      ctx.request.body,
+      admission === 'reject' ? { admission } : {},
+    );
     if (wait !== 'true') {
       ctx.status = 201;
       ctx.body = {

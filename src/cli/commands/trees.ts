@@ -8,6 +8,7 @@ import type { NodeView, TreeSummary, TreeView } from '../../shared/types.js';
 import type { ApiClient } from '../client.js';
 import { CliError, EXIT } from '../client.js';
 import { renderList, renderTree } from '../render-tree.js';
+import { formatTable } from '../table.js';
 import { followTree, type Screen } from './follow-tree.js';
 
 export type Print = (text: string) => void;
@@ -133,10 +134,16 @@ export async function nodes(
     return EXIT.OK;
   }
   const rows = [
-    ['NODE', 'ALIVE', 'HEARTBEAT', 'RUNNING', 'QUEUED', 'SLOTS', 'VERSION', 'URL', 'TYPES'],
+    ['NODE', 'ALIVE', 'HEARTBEAT', 'RUNNING', 'QUEUED', 'SLOTS', 'FREE', 'VERSION', 'URL', 'TYPES'],
   ];
+  const errors: string[] = [];
   for (const n of res.nodes) {
     const age = n.heartbeatAgeMs === null ? '-' : `${(n.heartbeatAgeMs / 1000).toFixed(1)}s ago`;
+    const types = Object.entries(n.typeVersions ?? {}).map(([name, t]) => {
+      if (t.error !== undefined) errors.push(`${n.name}: ${name}: ${t.error}`);
+      if (t.source === 'builtin') return name;
+      return t.version === undefined ? `${name}(failed)` : `${name}@${t.version}`;
+    });
     rows.push([
       n.name,
       n.alive ? 'yes' : 'NO',
@@ -144,21 +151,13 @@ export async function nodes(
       String(n.running),
       String(n.queued),
       String(n.concurrency),
+      String(n.free),
       n.version,
       n.url,
-      n.types.join(','),
+      (types.length > 0 ? types : n.types).join(','),
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  print(
-    rows
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n'),
-  );
+  print(formatTable(rows));
+  if (errors.length > 0) print(`\nload errors:\n${errors.map((e) => `  ${e}`).join('\n')}`);
   return EXIT.OK;
 }

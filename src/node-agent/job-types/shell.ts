@@ -65,16 +65,31 @@ export async function killGroup(pgid: number, graceMs: number): Promise<void> {
   while (isGroupAlive(pgid)) await new Promise((r) => setTimeout(r, 10));
 }
 
-async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
-  const { command, argv, cwd, env } = ctx.params;
-  const [file, args] =
-    command !== undefined ? ['/bin/sh', ['-c', command]] : [argv?.[0] ?? '', argv?.slice(1) ?? []];
+/** A process a job runs: shell jobs and executable plugin types (SPEC §5, §11). */
+export interface ProcessSpec {
+  file: string;
+  args: string[];
+  cwd?: string | undefined;
+  env?: Record<string, string> | undefined;
+  /** Written to the process's stdin, which is then closed; no stdin without it. */
+  stdin?: string;
+  /** Files whose new lines go to the log while it runs. */
+  follow?: string[];
+}
+
+/**
+ * Runs a process in its own group with the JOBTREE_* environment, its
+ * stdout and stderr to the job's log; exit 0 is success, and an abort
+ * stops the whole group (SIGTERM, then SIGKILL after the grace period).
+ */
+export async function runProcess(ctx: JobContext, spec: ProcessSpec, options: ShellOptions) {
+  const { file, args, cwd, env } = spec;
   // before the spawn: lines the job writes from its first instant are new lines
-  const stopFollowing = followFiles(ctx.params.follow ?? [], (line) => ctx.log(line, 'file'));
+  const stopFollowing = followFiles(spec.follow ?? [], (line) => ctx.log(line, 'file'));
   const child = spawn(file, args, {
     cwd,
     detached: true, // its own process group, so abort reaches grandchildren too
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,
       ...env,
@@ -84,10 +99,14 @@ async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
       JOBTREE_SERVER: ctx.serverUrl,
     },
   });
-  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) =>
+  if (spec.stdin !== undefined) {
+    child.stdin?.on('error', () => undefined); // a process that never reads its stdin
+    child.stdin?.end(spec.stdin);
+  }
+  createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (l) =>
     ctx.log(l, 'stdout'),
   );
-  createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (l) =>
+  createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (l) =>
     ctx.log(l, 'stderr'),
   );
   let killing: Promise<void> | undefined;
@@ -112,6 +131,17 @@ async function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
     stopFollowing();
     ctx.signal.removeEventListener('abort', onAbort);
   }
+}
+
+function runShell(ctx: JobContext<ShellParams>, options: ShellOptions) {
+  const { command, argv, cwd, env, follow } = ctx.params;
+  const [file, args] =
+    command !== undefined ? ['/bin/sh', ['-c', command]] : [argv?.[0] ?? '', argv?.slice(1) ?? []];
+  return runProcess(
+    ctx as unknown as JobContext,
+    { file, args, cwd, env, ...(follow ? { follow } : {}) },
+    options,
+  );
 }
 
 /** Builds the shell job type with the node's kill grace period. */

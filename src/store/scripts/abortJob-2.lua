@@ -10,11 +10,11 @@
 local root, id, now = ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HGET', KEYS[2], 'state') ~= 'RUNNING' then return -2 end
-local f = redis.call('HMGET', KEYS[1], 'state', 'node', 'abort')
+local f = redis.call('HMGET', KEYS[1], 'state', 'node', 'abort', 'pool')
 local own = cjson.encode({ code = 'ABORTED_BY_USER', message = 'aborted by ' .. ARGV[5] })
 if f[1] == 'WAITING' or f[1] == 'QUEUED' then
   transition(root, id, f[1], 'ABORTED', f[2], now, 'finishedAt', now, 'error', own)
-  retire(root, id, f[2])
+  retire(root, id, f[2], f[4], nil, false)
 elseif f[1] == 'RUNNING' and not f[3] then
   redis.call('HSET', KEYS[1], 'abort', own)
   redis.call('RPUSH', P .. ':signals:' .. f[2], root .. '|' .. id)

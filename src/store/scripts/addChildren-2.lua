@@ -6,7 +6,8 @@
   ARGV[1] prefix  ARGV[2] root  ARGV[3] target id  ARGV[4] now
   ARGV[5] jobs JSON (as submitTree)  ARGV[6] direct child ids JSON  ARGV[7] max jobs per tree
   Returns 1 done; -1 no such job; -2 target started or finished (409);
-  -3 the tree would exceed its job limit. Preconditions write nothing.
+  -3 the tree would exceed its job limit; {-4, pool} a job names a pool that
+  does not exist. Preconditions write nothing.
 ]]
 --@include common
 local root, target, now = ARGV[2], ARGV[3], ARGV[4]
@@ -16,6 +17,8 @@ if f[1] ~= 'WAITING' and f[1] ~= 'QUEUED' then return -2 end
 local jobs = cjson.decode(ARGV[5])
 local total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
 if total + #jobs > tonumber(ARGV[7]) then return -3 end
+local pool = missingPool(jobs)
+if pool then return { -4, pool } end
 writeJobs(root, jobs, now)
 local direct = cjson.decode(ARGV[6])
 local children = cjson.decode(f[3])

@@ -18,14 +18,14 @@ for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local sep = string.find(item, '|', 1, true)
   local root, id = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
   local jk = jobKey(root, id)
-  local f = redis.call('HMGET', jk, 'state', 'token', 'abort')
+  local f = redis.call('HMGET', jk, 'state', 'token', 'abort', 'pool', 'poolSlots')
   if f[1] ~= 'RUNNING' then
     redis.call('SREM', KEYS[1], item)
   elseif f[2] ~= keep then
     local final, err = 'FAILED', cjson.encode({ code = ARGV[5], message = ARGV[6] })
     if f[3] then final, err = 'ABORTED', f[3] end
     transition(root, id, 'RUNNING', final, ARGV[2], now, 'finishedAt', now, 'error', err)
-    retire(root, id, ARGV[2])
+    retire(root, id, ARGV[2], f[4], f[5], true)
     if final == 'FAILED' then
       abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
         message = 'tree aborted: job ' .. id .. ' failed (' .. ARGV[5] .. ')' }))

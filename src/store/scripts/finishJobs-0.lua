@@ -2,9 +2,12 @@
   Running jobs end, one or many in one call (SPEC §4 rules 2, 4, 6; §5
   context merge; §9 fencing). An agent sends together the ends that occur
   in the same event-loop turn, so a busy node makes one call per batch.
-  ARGV[1] prefix, then per job ten fields (see includes/finish.lua):
+  ARGV[1] prefix, then per job eleven fields (see includes/finish.lua):
   root, id, fencing token, outcome SUCCESS|FAILED|ABORTED, now,
-  result JSON|'', summary|'', error JSON|'', context JSON|'', claimFor|''.
+  result JSON|'', summary|'', error JSON|'', context JSON|'', claimFor|'',
+  typeVersion|''.
+  A job that held pool slots gives them back, and the pool's waiting jobs
+  that now fit are queued again (SPEC §12).
   Returns, per job, four entries: code (1 done; -1 not RUNNING; -2 fenced,
   the token is not the claim's: nothing written for that job), final
   state, the payload claimed for the freed slot or nil, the kept error
@@ -19,7 +22,7 @@
 --@include common
 --@include finish
 local out = {}
-for b = 2, #ARGV, 10 do
+for b = 2, #ARGV, 11 do
   local code, state, payload, err = finishOne(b)
   out[#out + 1] = code
   out[#out + 1] = state

@@ -6,13 +6,18 @@
   ARGV[4] tree JSON {title, node, tags (JSON string), context: [k, vJSON, ...]}
   ARGV[5] jobs JSON [{id,parent,key,title,type,node,params,children,pending,state,timeoutMs}]
   ARGV[6] the most entries a node queue may hold after this tree (0: no limit)
+  ARGV[7] 'reject' to refuse the tree unless each leaf can start at once
+  (SPEC §12): its node has a free slot, its pool free slots; else ''
   Also writes P:{R}:ctx, P:{R}:active, P:{R}:job:<id>, P:queue:<node>,
   P:trees, P:state:RUNNING, P:tag:<k>=<v>.
   Returns 1; -1 when the root id exists already; {-2, node} when that node's
-  queue would pass ARGV[6] (SPEC §7 backlog full). Nothing is written then.
+  queue would pass ARGV[6] (SPEC §7 backlog full); {-3, pool} when a job
+  names a pool that does not exist; {-4, why} when ARGV[7] is 'reject' and
+  a leaf could not start at once (503 NO_SLOTS). Nothing is written then.
   Publishes one P:status message per job (prev null), P:wake:<node> per node.
 ]]
 --@include common
+--@include admission
 local root, now = ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local tree = cjson.decode(ARGV[4])
@@ -26,6 +31,12 @@ if maxQueued > 0 then
   for node, n in pairs(adding) do
     if redis.call('LLEN', queueKey(node)) + n > maxQueued then return { -2, node } end
   end
+end
+local pool = missingPool(jobs)
+if pool then return { -3, pool } end
+if ARGV[7] == 'reject' then
+  local why = leavesCannotStart(jobs)
+  if why then return { -4, why } end
 end
 redis.call('HSET', KEYS[1], 'root', root, 'title', tree.title, 'node', tree.node,
   'state', 'RUNNING', 'seq', 0, 'tags', tree.tags, 'createdAt', now, 'total', 0)

@@ -4,6 +4,7 @@
   Key layout (docs/design.md):
     P:{R}:tree  P:{R}:ctx  P:{R}:active  P:{R}:parked  P:{R}:job:<id>   (one tree, one slot)
     P:queue:<node>  P:running:<node>  P:signals:<node>  P:state:<S>  P:trees
+    P:pool:<name>  P:pool:<name>:waiting                                    (SPEC §12)
   Every state change goes through transition() (or announce() after a write
   that set the state): count, seq, publish, so each is published exactly
   once and only from inside the script that wrote it (SPEC §4 rule 8).
@@ -17,6 +18,8 @@ local function parkedKey(root) return P .. ':{' .. root .. '}:parked' end
 local function jobKey(root, id) return P .. ':{' .. root .. '}:job:' .. id end
 local function queueKey(node) return P .. ':queue:' .. node end
 local function runningKey(node) return P .. ':running:' .. node end
+local function poolKey(name) return P .. ':pool:' .. name end
+local function poolWaitKey(name) return P .. ':pool:' .. name .. ':waiting' end
 
 local STATES = { 'WAITING', 'QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'ABORTED' }
 
@@ -105,11 +108,46 @@ local function sendWakes()
   for node in pairs(wakes) do redis.call('PUBLISH', P .. ':wake:' .. node, '1') end
 end
 
+-- SPEC §12: a pool's freed slots go to the jobs that a claim found waiting
+-- for them, oldest first: each that fits goes back to the head of its
+-- node's queue (with a wake), as many as the free slots cover. Entries of
+-- jobs no longer QUEUED (aborted while they waited) are dropped, at most
+-- SKIP_POOL a call so that one script stays short.
+local SKIP_POOL = 1000
+local function offerPoolSlots(pool)
+  local f = redis.call('HMGET', poolKey(pool), 'slots', 'used')
+  local free = (tonumber(f[1]) or 0) - (tonumber(f[2]) or 0)
+  local skipped = 0
+  while free > 0 and skipped < SKIP_POOL do
+    local item = redis.call('LPOP', poolWaitKey(pool))
+    if not item then return end
+    local sep = string.find(item, '|', 1, true)
+    local root, id = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
+    local state, node, k = unpack(redis.call('HMGET', jobKey(root, id), 'state', 'node', 'poolSlots'))
+    if state == 'QUEUED' then
+      redis.call('LPUSH', queueKey(node), root .. '|' .. id)
+      wakes[node] = true
+      free = free - (tonumber(k) or 1)
+    else
+      skipped = skipped + 1
+    end
+  end
+end
+
 -- A job reached a terminal state: it leaves the active set and its node's
--- running set (it may not be in it).
-local function retire(root, id, node)
+-- running set (it may not be in it), and its pool's count of the jobs that
+-- name it; a job that was RUNNING also gives its pool slots back. `pool` is
+-- the job's `pool` field (nil or false without one), `k` its `poolSlots`.
+local function retire(root, id, node, pool, k, wasRunning)
   redis.call('SREM', activeKey(root), id)
   redis.call('SREM', runningKey(node), root .. '|' .. id)
+  if pool then
+    redis.call('HINCRBY', poolKey(pool), 'refs', -1)
+    if wasRunning then
+      redis.call('HINCRBY', poolKey(pool), 'used', -(tonumber(k) or 1))
+      offerPoolSlots(pool)
+    end
+  end
 end
 
 -- SPEC §4 rule 4: WAITING/QUEUED jobs end ABORTED now; RUNNING ones are
@@ -118,11 +156,11 @@ local function abortRest(root, now, errJson)
   local ids = redis.call('SMEMBERS', activeKey(root))
   for _, id in ipairs(ids) do
     local jk = jobKey(root, id)
-    local f = redis.call('HMGET', jk, 'state', 'node', 'abort')
+    local f = redis.call('HMGET', jk, 'state', 'node', 'abort', 'pool')
     local state, node = f[1], f[2]
     if state == 'WAITING' or state == 'QUEUED' then
       transition(root, id, state, 'ABORTED', node, now, 'finishedAt', now, 'error', errJson)
-      retire(root, id, node)
+      retire(root, id, node, f[4], nil, false)
     elseif state == 'RUNNING' and not f[3] then
       redis.call('HSET', jk, 'abort', errJson)
       redis.call('RPUSH', P .. ':signals:' .. node, root .. '|' .. id)
@@ -170,32 +208,60 @@ local function jobPayload(root, id, startedAt)
   return payloadOf(root, id, startedAt, redis.call('HMGET', jobKey(root, id), unpack(PAYLOAD_FIELDS)), 1)
 end
 
+-- Takes k slots of a pool for a claim, or answers false when it lacks them
+-- (SPEC §12: counted in the same script as the claim, so atomic across nodes).
+local function takePoolSlots(pool, k)
+  local f = redis.call('HMGET', poolKey(pool), 'slots', 'used')
+  if (tonumber(f[2]) or 0) + k > (tonumber(f[1]) or 0) then return false end
+  redis.call('HINCRBY', poolKey(pool), 'used', k)
+  return true
+end
+
 -- QUEUED → RUNNING for `node` with fencing `token`; returns the payload.
 -- A job never starts before it was queued: a claim whose `now` went stale
 -- in a client's retry queue (an outage) starts at queuedAt instead.
 -- A job of a paused tree is not started: it is parked on P:{R}:parked,
--- and resumeTree puts it back on its node's queue.
+-- and resumeTree puts it back on its node's queue. A job whose pool lacks
+-- the slots it needs waits on P:pool:<name>:waiting until a job of the
+-- pool ends (offerPoolSlots) or the pool grows.
 local function claimOne(root, id, node, token, now)
-  local f = redis.call('HMGET', jobKey(root, id), 'state', unpack(PAYLOAD_FIELDS))
+  local f = redis.call('HMGET', jobKey(root, id), 'state', 'pool', 'poolSlots', unpack(PAYLOAD_FIELDS))
   if f[1] ~= 'QUEUED' then return nil end
   if tally(root).paused then
     redis.call('RPUSH', parkedKey(root), id)
     return nil
   end
-  local queuedAt = f[8]
+  if f[2] and not takePoolSlots(f[2], tonumber(f[3]) or 1) then
+    redis.call('RPUSH', poolWaitKey(f[2]), root .. '|' .. id)
+    return nil
+  end
+  local queuedAt = f[10]
   local startedAt = now
   if queuedAt and tonumber(queuedAt) > tonumber(now) then startedAt = queuedAt end
   transition(root, id, 'QUEUED', 'RUNNING', node, startedAt,
     'node', node, 'token', token, 'startedAt', startedAt)
   redis.call('SADD', runningKey(node), root .. '|' .. id)
-  return payloadOf(root, id, startedAt, f, 2)
+  return payloadOf(root, id, startedAt, f, 4)
+end
+
+-- The first pool that `jobs` name and that does not exist, or nil.
+local function missingPool(jobs)
+  local seen = {}
+  for _, j in ipairs(jobs) do
+    if j.pool and not seen[j.pool] then
+      if redis.call('EXISTS', poolKey(j.pool)) == 0 then return j.pool end
+      seen[j.pool] = true
+    end
+  end
+  return nil
 end
 
 -- Writes planned jobs (submitTree, addChildren); leaves are queued. The
 -- active set, the id index and the queues get one call per 1,000 jobs,
--- not one per job.
+-- not one per job. A pool counts the jobs that name it (`refs`), so that
+-- it cannot be deleted under them.
 local function writeJobs(root, jobs, now)
-  local ids, roots, queued = {}, {}, {}
+  local ids, roots, queued, refs = {}, {}, {}, {}
   for _, j in ipairs(jobs) do
     local fields = { 'id', j.id, 'root', root, 'title', j.title, 'type', j.type,
       'node', j.node, 'params', j.params, 'children', j.children,
@@ -203,6 +269,11 @@ local function writeJobs(root, jobs, now)
     if j.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = j.parent end
     if j.key then fields[#fields + 1] = 'key'; fields[#fields + 1] = j.key end
     if j.timeoutMs then fields[#fields + 1] = 'timeoutMs'; fields[#fields + 1] = j.timeoutMs end
+    if j.pool then
+      fields[#fields + 1] = 'pool'; fields[#fields + 1] = j.pool
+      fields[#fields + 1] = 'poolSlots'; fields[#fields + 1] = j.poolSlots
+      refs[j.pool] = (refs[j.pool] or 0) + 1
+    end
     if j.state == 'QUEUED' then fields[#fields + 1] = 'queuedAt'; fields[#fields + 1] = now end
     redis.call('HSET', jobKey(root, j.id), unpack(fields))
     ids[#ids + 1] = j.id
@@ -214,6 +285,7 @@ local function writeJobs(root, jobs, now)
   inChunks('SADD', activeKey(root), ids)
   inChunks('HSET', P .. ':jobroot', roots)
   for node, entries in pairs(queued) do enqueueAll(node, entries) end
+  for pool, n in pairs(refs) do redis.call('HINCRBY', poolKey(pool), 'refs', n) end
   redis.call('HINCRBY', treeKey(root), 'total', #jobs)
 end
 

@@ -1,15 +1,17 @@
 --[[
-  finishOne(b): one running job ends, from the ten ARGV fields starting at
-  index b: root, id, token, outcome, now, result JSON|'', summary|'',
-  error JSON|'', context [k, vJSON, ...] JSON|'', claimFor node|''.
+  finishOne(b): one running job ends, from the eleven ARGV fields starting
+  at index b: root, id, token, outcome, now, result JSON|'', summary|'',
+  error JSON|'', context [k, vJSON, ...] JSON|'', claimFor node|'',
+  typeVersion|'' (the version of its type it ran, SPEC §11).
   Returns code, final state, claimed payload or false, kept error or ''.
   Needs the helpers of common.lua.
 ]]
 local function finishOne(b)
   local root, id, token, outcome, now = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
   local result, summary, ctx, claimFor = ARGV[b + 5], ARGV[b + 6], ARGV[b + 8], ARGV[b + 9]
+  local typeVersion = ARGV[b + 10]
   local jk = jobKey(root, id)
-  local f = redis.call('HMGET', jk, 'state', 'token', 'abort', 'node', 'parent')
+  local f = redis.call('HMGET', jk, 'state', 'token', 'abort', 'node', 'parent', 'pool', 'poolSlots')
   if f[1] ~= 'RUNNING' then return -1, f[1] or '', false, '' end
   if f[2] ~= token then return -2, f[1], false, '' end
   local node, parent = f[4], f[5]
@@ -19,12 +21,13 @@ local function finishOne(b)
   if result ~= '' then fields[#fields + 1] = 'result'; fields[#fields + 1] = result end
   if summary ~= '' then fields[#fields + 1] = 'summary'; fields[#fields + 1] = summary end
   if err ~= '' then fields[#fields + 1] = 'error'; fields[#fields + 1] = err end
+  if typeVersion ~= '' then fields[#fields + 1] = 'typeVersion'; fields[#fields + 1] = typeVersion end
   if ctx ~= '' then
     local kv = cjson.decode(ctx)
     for i = 1, #kv, 2 do redis.call('HSET', ctxKey(root), kv[i], kv[i + 1]) end
   end
   transition(root, id, 'RUNNING', final, node, now, unpack(fields))
-  retire(root, id, node)
+  retire(root, id, node, f[6], f[7], true)
   local payload = nil
   if final == 'SUCCESS' then
     if parent then

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# What `npm test` needs beyond node_modules: Debian's redis-server (each
+# test run starts its own on a free port) and chromium (the UI tests drive
+# it with playwright-core; no browser download). Run by `npm test` itself
+# (pretest) and by .ci/run, so a fresh machine needs no other step: as root
+# it installs what is missing with apt-get; otherwise it stops at once and
+# prints the one command to run.
+set -euo pipefail
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "npm test needs ${missing[*]}, which this machine lacks. Install it with:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing ${missing[*]} with apt-get (needed by npm test)"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

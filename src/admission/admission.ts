@@ -1,0 +1,88 @@
+/**
+ * The one admission room (issue 12): every way work enters a tree — a
+ * submission over the API, a graft from a running job or over HTTP, and
+ * (next) a definition's run — is validated here against the cluster's
+ * types, nodes and pools, planned, and handed to the store as a plain
+ * plan. Nothing is written unless all of it is good.
+ */
+import { LIMITS } from '../jobtree/limits.js';
+import { collectNeeds } from '../jobtree/needs.js';
+import { planChildren, planTree, type PlannedTree } from '../jobtree/plan.js';
+import { validateChildren, validateTreeSpec } from '../jobtree/validate.js';
+import { newId } from '../shared/ids.js';
+import type { JobView, PlannedJob } from '../shared/types.js';
+import type { Store } from '../store/store.js';
+import { clusterCatalog, type LocalTypes } from './cluster-catalog.js';
+
+export interface AdmissionOptions {
+  store: Store;
+  /** The node whose API takes the work: a root without `node` goes there. */
+  node: string;
+  types: LocalTypes;
+  /** A node queue may hold this many entries; more is a 503 BACKLOG_FULL. */
+  maxQueued: number;
+}
+
+export class Admission {
+  constructor(private readonly options: AdmissionOptions) {}
+
+  /**
+   * Admits a whole tree (SPEC §3) and stores it in one script. With
+   * admission "reject" (here or in the body) it is refused with 503
+   * NO_SLOTS unless each leaf can start at once (SPEC §12).
+   */
+  async submit(body: unknown, opts: { admission?: 'reject' } = {}): Promise<PlannedTree> {
+    const { store, node, types, maxQueued } = this.options;
+    const job = (body as { job?: unknown } | undefined)?.job;
+    const catalog = await clusterCatalog(store, types, node, collectNeeds([job]));
+    const spec = validateTreeSpec(body, catalog, node);
+    const plan = planTree(spec, { acceptingNode: node, newId });
+    await store.submitTree({
+      root: plan.root,
+      title: spec.job.title,
+      node: plan.jobs[0]?.node ?? node,
+      tags: spec.tags ?? {},
+      context: spec.context ?? {},
+      jobs: plan.jobs,
+      at: Date.now(),
+      maxQueued,
+      admission: opts.admission ?? spec.admission ?? 'wait',
+    });
+    return plan;
+  }
+
+  /**
+   * Admits `{jobs:[...]}` under a job that has not started (SPEC §3
+   * growing a tree); the store refuses it if the target started meanwhile.
+   */
+  async graft(targetId: string, body: unknown): Promise<PlannedJob[]> {
+    const { store, types, node } = this.options;
+    const target = await store.getJob(targetId);
+    const [total, depth] = await Promise.all([store.treeTotal(target.root), this.depthOf(target)]);
+    const specs = (body as { jobs?: unknown } | undefined)?.jobs;
+    const needs = collectNeeds(Array.isArray(specs) ? specs : []);
+    const catalog = await clusterCatalog(store, types, node, needs);
+    const valid = validateChildren(body, catalog, {
+      existingJobs: total,
+      depth,
+      node: target.node,
+    });
+    const { jobs, direct } = planChildren(valid, target, newId);
+    await store.addChildren(
+      { root: target.root, target: targetId, jobs, direct, maxJobs: LIMITS.maxJobs },
+      Date.now(),
+    );
+    return jobs;
+  }
+
+  /** How deep `job` sits in its tree (the root is 1). */
+  private async depthOf(job: JobView): Promise<number> {
+    let depth = 1;
+    let at = job;
+    while (at.parent !== null && depth <= LIMITS.maxDepth) {
+      at = await this.options.store.getJob(at.parent);
+      depth += 1;
+    }
+    return depth;
+  }
+}

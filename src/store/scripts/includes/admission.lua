@@ -1,0 +1,48 @@
+--[[
+  leavesCannotStart(jobs): for a submission with admission "reject" (SPEC
+  §12), why one of its leaves could not start at once, or nil when all can.
+  A node's free slots are its concurrency less its running jobs and the
+  entries already on its queue (they are ahead of these); a `*` leaf may
+  use any live node's. A pool's free slots are its slots less those held.
+  Needs the helpers of common.lua.
+]]
+local function nodeFree(node)
+  if redis.call('EXISTS', P .. ':node:' .. node .. ':alive') == 0 then return 0 end
+  local concurrency = tonumber(redis.call('HGET', P .. ':node:' .. node, 'concurrency')) or 0
+  return concurrency - redis.call('SCARD', runningKey(node)) - redis.call('LLEN', queueKey(node))
+end
+
+local function anyNodeFree()
+  local free = -redis.call('LLEN', queueKey('*'))
+  for _, node in ipairs(redis.call('SMEMBERS', P .. ':nodes')) do
+    local f = nodeFree(node)
+    if f > 0 then free = free + f end
+  end
+  return free
+end
+
+local function leavesCannotStart(jobs)
+  local perNode, perPool = {}, {}
+  for _, j in ipairs(jobs) do
+    if j.state == 'QUEUED' then
+      perNode[j.node] = (perNode[j.node] or 0) + 1
+      if j.pool then perPool[j.pool] = (perPool[j.pool] or 0) + (tonumber(j.poolSlots) or 1) end
+    end
+  end
+  for pool, k in pairs(perPool) do
+    local f = redis.call('HMGET', poolKey(pool), 'slots', 'used')
+    local free = (tonumber(f[1]) or 0) - (tonumber(f[2]) or 0)
+    if free < k then
+      return 'pool ' .. pool .. ' has ' .. math.max(free, 0) .. ' free slots, the tree needs ' .. k
+    end
+  end
+  for node, n in pairs(perNode) do
+    local free
+    if node == '*' then free = anyNodeFree() else free = nodeFree(node) end
+    if free < n then
+      local where = node == '*' and 'the live nodes have' or ('node ' .. node .. ' has')
+      return where .. ' ' .. math.max(free, 0) .. ' free slots, the tree needs ' .. n
+    end
+  end
+  return nil
+end
