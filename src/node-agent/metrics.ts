@@ -42,29 +42,23 @@ export class AgentMetrics {
         this.set(relays());
       },
     });
-    // SPEC §12: the cluster's pools, read once per scrape (the slots gauge is collected first
-    // and sets the used one too, so both come from the same read)
-    const poolUsed = new Gauge({
-      name: 'jobtree_pool_used',
-      help: 'Slots of a pool held by running jobs, across the cluster',
-      labelNames: ['pool'],
-      registers: [],
-    });
-    new Gauge({
-      name: 'jobtree_pool_slots',
-      help: 'Slots of a pool, shared by all nodes',
-      labelNames: ['pool'],
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        poolUsed.reset();
-        for (const p of await store.pools.list().catch(() => [])) {
-          this.set({ pool: p.name }, p.slots);
-          poolUsed.set({ pool: p.name }, p.used);
-        }
-      },
-    });
-    this.registry.registerMetric(poolUsed);
+    // SPEC §12: the cluster's pools (one small read per gauge and scrape)
+    for (const [name, help, field] of [
+      ['jobtree_pool_slots', 'Slots of a pool, shared by all nodes', 'slots'],
+      ['jobtree_pool_used', 'Slots of a pool held by running jobs, across the cluster', 'used'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['pool'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const p of await store.pools.list().catch(() => []))
+            this.set({ pool: p.name }, p[field]);
+        },
+      });
+    }
     new Gauge({
       name: 'jobtree_queue_depth',
       help: "Entries on this node's queue (may include jobs aborted since)",

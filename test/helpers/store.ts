@@ -26,6 +26,7 @@ export async function submit(store: RedisStore, spec: TreeSpec, node = 'n1', at 
     context: spec.context ?? {},
     jobs: plan.jobs,
     at,
+    ...(spec.admission ? { admission: spec.admission } : {}),
   });
   return plan;
 }
