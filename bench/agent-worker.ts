@@ -4,6 +4,8 @@
  * monotonic time at which its run() returned (for the latency scenario).
  * Started by bench.ts with: <redisUrl> <prefix> <concurrency> <dataDir>.
  */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import type * as Serve from '../src/api/serve.js';
 import type * as Load from '../src/config/load.js';
@@ -25,6 +27,29 @@ const { RedisStore } = await fromDist<typeof Store>('store/redis-store.js');
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
+/**
+ * CPU time of this process's children (the module types' worker processes)
+ * from /proc, in µs: process.cpuUsage() counts this process only.
+ */
+function childrenCpuUs(): number {
+  let us = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // fields after the command's closing paren: state ppid ... utime(14) stime(15), in 1/100 s
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) === process.pid) us += (Number(f[11]) + Number(f[12])) * 10_000;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return us;
+}
+
+/** A trivial module job type, loaded from the agent's type directory into a worker process. */
+const BENCH_NOOP = 'export default { name: "bench-noop", async run() { return {}; } };\n';
+
 async function main(): Promise<void> {
   const [redisUrl = '', prefix = '', concurrency = '1', dataDir = '', node = 'bench'] =
     process.argv.slice(2);
@@ -38,6 +63,8 @@ async function main(): Promise<void> {
       JOBTREE_LOG_LEVEL: 'warn',
     },
   });
+  mkdirSync(join(dataDir, 'job-types'), { recursive: true });
+  writeFileSync(join(dataDir, 'job-types', 'bench-noop.mjs'), BENCH_NOOP);
   const store = new RedisStore(redisUrl, prefix);
   const agent = new Agent({ config, store, logger: pino({ level: 'warn' }), api: serveApi });
   const mark: JobType = {
@@ -88,7 +115,7 @@ async function main(): Promise<void> {
     // CPU time of the whole process (every thread: main, log writer, V8's compiler and GC helpers)
     if (msg.type === 'cpu') {
       const u = process.cpuUsage();
-      process.send?.({ type: 'cpu', us: u.user + u.system });
+      process.send?.({ type: 'cpu', us: u.user + u.system + childrenCpuUs() });
     }
     if (msg.type === 'stop') {
       const u = process.resourceUsage();

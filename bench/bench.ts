@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--only flat,tree,chain,latency,logs] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--only flat,flat_module,tree,chain,latency,logs] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -37,10 +37,16 @@ async function scenarioFigures(rig: Rig, scenario: string): Promise<Measurement>
     return { median_ms: round(median(lat)), p99_ms: round(percentile(lat, 99)), ...cpu };
   }
   const spec =
-    scenario === 'flat' ? flatTree(10_000) : scenario === 'tree' ? completeTree(10, 3) : chain(64);
+    scenario === 'flat'
+      ? flatTree(10_000)
+      : scenario === 'flat_module'
+        ? flatTree(10_000, 'bench-noop')
+        : scenario === 'tree'
+          ? completeTree(10, 3)
+          : chain(64);
   const jobs = countJobs(spec);
   const { figures: total, cpu } = await withCpu(rig, jobs, () => rig.runTree(spec));
-  if (scenario === 'flat')
+  if (scenario === 'flat' || scenario === 'flat_module')
     return { total_ms: round(total), jobs_per_s: round(jobs / (total / 1000), 1), ...cpu };
   // SPEC §3 caps depth at 64, so the chain is 64 long (the peer's is 200); per level compares.
   if (scenario === 'chain')
@@ -107,6 +113,7 @@ async function measure(
     // Warm-up as the peer's: 300 single jobs and a 31-job tree (scripts loaded, JIT warm).
     await rig.runTree(flatTree(300));
     await rig.runTree(completeTree(5, 2));
+    if (scenario === 'flat_module') await rig.runTree(flatTree(300, 'bench-noop'));
     const figures = await scenarioFigures(rig, scenario);
     return {
       type: 'measurement',
@@ -124,6 +131,8 @@ async function measure(
 
 const PLAN: Record<string, number[]> = {
   flat: [1, 16],
+  // SPEC §11: the same flat run of a module type, whose jobs run in a worker process
+  flat_module: [1, 16],
   tree: [1, 16],
   chain: [1],
   latency: [1],
@@ -132,7 +141,7 @@ const PLAN: Record<string, number[]> = {
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
-  const only = arg('only', 'flat,tree,chain,latency,logs').split(',');
+  const only = arg('only', 'flat,flat_module,tree,chain,latency,logs').split(',');
   let own: TestRedis | undefined;
   let redisUrl = arg('redis', '');
   if (!redisUrl) {

@@ -4,11 +4,12 @@
  */
 import type { JobSpec } from '../src/shared/types.js';
 
-export function flatTree(n: number): JobSpec {
+/** A root and n leaves of `type` (noop, or the module type bench-noop run in a worker). */
+export function flatTree(n: number, type = 'noop'): JobSpec {
   return {
     title: 'flat',
     type: 'noop',
-    children: Array.from({ length: n }, (_, i) => ({ title: `j${i}`, type: 'noop' })),
+    children: Array.from({ length: n }, (_, i) => ({ title: `j${i}`, type })),
   };
 }
 
