@@ -62,18 +62,18 @@ export async function clusterCatalog(
     }
     const info = byNode.get(node)?.typeVersions[type];
     if (info?.version !== undefined) return schemaCheck(info.paramsSchema);
+    if (info?.error !== undefined) return undefined; // it tried, and cannot run it
     if (schemaOf.has(type)) return schemaCheck(schemaOf.get(type));
     return undefined;
   };
   const onAnyNode = (type: string): ParamsCheck | null | undefined => {
     if (schemaOf.has(type)) return schemaCheck(schemaOf.get(type));
+    // a directory type: whichever live node that has it claims the job must accept its params
     const checks = nodes
       .filter((n) => n.alive && n.typeVersions[type]?.version !== undefined)
-      .map((n) => schemaCheck(n.typeVersions[type]?.paramsSchema))
-      .filter((c): c is ParamsCheck => c !== null);
-    const known = nodes.some((n) => n.alive && n.typeVersions[type]?.version !== undefined);
-    if (!known) return local.paramsCheck(type);
-    return checks.length === 0 ? null : allOf(checks);
+      .map((n) => schemaCheck(n.typeVersions[type]?.paramsSchema));
+    if (checks.length === 0) return local.paramsCheck(type);
+    return allOf(checks.filter((c): c is ParamsCheck => c !== null));
   };
   return {
     paramsCheck: (type, node) => {

@@ -20,3 +20,6 @@ export const LIMITS = Object.freeze({
 });
 
 export const TAG_KEY_RE = /^[a-z0-9_.-]{1,64}$/;
+
+/** The job types every node has built in (SPEC §5); no plugin may take their names. */
+export const BUILTIN_TYPES: ReadonlySet<string> = new Set(['shell', 'sleep', 'noop']);

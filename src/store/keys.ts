@@ -90,7 +90,7 @@ export class Keys {
   }
   /** A registration changed: nodes look again at once (they also poll `rev`). */
   typesChannel(): string {
-    return `${this.prefix}:types`;
+    return `${this.prefix}:types:changed`;
   }
   statusChannel(): string {
     return `${this.prefix}:status`;

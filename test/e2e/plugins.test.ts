@@ -77,6 +77,40 @@ describe('e2e: registered job types', function () {
     });
   });
 
+  it('shows a version that failed to load on one node, and refuses jobs for that node (§11)', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const [a, b] = await Promise.all([
+      spawnAgent({ node: 'a', redisUrl: testRedisUrl(), prefix }),
+      spawnAgent({ node: 'b', redisUrl: testRedisUrl(), prefix, env: { JT_TEST_PICKY: '1' } }),
+    ]);
+    const picky = [
+      "if (process.env.JT_TEST_PICKY) throw new Error('not on this node');",
+      'export default { name: "picky", async run() { return { summary: "ran" }; } };',
+    ].join('\n');
+    const put = await http(a!.url, 'PUT', '/api/v1/job-types/picky', picky, {
+      'content-type': 'application/javascript',
+    });
+    expect(put.status).to.equal(201);
+    const t = await waitFor(async () => {
+      const list = (await http(a!.url, 'GET', '/api/v1/job-types')).body.types;
+      const found = list.find((x: { name: string }) => x.name === 'picky');
+      return found?.nodes.a && found.nodes.b ? found : undefined;
+    });
+    expect(t.nodes.a).to.deep.equal({ version: '1' });
+    expect(t.nodes.b.error).to.include('not on this node');
+    const ls = await runCli(['types'], { env: { JOBTREE_SERVER: b!.url } });
+    expect(ls.stdout).to.match(/picky on b: .*not on this node/);
+    expect(b!.output()).to.include('registered job type failed to load');
+    const forB = await http(a!.url, 'POST', '/api/v1/trees', {
+      job: { title: 'p', type: 'picky', node: 'b' },
+    });
+    expect(forB.body.error).to.include({ code: 'UNKNOWN_TYPE', path: 'job.type' });
+    const forA = await http(b!.url, 'POST', '/api/v1/trees?wait=true', {
+      job: { title: 'p', type: 'picky', node: 'a' },
+    });
+    expect(forA.body.job).to.include({ state: 'SUCCESS', summary: 'ran' });
+  });
+
   it('refuses bad registrations with 400/413 naming what is wrong, storing nothing (§11)', async () => {
     const prefix = `jt-${randomUUID()}`;
     const a = await spawnAgent({ node: 'a', redisUrl: testRedisUrl(), prefix });

@@ -43,6 +43,34 @@ describe('agent: plugin job types from a directory', () => {
     expect(log).to.include(`(dir version ${version}, in a worker process)`);
   });
 
+  it('grafts from inside a worker: ctx.addChildren reaches the admission room (§3, §11)', async () => {
+    const dir = typesDir();
+    writeType(
+      dir,
+      'grower.mjs',
+      `export default { name: 'grower', async run(ctx) {
+         const ids = await ctx.addChildren(ctx.parent, [{ title: 'grafted', type: 'noop' }]);
+         const bad = await ctx.addChildren(ctx.parent, [{ title: 'x', type: 'nope' }]).catch((e) => e.message);
+         return { result: { ids, bad } };
+       } };`,
+    );
+    const agent = await makeAgent(makeStore(), { env: { JOBTREE_JOB_TYPES_DIRS: dir } });
+    await loaded(agent, 'grower');
+    const res = await runTree(agent.url, {
+      job: { title: 'root', type: 'noop', children: [{ title: 'g', type: 'grower' }] },
+    });
+    expect(res.body.state).to.equal('SUCCESS');
+    const kids = res.body.job.children as Array<{
+      title: string;
+      id: string;
+      result?: { ids: string[]; bad: string };
+    }>;
+    expect(kids.map((k) => k.title).sort()).to.deep.equal(['g', 'grafted']);
+    const g = kids.find((k) => k.title === 'g')!;
+    expect(g.result!.ids).to.deep.equal([kids.find((k) => k.title === 'grafted')!.id]);
+    expect(g.result!.bad).to.include('unknown job type "nope"');
+  });
+
   it('checks params against the module schema at submission, writing nothing (§11)', async () => {
     const dir = typesDir('echo-pid.mjs');
     const store = makeStore();

@@ -6,13 +6,12 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { BUILTIN_TYPES } from '../../jobtree/limits.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isResourceName, RESOURCE_NAME_PATTERN } from '../../shared/ids.js';
 import type { LoadedTypeInfo, NodeView, TypeSource } from '../../shared/types.js';
 import type { AppDeps } from '../app-deps.js';
 import { sha256Of } from '../../shared/sha256.js';
-
-const BUILTIN = new Set(['shell', 'sleep', 'noop']);
 
 interface TypeListing {
   name: string;
@@ -56,7 +55,7 @@ async function listTypes(deps: AppDeps): Promise<TypeListing[]> {
     if (!t) byName.set(name, (t = { name, source, versions: [], nodes: {} }));
     return t;
   };
-  for (const name of BUILTIN) entry(name, 'builtin').versions.push({ version: 'builtin' });
+  for (const name of BUILTIN_TYPES) entry(name, 'builtin').versions.push({ version: 'builtin' });
   for (const r of registered) {
     entry(r.name, 'registered').versions = r.versions.map((v) => ({
       version: v.version,
@@ -83,7 +82,8 @@ export function jobTypeRoutes(router: Router, deps: AppDeps): void {
 
   router.put('/api/v1/job-types/:name', async (ctx) => {
     const name = typeName(ctx.params.name);
-    if (BUILTIN.has(name)) throw new ConflictError(`${name} is a built-in type`, 'BUILTIN_TYPE');
+    if (BUILTIN_TYPES.has(name))
+      throw new ConflictError(`${name} is a built-in type`, 'BUILTIN_TYPE');
     const source = moduleSource(ctx);
     const sha256 = sha256Of(source);
     const { paramsSchema } = await deps.checkModule(source, name);
@@ -98,7 +98,8 @@ export function jobTypeRoutes(router: Router, deps: AppDeps): void {
 
   router.delete('/api/v1/job-types/:name', async (ctx) => {
     const name = typeName(ctx.params.name);
-    if (BUILTIN.has(name)) throw new ConflictError(`${name} is a built-in type`, 'BUILTIN_TYPE');
+    if (BUILTIN_TYPES.has(name))
+      throw new ConflictError(`${name} is a built-in type`, 'BUILTIN_TYPE');
     try {
       await deps.store.jobTypes.remove(name);
     } catch (err) {

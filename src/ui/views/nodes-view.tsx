@@ -39,7 +39,7 @@ export function NodesView() {
               <th scope="col">Last heartbeat</th>
               <th scope="col">Running</th>
               <th scope="col">Queued</th>
-              <th scope="col">Concurrency</th>
+              <th scope="col">Slots (free)</th>
               <th scope="col">Version</th>
               <th scope="col">Job types</th>
             </tr>
@@ -58,14 +58,38 @@ export function NodesView() {
                 <td>{n.heartbeatAgeMs === null ? 'never' : `${duration(n.heartbeatAgeMs)} ago`}</td>
                 <td>{n.running}</td>
                 <td>{n.queued}</td>
-                <td>{n.concurrency}</td>
+                <td>
+                  {n.concurrency} ({n.free ?? '-'})
+                </td>
                 <td>{n.version}</td>
-                <td>{n.types.join(', ')}</td>
+                <td>
+                  <TypeList node={n} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </section>
+  );
+}
+
+/**
+ * A node's job types: plugin ones with the version it runs (SPEC §11), and
+ * a version that failed to load marked with its error.
+ */
+function TypeList({ node }: { node: NodeView }) {
+  const entries = Object.entries(node.typeVersions ?? {});
+  if (entries.length === 0) return <>{node.types.join(', ')}</>;
+  return (
+    <>
+      {entries.map(([name, t], i) => (
+        <span key={name} class={t.error ? 'type-error' : undefined} title={t.error}>
+          {i > 0 ? ', ' : ''}
+          {t.source === 'builtin' ? name : `${name}@${t.version ?? '?'}`}
+          {t.error ? ' (failed to load)' : ''}
+        </span>
+      ))}
+    </>
   );
 }
