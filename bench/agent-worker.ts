@@ -2,7 +2,8 @@
  * The benchmark's worker process: one real jobtree Agent (the compiled
  * code `jobtree agent` runs) plus a `mark` job type whose result is the
  * monotonic time at which its run() returned (for the latency scenario).
- * Started by bench.ts with: <redisUrl> <prefix> <concurrency> <dataDir>.
+ * Started by bench.ts with: <redisUrl> <prefix> <concurrency> <dataDir> <node> ['module'],
+ * the last to load the module job type bench-noop (flat_module) from its type directory.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ function childrenCpuUs(): number {
 const BENCH_NOOP = 'export default { name: "bench-noop", async run() { return {}; } };\n';
 
 async function main(): Promise<void> {
-  const [redisUrl = '', prefix = '', concurrency = '1', dataDir = '', node = 'bench'] =
+  const [redisUrl = '', prefix = '', concurrency = '1', dataDir = '', node = 'bench', module = ''] =
     process.argv.slice(2);
   const config = loadConfig({
     env: {
@@ -63,8 +64,10 @@ async function main(): Promise<void> {
       JOBTREE_LOG_LEVEL: 'warn',
     },
   });
-  mkdirSync(join(dataDir, 'job-types'), { recursive: true });
-  writeFileSync(join(dataDir, 'job-types', 'bench-noop.mjs'), BENCH_NOOP);
+  if (module === 'module') {
+    mkdirSync(join(dataDir, 'job-types'), { recursive: true });
+    writeFileSync(join(dataDir, 'job-types', 'bench-noop.mjs'), BENCH_NOOP);
+  }
   const store = new RedisStore(redisUrl, prefix);
   const agent = new Agent({ config, store, logger: pino({ level: 'warn' }), api: serveApi });
   const mark: JobType = {
@@ -115,7 +118,10 @@ async function main(): Promise<void> {
     // CPU time of the whole process (every thread: main, log writer, V8's compiler and GC helpers)
     if (msg.type === 'cpu') {
       const u = process.cpuUsage();
-      process.send?.({ type: 'cpu', us: u.user + u.system + childrenCpuUs() });
+      process.send?.({
+        type: 'cpu',
+        us: u.user + u.system + (module === 'module' ? childrenCpuUs() : 0),
+      });
     }
     if (msg.type === 'stop') {
       const u = process.resourceUsage();

@@ -108,7 +108,7 @@ async function measure(
       await deletePrefix(redisUrl, prefix);
     }
   }
-  const rig = await Rig.start(redisUrl, prefix, conc);
+  const rig = await Rig.start(redisUrl, prefix, conc, 'bench', scenario === 'flat_module');
   try {
     // Warm-up as the peer's: 300 single jobs and a 31-job tree (scripts loaded, JIT warm).
     await rig.runTree(flatTree(300));

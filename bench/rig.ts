@@ -46,6 +46,8 @@ export class Rig {
     prefix: string,
     concurrency: number,
     node = 'bench',
+    /** Load the module job type bench-noop (flat_module); other scenarios run without a worker. */
+    withModuleType = false,
   ): Promise<Rig> {
     // Under the project, not os.tmpdir(): on some machines /tmp creates files 15x slower than
     // the disk an agent's data dir would live on, and the bench would measure that instead.
@@ -54,7 +56,7 @@ export class Rig {
     const sub = new Redis(redisUrl);
     const worker = fork(
       new URL('./agent-worker.ts', import.meta.url).pathname,
-      [redisUrl, prefix, String(concurrency), dataDir, node],
+      [redisUrl, prefix, String(concurrency), dataDir, node, withModuleType ? 'module' : ''],
       {
         execArgv: [
           '--v8-pool-size=1', // as bin/jobtree.js runs the agent
