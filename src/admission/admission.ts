@@ -11,7 +11,8 @@ import { planChildren, planTree, type PlannedTree } from '../jobtree/plan.js';
 import { validateChildren, validateTreeSpec } from '../jobtree/validate.js';
 import { newId } from '../shared/ids.js';
 import type { JobView, PlannedJob } from '../shared/types.js';
-import type { Store } from '../store/store.js';
+import type { RunLink, Store } from '../store/store.js';
+import type { TreeSpec } from '../shared/types.js';
 import { clusterCatalog, type LocalTypes } from './cluster-catalog.js';
 
 export interface AdmissionOptions {
@@ -26,18 +27,30 @@ export interface AdmissionOptions {
 export class Admission {
   constructor(private readonly options: AdmissionOptions) {}
 
+  /** Validates a whole tree as a submission would be, writing nothing (a definition's PUT check). */
+  async check(body: unknown): Promise<TreeSpec> {
+    const { store, node, types } = this.options;
+    const job = (body as { job?: unknown } | undefined)?.job;
+    const catalog = await clusterCatalog(store, types, node, collectNeeds([job]));
+    return validateTreeSpec(body, catalog, node);
+  }
+
   /**
    * Admits a whole tree (SPEC §3) and stores it in one script. With
    * admission "reject" (here or in the body) it is refused with 503
-   * NO_SLOTS unless each leaf can start at once (SPEC §12).
+   * NO_SLOTS unless each leaf can start at once (SPEC §12). A definition's
+   * run (`run`) is counted, ordered and made idempotent in the same script;
+   * `created` is false when its idempotency key answered an earlier run,
+   * whose root is then the answer's.
    */
-  async submit(body: unknown, opts: { admission?: 'reject' } = {}): Promise<PlannedTree> {
-    const { store, node, types, maxQueued } = this.options;
-    const job = (body as { job?: unknown } | undefined)?.job;
-    const catalog = await clusterCatalog(store, types, node, collectNeeds([job]));
-    const spec = validateTreeSpec(body, catalog, node);
+  async submit(
+    body: unknown,
+    opts: { admission?: 'reject'; run?: RunLink } = {},
+  ): Promise<PlannedTree & { created: boolean }> {
+    const { store, node, maxQueued } = this.options;
+    const spec = await this.check(body);
     const plan = planTree(spec, { acceptingNode: node, newId });
-    await store.submitTree({
+    const stored = await store.submitTree({
       root: plan.root,
       title: spec.job.title,
       node: plan.jobs[0]?.node ?? node,
@@ -47,8 +60,11 @@ export class Admission {
       at: Date.now(),
       maxQueued,
       admission: opts.admission ?? spec.admission ?? 'wait',
+      ...(opts.run ? { run: opts.run } : {}),
     });
-    return plan;
+    return stored.created
+      ? { ...plan, created: true }
+      : { root: stored.root, jobs: [], created: false };
   }
 
   /**

@@ -13,6 +13,7 @@ import { errorMiddleware } from './errors.js';
 import { staticUi } from './static-ui.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
+import { definitionRoutes } from './routes/definitions.js';
 import { jobTypeRoutes } from './routes/job-types.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { poolRoutes } from './routes/pools.js';
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps): Koa {
   nodeRoutes(router, deps);
   jobTypeRoutes(router, deps);
   poolRoutes(router, deps);
+  definitionRoutes(router, deps);
   app.use(errorMiddleware(deps.logger));
   app.use(staticUi());
   app.use(authMiddleware(deps.token, OPEN_PATHS));

@@ -11,6 +11,16 @@ import { tail } from './commands/tail.js';
 import { abort, list, nodes, setPaused, show, submit } from './commands/trees.js';
 import { listPools, removePool, setPool } from './commands/pools.js';
 import { addType, listTypes, removeType } from './commands/types.js';
+import {
+  applyDefinitions,
+  definitionVersions,
+  exportDefinition,
+  listDefinitions,
+  parseParam,
+  removeDefinition,
+  runDefinition,
+  showDefinition,
+} from './commands/definitions.js';
 
 const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -141,6 +151,56 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .command('rm <name>')
     .description('delete a pool that no job names')
     .action((name: string) => run(() => removePool(client(), name, print))());
+  const defs = program
+    .command('defs')
+    .description('definitions: named, versioned trees run by name');
+  defs
+    .command('ls', { isDefault: true })
+    .description('every definition, its latest version and last run')
+    .option('--json', 'print JSON')
+    .action((o) => run(() => listDefinitions(client(), o, print))());
+  defs
+    .command('show <name>')
+    .description('a definition: its params, versions, last runs and waiting messages')
+    .option('--version <n>', 'an older version')
+    .option('--json', 'print JSON')
+    .action((name: string, o) => run(() => showDefinition(client(), name, o, print))());
+  defs
+    .command('versions <name>')
+    .description("a definition's versions")
+    .action((name: string) => run(() => definitionVersions(client(), name, print))());
+  defs
+    .command('apply <files...>')
+    .description(
+      'store each file as a new version where it changed (named by its name, else its file name)',
+    )
+    .action((files: string[]) => run(() => applyDefinitions(client(), files, print))());
+  defs
+    .command('export <name> [file]')
+    .description('write a definition as JSON, to FILE or stdout')
+    .action((name: string, file: string | undefined) =>
+      run(() => exportDefinition(client(), name, file, print))(),
+    );
+  defs
+    .command('rm <name>')
+    .description('delete a definition (its runs go on)')
+    .action((name: string) => run(() => removeDefinition(client(), name, print))());
+  program
+    .command('run <name>')
+    .description('run a definition by name')
+    .option(
+      '-p, --param <key=value>',
+      'a parameter; JSON where it parses, else a string (repeatable)',
+      parseParam,
+      {},
+    )
+    .option('--params-file <file>', 'parameters from a JSON file (-p wins)')
+    .option('--wait', 'wait for the run to finish; exit 1 if it failed')
+    .option('--follow', 'show the run live with the logs of its jobs')
+    .option('--queue', "at the definition's limit, queue the run instead of failing with BUSY")
+    .option('--timeout <s>', 'with --wait: give up waiting after S seconds', '3600')
+    .option('--json', 'print JSON')
+    .action((name: string, o) => run(() => runDefinition(client(), name, o, print, screen))());
   return program;
 }
 

@@ -28,6 +28,8 @@ export interface Config {
     readonly acceptRegistered: boolean;
     readonly maxHeapMb: number;
   };
+  /** Directories whose `*.json` definitions are applied at start (SPEC §13). */
+  readonly definitions: { readonly dirs: readonly string[] };
   readonly auth: { readonly token: string | null };
   readonly log: { readonly level: string };
 }

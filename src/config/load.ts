@@ -38,6 +38,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_JOB_TYPES_DIRS: 'jobTypes.dirs',
   JOBTREE_JOB_TYPES_ACCEPT_REGISTERED: 'jobTypes.acceptRegistered',
   JOBTREE_JOB_TYPES_MAX_HEAP_MB: 'jobTypes.maxHeapMb',
+  JOBTREE_DEFINITIONS_DIRS: 'definitions.dirs',
   JOBTREE_TOKEN: 'auth.token',
   JOBTREE_LOG_LEVEL: 'log.level',
 };
@@ -109,7 +110,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const v = options.env?.[name];
     if (v === undefined || v === '') continue;
     // a list from the environment is separated by the platform's path delimiter, as PATH is
-    const value = key === 'jobTypes.dirs' && v !== 'null' ? v.split(delimiter).filter(Boolean) : v;
+    const isList = key === 'jobTypes.dirs' || key === 'definitions.dirs';
+    const value = isList && v !== 'null' ? v.split(delimiter).filter(Boolean) : v;
     setPath(layer, key, v === 'null' ? null : value);
   }
   for (const [key, v] of Object.entries(options.flags ?? {}))
@@ -129,6 +131,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   tree.concurrency ??= cpus().length;
   tree.dataDir = resolve(tree.dataDir as string);
   const jobTypes = tree.jobTypes as { dirs: string[] | null };
+  const definitions = tree.definitions as { dirs: string[] };
+  definitions.dirs = definitions.dirs.map((d) => resolve(d));
   jobTypes.dirs = (jobTypes.dirs ?? [resolve(tree.dataDir as string, 'job-types')]).map((d) =>
     resolve(d),
   );

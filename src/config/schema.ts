@@ -19,6 +19,7 @@ export const configSchema = {
     'retention',
     'shell',
     'jobTypes',
+    'definitions',
     'auth',
     'log',
   ],
@@ -96,6 +97,14 @@ export const configSchema = {
         dirs: { type: ['array', 'null'], items: { type: 'string', minLength: 1 }, maxItems: 64 },
         acceptRegistered: { type: 'boolean' },
         maxHeapMb: { type: 'integer', minimum: 16, maximum: 65536 },
+      },
+    },
+    definitions: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dirs'],
+      properties: {
+        dirs: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 64 },
       },
     },
     auth: {

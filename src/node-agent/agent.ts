@@ -14,6 +14,7 @@ import type { Config } from '../config/config.js';
 import type { JobState } from '../shared/types.js';
 import type { NodeInfo, Store, Subscription } from '../store/store.js';
 import { Admission } from '../admission/admission.js';
+import { applyDefinitionDirs, Definitions } from '../admission/definitions.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
@@ -61,6 +62,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private stopping: Promise<void> | undefined;
   private readonly logs: JobLogs;
   private readonly admission: Admission;
+  private readonly definitions: Definitions;
   private loader: TypeLoader | undefined;
 
   constructor(private readonly deps: AgentDeps) {
@@ -73,6 +75,11 @@ export class Agent extends EventEmitter<AgentEvents> {
       types: this.types,
       maxQueued: deps.config.backlog.maxQueued,
     });
+    this.definitions = new Definitions(
+      deps.store,
+      this.admission,
+      deps.logger.child({ mod: 'definitions' }),
+    );
   }
 
   get config(): Config {
@@ -115,6 +122,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const info = await this.serve(runId, metrics);
     this.info = info;
     await store.registerNode(info, config.heartbeat.ttlMs);
+    await applyDefinitionDirs(
+      this.definitions,
+      config.definitions.dirs,
+      this.deps.logger.child({ mod: 'definitions' }),
+    );
     const reporter = await this.settlePreviousRun(runId, log);
     const claimer = this.makeClaimer(info, reporter, metrics);
     this.claimer = claimer;
@@ -164,6 +176,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       store,
       node: config.node,
       admission: this.admission,
+      definitions: this.definitions,
       checkModule: (source, name) => checkModule(source, name, config.jobTypes.maxHeapMb),
       token: config.auth.token,
       metrics: metrics.registry,
@@ -270,6 +283,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       wake: () => claimer.wake(),
       signal: () => void this.drainSignals(claimer).catch(() => undefined),
       typesChanged: () => this.loader?.checkRegistered(),
+      // one agent starts waiting runs (any may: the run script makes each start once)
+      definitionWake: (name) => {
+        if (this.housekeeper?.holdsLease) this.dispatch(name);
+      },
     });
     await this.subscription.ready;
   }
@@ -299,10 +316,17 @@ export class Agent extends EventEmitter<AgentEvents> {
         ttlMs: config.heartbeat.ttlMs,
         retention: config.retention,
         dataDir: config.dataDir,
+        whileHolding: () => this.definitions.dispatchAll(),
       },
       this.deps.logger.child({ mod: 'housekeeper' }),
     );
     this.housekeeper.start();
+  }
+
+  private dispatch(name: string): void {
+    void this.definitions
+      .dispatch(name)
+      .catch((err: unknown) => this.deps.logger.warn({ err, definition: name }, 'dispatch failed'));
   }
 
   /** Stops claiming, lets running jobs finish for up to the grace period, aborts the rest, exits cleanly. */

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { JobLogs } from '../logstream/job-logs.js';
 import type { Admission } from '../admission/admission.js';
+import type { Definitions } from '../admission/definitions.js';
 import type { Store } from '../store/store.js';
 import type { JsonObject } from '../shared/types.js';
 
@@ -16,6 +17,8 @@ export interface ApiContext {
   node: string;
   /** Where submissions and grafts are validated and planned. */
   admission: Admission;
+  /** Definitions, their runs and inboxes (SPEC §13). */
+  definitions: Definitions;
   /**
    * Loads a module job type's source in a throwaway worker process and
    * answers the params schema of its type `name`; a ValidationError

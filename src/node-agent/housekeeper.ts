@@ -29,17 +29,25 @@ export interface HousekeeperOptions {
   retention: { maxAgeMs: number; sweepIntervalMs: number };
   /** This node's data dir, whose logs/ it sweeps. */
   dataDir: string;
+  /** More work for the lease holder on every round (starting waiting definition runs). */
+  whileHolding?: () => Promise<void>;
 }
 
 export class Housekeeper {
   private repeater: Repeater | undefined;
   private lastSweep = 0;
+  private holding = false;
 
   constructor(
     private readonly store: Store,
     private readonly options: HousekeeperOptions,
     private readonly logger: Logger,
   ) {}
+
+  /** True while this agent holds the housekeeping lease (as of its last round). */
+  get holdsLease(): boolean {
+    return this.holding;
+  }
 
   start(): void {
     this.repeater = every(this.options.intervalMs, () => this.tick());
@@ -54,8 +62,10 @@ export class Housekeeper {
     try {
       const { holder, ttlMs, retention } = this.options;
       const sweep = now - this.lastSweep >= retention.sweepIntervalMs;
-      if (await this.store.holdLease('housekeeper', holder, ttlMs)) {
+      this.holding = await this.store.holdLease('housekeeper', holder, ttlMs);
+      if (this.holding) {
         await this.reapDeadNodes(now);
+        await this.options.whileHolding?.();
         if (sweep) {
           await this.deleteExpiredTrees(now - retention.maxAgeMs);
           await this.forgetDeadNodes(now, now - retention.maxAgeMs);

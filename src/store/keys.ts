@@ -92,6 +92,38 @@ export class Keys {
   typesChannel(): string {
     return `${this.prefix}:types:changed`;
   }
+  /** Every definition's name (SPEC §13). */
+  defs(): string {
+    return `${this.prefix}:defs`;
+  }
+  /** `next:<name>`: the last version number each definition was given. */
+  defsMeta(): string {
+    return `${this.prefix}:defs:meta`;
+  }
+  /** A definition: latest, max (its maxConcurrentRuns), v:<n> (each version's JSON). */
+  def(name: string): string {
+    return `${this.prefix}:def:${name}`;
+  }
+  /** Ids of the messages waiting to start a run, oldest first. */
+  defInbox(name: string): string {
+    return `${this.prefix}:def:${name}:inbox`;
+  }
+  /** Message id → JSON {id, params, postedAt, version?}. */
+  defMessages(name: string): string {
+    return `${this.prefix}:def:${name}:messages`;
+  }
+  /** Roots of the definition's runs that have not ended. */
+  defRunning(name: string): string {
+    return `${this.prefix}:def:${name}:running`;
+  }
+  /** The root of the run an idempotency key started (24 h). */
+  idempotency(name: string, key: string): string {
+    return `${this.prefix}:def:${name}:idem:${key}`;
+  }
+  /** A definition's run ended or a message was posted: a dispatcher looks at its inbox. */
+  defsWakeChannel(): string {
+    return `${this.prefix}:defs:wake`;
+  }
   statusChannel(): string {
     return `${this.prefix}:status`;
   }

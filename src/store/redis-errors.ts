@@ -37,6 +37,14 @@ export function scriptError(script: string, code: number, subject: string): Jobt
       );
     case 'deletePool:-2':
       return new ConflictError(subject, 'POOL_IN_USE');
+    case 'submitTree:-5':
+      return new ConflictError(subject, 'BUSY');
+    case 'submitTree:-7':
+      return new ConflictError(`message ${subject} was started already`, 'MESSAGE_TAKEN');
+    case 'submitTree:-8':
+    case 'deleteDefinition:-1':
+    case 'postMessage:-1':
+      return new NotFoundError(`no definition ${subject}`);
     case 'submitTree:-2':
       return new UnavailableError(
         `the queue of node ${subject} is full; try again later`,

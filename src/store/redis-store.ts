@@ -25,6 +25,7 @@ import {
 import { Keys } from './keys.js';
 import { createRedis, createScriptClient } from './redis-client.js';
 import { guard, scriptError } from './redis-errors.js';
+import { RedisDefinitionStore } from './definition-store.js';
 import { RedisJobTypeStore } from './job-type-store.js';
 import { NodeRegistry } from './node-registry.js';
 import { RedisPoolStore } from './pool-store.js';
@@ -35,18 +36,23 @@ import type {
   FinishReport,
   GraftPlan,
   NewTree,
+  RunLink,
   Store,
+  Submitted,
   Subscription,
   TreeEnd,
   TreeQuery,
 } from './store.js';
 
 const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
+/** How long an idempotency key names its run (SPEC §13). */
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 export class RedisStore extends NodeRegistry implements Store {
   readonly prefix: string;
   readonly jobTypes: RedisJobTypeStore;
   readonly pools: RedisPoolStore;
+  readonly definitions: RedisDefinitionStore;
   private readonly redis: ScriptClient;
   private readySince: number | null = null;
 
@@ -61,6 +67,7 @@ export class RedisStore extends NodeRegistry implements Store {
     this.prefix = prefix;
     this.jobTypes = new RedisJobTypeStore(redis, keys);
     this.pools = new RedisPoolStore(redis, keys);
+    this.definitions = new RedisDefinitionStore(redis, keys);
     redis.on('ready', () => (this.readySince = Date.now()));
     redis.on('close', () => (this.readySince = null));
   }
@@ -69,7 +76,7 @@ export class RedisStore extends NodeRegistry implements Store {
     await guard(this.redis.ping());
   }
 
-  async submitTree(t: NewTree): Promise<void> {
+  async submitTree(t: NewTree): Promise<Submitted> {
     const tree = {
       title: t.title,
       node: t.node,
@@ -86,10 +93,25 @@ export class RedisStore extends NodeRegistry implements Store {
         JSON.stringify(t.jobs.map(encodePlanned)),
         t.maxQueued ?? 0,
         t.admission ?? '',
+        t.run ? JSON.stringify(this.encodeRun(t.run)) : '',
       ),
     );
-    if (Array.isArray(code)) throw scriptError('submitTree', code[0], code[1]);
+    if (Array.isArray(code)) {
+      // an idempotency key names the run it started already: that run is the answer
+      if (code[0] === -6) return { root: code[1], created: false };
+      throw scriptError('submitTree', code[0], code[1]);
+    }
     if (code !== 1) throw scriptError('submitTree', code, t.root);
+    return { root: t.root, created: true };
+  }
+
+  private encodeRun(run: RunLink): Record<string, string | number> {
+    return {
+      def: run.definition,
+      message: run.messageId ?? '',
+      idem: run.idempotencyKey ? this.keys.idempotency(run.definition, run.idempotencyKey) : '',
+      idemTtlMs: IDEMPOTENCY_TTL_MS,
+    };
   }
 
   async claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]> {
@@ -402,15 +424,22 @@ export class RedisStore extends NodeRegistry implements Store {
 
   subscribeAgent(
     node: string,
-    on: { wake(): void; signal(): void; typesChanged(): void },
+    on: {
+      wake(): void;
+      signal(): void;
+      typesChanged(): void;
+      definitionWake(name: string): void;
+    },
   ): Subscription {
     const signal = this.keys.signalChannel(node);
     const types = this.keys.typesChannel();
+    const defs = this.keys.defsWakeChannel();
     return this.subscribe(
-      [this.keys.wakeChannel(node), this.keys.wakeChannel('*'), signal, types],
-      (channel) => {
+      [this.keys.wakeChannel(node), this.keys.wakeChannel('*'), signal, types, defs],
+      (channel, message) => {
         if (channel === signal) on.signal();
         else if (channel === types) on.typesChanged();
+        else if (channel === defs) on.definitionWake(message);
         else on.wake();
       },
     );

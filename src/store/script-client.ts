@@ -33,4 +33,8 @@ export interface ScriptClient extends Redis {
     ...argv: Arg[]
   ): Promise<[number, number]>;
   removeType(...keysAndArgv: Arg[]): Promise<number>;
+  putDefinition(...keysAndArgv: Arg[]): Promise<[number, number]>;
+  deleteDefinition(...keysAndArgv: Arg[]): Promise<number>;
+  postMessage(...keysAndArgv: Arg[]): Promise<number>;
+  withdrawMessage(...keysAndArgv: Arg[]): Promise<number>;
 }

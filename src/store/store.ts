@@ -72,6 +72,61 @@ export interface NewTree {
   maxQueued?: number;
   /** 'reject': refuse it (503 NO_SLOTS) unless every leaf can start at once (SPEC §12). */
   admission?: 'wait' | 'reject';
+  /** The tree is a definition's run (SPEC §13): counted, ordered and idempotent in the same script. */
+  run?: RunLink;
+}
+
+export interface RunLink {
+  definition: string;
+  /** The inbox message this run starts; refused unless it is the inbox's head. */
+  messageId?: string;
+  /** The same key within 24 h answers the first run instead of starting another. */
+  idempotencyKey?: string;
+}
+
+/** What submitTree did: stored the tree, or found the run an idempotency key started already. */
+export interface Submitted {
+  root: string;
+  created: boolean;
+}
+
+/** One immutable version of a definition (SPEC §13). */
+export interface DefinitionVersion {
+  name: string;
+  version: number;
+  description?: string;
+  params?: JsonObject;
+  tags?: Record<string, string>;
+  maxConcurrentRuns?: number;
+  tree: JsonObject;
+  createdAt: number;
+  sha256: string;
+}
+
+export interface InboxMessage {
+  id: string;
+  params: JsonObject;
+  postedAt: number;
+}
+
+/** Definitions, their inboxes and the count of their running runs (SPEC §13). */
+export interface DefinitionStore {
+  put(
+    name: string,
+    content: Omit<DefinitionVersion, 'name' | 'version'>,
+  ): Promise<{ version: number; created: boolean }>;
+  /** The latest version, or version `version`; null when there is none. */
+  get(name: string, version?: number): Promise<DefinitionVersion | null>;
+  list(): Promise<DefinitionVersion[]>;
+  versions(name: string): Promise<DefinitionVersion[]>;
+  remove(name: string): Promise<void>;
+  post(name: string, message: InboxMessage): Promise<number>;
+  messages(name: string): Promise<InboxMessage[]>;
+  withdraw(name: string, id: string): Promise<boolean>;
+  /** The oldest waiting message and how many runs run now, for the dispatcher. */
+  head(name: string): Promise<{ message: InboxMessage | null; running: number; max: number }>;
+  /** The names of definitions with messages waiting. */
+  withMessages(): Promise<string[]>;
 }
 
 export interface TreeQuery {
@@ -163,8 +218,9 @@ export interface Store {
   readonly prefix: string;
   readonly jobTypes: JobTypeStore;
   readonly pools: PoolStore;
+  readonly definitions: DefinitionStore;
   ping(): Promise<void>;
-  submitTree(tree: NewTree): Promise<void>;
+  submitTree(tree: NewTree): Promise<Submitted>;
   claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;
   /** Jobs RUNNING under `token` on `node` that are not in `running` (claims whose reply was lost). */
   adoptClaims(node: string, token: string, running: string[]): Promise<ClaimedJob[]>;
@@ -232,7 +288,13 @@ export interface Store {
    */
   subscribeAgent(
     node: string,
-    on: { wake(): void; signal(): void; typesChanged(): void },
+    on: {
+      wake(): void;
+      signal(): void;
+      typesChanged(): void;
+      /** A definition's run ended, or a message was posted for it. */
+      definitionWake(name: string): void;
+    },
   ): Subscription;
   /** The status channel; with `onPaused`, the paused channel on the same connection. */
   subscribeStatus(

@@ -7,3 +7,10 @@ export function fixture(name: string): TreeSpec {
     readFileSync(new URL(`../fixtures/trees/${name}.json`, import.meta.url), 'utf8'),
   ) as TreeSpec;
 }
+
+/** Reads a definition fixture from test/fixtures/definitions (a fresh copy each time). */
+export function definitionFixture(name: string): Record<string, unknown> {
+  return JSON.parse(
+    readFileSync(new URL(`../fixtures/definitions/${name}.json`, import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
+}

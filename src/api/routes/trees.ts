@@ -9,17 +9,7 @@ import { LIMITS, TAG_KEY_RE } from '../../jobtree/limits.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isJobId } from '../../shared/ids.js';
 import type { AppDeps } from '../app-deps.js';
-
-function queryList(ctx: Context, name: string): string[] {
-  const v = ctx.query[name];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-function querySingle(ctx: Context, name: string): string | undefined {
-  const list = queryList(ctx, name);
-  if (list.length > 1) throw new ValidationError(`${name}: given more than once`, name);
-  return list[0];
-}
+import { parseBoundedInt, queryList, querySingle, waitQuery } from '../query.js';
 
 function parseTags(ctx: Context): Array<[string, string]> {
   return queryList(ctx, 'tag').map((t) => {
@@ -33,28 +23,9 @@ function parseTags(ctx: Context): Array<[string, string]> {
   });
 }
 
-function parseBoundedInt(
-  value: string | undefined,
-  name: string,
-  min: number,
-  max: number,
-  dflt: number,
-): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
-    throw new ValidationError(`${name}: want a number from ${min} to ${max}`, name);
-  }
-  return n;
-}
-
 export function treeRoutes(router: Router, deps: AppDeps): void {
   router.post('/api/v1/trees', async (ctx) => {
-    const wait = querySingle(ctx, 'wait');
-    if (wait !== undefined && wait !== 'true' && wait !== 'false') {
-      throw new ValidationError('wait: want true or false', 'wait');
-    }
-    const timeoutS = parseBoundedInt(querySingle(ctx, 'timeout'), 'timeout', 0, 3600, 30);
+    const { wait, timeoutS } = waitQuery(ctx);
     const admission = querySingle(ctx, 'admission');
     if (admission !== undefined && admission !== 'reject' && admission !== 'wait') {
       throw new ValidationError('admission: want reject or wait', 'admission');
@@ -63,7 +34,7 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
       ctx.request.body,
       admission === 'reject' ? { admission } : {},
     );
-    if (wait !== 'true') {
+    if (!wait) {
       ctx.status = 201;
       ctx.body = {
         root: planned.root,

@@ -8,16 +8,21 @@
   ARGV[6] the most entries a node queue may hold after this tree (0: no limit)
   ARGV[7] 'reject' to refuse the tree unless each leaf can start at once
   (SPEC §12): its node has a free slot, its pool free slots; else ''
+  ARGV[8] a definition's run JSON {def, message, idem, idemTtlMs} (SPEC §13,
+  see includes/runs.lua), or ''
   Also writes P:{R}:ctx, P:{R}:active, P:{R}:job:<id>, P:queue:<node>,
   P:trees, P:state:RUNNING, P:tag:<k>=<v>.
   Returns 1; -1 when the root id exists already; {-2, node} when that node's
   queue would pass ARGV[6] (SPEC §7 backlog full); {-3, pool} when a job
   names a pool that does not exist; {-4, why} when ARGV[7] is 'reject' and
-  a leaf could not start at once (503 NO_SLOTS). Nothing is written then.
+  a leaf could not start at once (503 NO_SLOTS); for a run, {-5, why}
+  busy, {-6, root} the idempotency key's earlier run, {-7, id} the message
+  was started already, {-8, name} no such definition. Nothing is written then.
   Publishes one P:status message per job (prev null), P:wake:<node> per node.
 ]]
 --@include common
 --@include admission
+--@include runs
 local root, now = ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local tree = cjson.decode(ARGV[4])
@@ -38,11 +43,18 @@ if ARGV[7] == 'reject' then
   local why = leavesCannotStart(jobs)
   if why then return { -4, why } end
 end
+local run = nil
+if ARGV[8] ~= '' then
+  run = cjson.decode(ARGV[8])
+  local refusal = runRefusal(run)
+  if refusal then return refusal end
+end
 redis.call('HSET', KEYS[1], 'root', root, 'title', tree.title, 'node', tree.node,
   'state', 'RUNNING', 'seq', 0, 'tags', tree.tags, 'createdAt', now, 'total', 0)
 local ctx = tree.context
 for i = 1, #ctx, 2 do redis.call('HSET', ctxKey(root), ctx[i], ctx[i + 1]) end
 writeJobs(root, jobs, now)
+if run then recordRun(run, root) end
 redis.call('ZADD', P .. ':trees', now, root)
 redis.call('ZADD', P .. ':state:RUNNING', now, root)
 for k, v in pairs(cjson.decode(tree.tags)) do

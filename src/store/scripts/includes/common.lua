@@ -173,7 +173,7 @@ end
 local function settleTree(root, now)
   if redis.call('SCARD', activeKey(root)) > 0 then return end
   local tk = treeKey(root)
-  local f = redis.call('HMGET', tk, 'state', 'createdAt')
+  local f = redis.call('HMGET', tk, 'state', 'createdAt', 'def')
   if f[1] ~= 'RUNNING' then return end
   local n = tally(root).n
   local state = 'SUCCESS'
@@ -183,6 +183,12 @@ local function settleTree(root, now)
   redis.call('ZREM', P .. ':state:RUNNING', root)
   redis.call('ZADD', P .. ':state:' .. state, f[2], root)
   redis.call('ZADD', P .. ':finished', now, root)
+  -- a definition's run frees its place among the definition's running runs,
+  -- however it ended, and the next message may start (SPEC §13)
+  if f[3] then
+    redis.call('SREM', P .. ':def:' .. f[3] .. ':running', root)
+    redis.call('PUBLISH', P .. ':defs:wake', f[3])
+  end
 end
 
 -- The job fields a payload needs, in the order payloadOf reads them.

@@ -1,0 +1,45 @@
+/**
+ * Reading query strings for the routes: a parameter given once, a list, a
+ * bounded number, and the `?wait=true&timeout=S` of a synchronous
+ * submission (SPEC §7, §13). A bad value is a 400 naming the parameter.
+ */
+import type { Context } from 'koa';
+import { ValidationError } from '../shared/errors.js';
+
+export function queryList(ctx: Context, name: string): string[] {
+  const v = ctx.query[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+export function querySingle(ctx: Context, name: string): string | undefined {
+  const list = queryList(ctx, name);
+  if (list.length > 1) throw new ValidationError(`${name}: given more than once`, name);
+  return list[0];
+}
+
+export function parseBoundedInt(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+  dflt: number,
+): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
+    throw new ValidationError(`${name}: want a number from ${min} to ${max}`, name);
+  }
+  return n;
+}
+
+/** `?wait=true&timeout=S` (default 30 s, at most an hour). */
+export function waitQuery(ctx: Context): { wait: boolean; timeoutS: number } {
+  const wait = querySingle(ctx, 'wait');
+  if (wait !== undefined && wait !== 'true' && wait !== 'false') {
+    throw new ValidationError('wait: want true or false', 'wait');
+  }
+  return {
+    wait: wait === 'true',
+    timeoutS: parseBoundedInt(querySingle(ctx, 'timeout'), 'timeout', 0, 3600, 30),
+  };
+}

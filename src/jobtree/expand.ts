@@ -1,0 +1,207 @@
+/**
+ * Expansion of a definition's tree with parameters (SPEC §13): typed
+ * whole-string placeholders `"${params.a.b}"`, placeholders inside longer
+ * strings (replaced by their text), `{"$each": "params.hosts", "as": "h",
+ * "job": {...}}` for one copy of a job per element (nested allowed), and
+ * `$${` for a literal `${`. Pure: errors are ValidationErrors naming the
+ * path in the definition; `origin` maps each expanded job back to it.
+ */
+import { ValidationError } from '../shared/errors.js';
+import type { JsonObject } from '../shared/types.js';
+
+/** `${ref}`, where ref is `params.a.b` or a loop variable `h` / `h.field`. */
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\}/g;
+const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\}$/;
+const ESCAPE = '$${';
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What a placeholder refers to, as the PUT-time check sees it. */
+export interface Reference {
+  /** `params.a.b` → ['a', 'b']; a loop variable's reference has its own root. */
+  path: string[];
+  /** Where in the definition it stands. */
+  at: string;
+  /** True when it is an `$each` list (it must be an array). */
+  isList: boolean;
+}
+
+interface Scope {
+  params: unknown;
+  vars: Map<string, unknown>;
+}
+
+export interface Expanded {
+  tree: JsonObject;
+  /** Expanded job path (`job.children[3]`) → its path in the definition (`tree.job.children[1].job`). */
+  origin: Map<string, string>;
+}
+
+function lookup(ref: string, scope: Scope, at: string): unknown {
+  const [head = '', ...rest] = ref.split('.');
+  let value: unknown;
+  if (head === 'params') value = scope.params;
+  else if (scope.vars.has(head)) value = scope.vars.get(head);
+  else
+    throw new ValidationError(
+      `${at}: \${${ref}} names nothing (want params.… or an $each "as")`,
+      at,
+    );
+  for (const part of rest) {
+    if (value === null || typeof value !== 'object' || !(part in (value as object))) {
+      throw new ValidationError(`${at}: \${${ref}} is not set`, at);
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function expandString(s: string, scope: Scope, at: string): unknown {
+  const whole = WHOLE.exec(s);
+  if (whole) return lookup(whole[1] as string, scope, at);
+  // split on the escape first, so that `$${x}` stays the text `${x}`
+  return s
+    .split(ESCAPE)
+    .map((part) => part.replace(PLACEHOLDER, (_m, ref: string) => textOf(lookup(ref, scope, at))))
+    .join('${');
+}
+
+function isEach(v: unknown): v is { $each: unknown; as?: unknown; job?: unknown } {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && '$each' in v;
+}
+
+function checkEach(
+  e: { $each: unknown; as?: unknown; job?: unknown },
+  at: string,
+): [string, string] {
+  const extra = Object.keys(e).find((k) => !['$each', 'as', 'job'].includes(k));
+  if (extra) throw new ValidationError(`${at}.${extra}: unknown field of $each`, `${at}.${extra}`);
+  if (typeof e.$each !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)*$/.test(e.$each))
+    throw new ValidationError(`${at}.$each: want "params.name" (a list)`, `${at}.$each`);
+  if (typeof e.as !== 'string' || !VAR_NAME.test(e.as) || e.as === 'params')
+    throw new ValidationError(`${at}.as: want a variable name such as "h"`, `${at}.as`);
+  if (!e.job || typeof e.job !== 'object' || Array.isArray(e.job))
+    throw new ValidationError(`${at}.job: want the job to repeat`, `${at}.job`);
+  return [e.$each, e.as];
+}
+
+class Expander {
+  readonly origin = new Map<string, string>();
+
+  value(v: unknown, scope: Scope, at: string, out: string): unknown {
+    if (typeof v === 'string') return expandString(v, scope, at);
+    if (Array.isArray(v))
+      return v.map((x, i) => this.value(x, scope, `${at}[${i}]`, `${out}[${i}]`));
+    if (v === null || typeof v !== 'object') return v;
+    const obj: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) {
+      obj[k] =
+        k === 'children' && Array.isArray(x)
+          ? this.children(x, scope, `${at}.children`, `${out}.children`)
+          : this.value(x, scope, `${at}.${k}`, `${out}.${k}`);
+    }
+    return obj;
+  }
+
+  job(v: unknown, scope: Scope, at: string, out: string): unknown {
+    this.origin.set(out, at);
+    return this.value(v, scope, at, out);
+  }
+
+  children(list: unknown[], scope: Scope, at: string, out: string): unknown[] {
+    const jobs: unknown[] = [];
+    list.forEach((c, i) => {
+      const here = `${at}[${i}]`;
+      if (!isEach(c)) {
+        jobs.push(this.job(c, scope, here, `${out}[${jobs.length}]`));
+        return;
+      }
+      const [ref, as] = checkEach(c, here);
+      const items = lookup(ref, scope, `${here}.$each`);
+      if (!Array.isArray(items))
+        throw new ValidationError(`${here}.$each: ${ref} is not a list`, `${here}.$each`);
+      for (const item of items) {
+        const vars = new Map(scope.vars).set(as, item);
+        jobs.push(this.job(c.job, { ...scope, vars }, `${here}.job`, `${out}[${jobs.length}]`));
+      }
+    });
+    return jobs;
+  }
+}
+
+/**
+ * Expands a definition's tree (a submission as in SPEC §3, holding
+ * placeholders) with `params`; `at` is the tree's path in the definition.
+ */
+export function expandTree(tree: JsonObject, params: JsonObject, at = 'tree'): Expanded {
+  const x = new Expander();
+  const scope: Scope = { params, vars: new Map() };
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(tree)) {
+    if (k === 'job') {
+      if (isEach(v))
+        throw new ValidationError(`${at}.job: the root cannot be an $each`, `${at}.job`);
+      out.job = x.job(v, scope, `${at}.job`, 'job');
+    } else out[k] = x.value(v, scope, `${at}.${k}`, k);
+  }
+  return { tree: out, origin: x.origin };
+}
+
+/**
+ * Maps a path in an expanded tree (a validation error's) back to the
+ * definition: the deepest expanded job on it, then the rest unchanged.
+ */
+export function definitionPath(expandedPath: string, origin: ReadonlyMap<string, string>): string {
+  let best = '';
+  for (const jobPath of origin.keys()) {
+    const isPrefix =
+      expandedPath === jobPath ||
+      expandedPath.startsWith(`${jobPath}.`) ||
+      expandedPath.startsWith(`${jobPath}[`);
+    if (isPrefix && jobPath.length > best.length) best = jobPath;
+  }
+  if (!best) return `tree.${expandedPath}`;
+  return `${origin.get(best)}${expandedPath.slice(best.length)}`;
+}
+
+/** Every placeholder and `$each` of a definition's tree, for the PUT-time check. */
+export function collectReferences(tree: unknown, at = 'tree'): Reference[] {
+  const refs: Reference[] = [];
+  const visit = (v: unknown, here: string, vars: ReadonlySet<string>): void => {
+    if (typeof v === 'string') {
+      for (const part of v.split(ESCAPE)) {
+        for (const m of part.matchAll(PLACEHOLDER)) {
+          const path = (m[1] as string).split('.');
+          if (path[0] !== 'params' && !vars.has(path[0] as string))
+            throw new ValidationError(
+              `${here}: \${${m[1]}} names nothing (want params.… or an $each "as")`,
+              here,
+            );
+          if (path[0] === 'params') refs.push({ path: path.slice(1), at: here, isList: false });
+        }
+      }
+      return;
+    }
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => visit(x, `${here}[${i}]`, vars));
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    if (isEach(v)) {
+      const [ref, as] = checkEach(v, here);
+      const path = ref.split('.');
+      if (path[0] === 'params')
+        refs.push({ path: path.slice(1), at: `${here}.$each`, isList: true });
+      else if (!vars.has(path[0] as string))
+        throw new ValidationError(`${here}.$each: ${ref} names nothing`, `${here}.$each`);
+      visit(v.job, `${here}.job`, new Set([...vars, as]));
+      return;
+    }
+    for (const [k, x] of Object.entries(v)) visit(x, `${here}.${k}`, vars);
+  };
+  visit(tree, at, new Set());
+  return refs;
+}
