@@ -6,7 +6,9 @@
  * runs listed through the tag index, and maxConcurrentRuns with the inbox.
  */
 import { expect } from 'chai';
-import { makeAgent } from '../helpers/agents.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeAgent, tempDir } from '../helpers/agents.js';
 import { definitionFixture } from '../helpers/fixtures.js';
 import { http } from '../helpers/http.js';
 import { makeStore } from '../helpers/store.js';
@@ -217,5 +219,19 @@ describe('api: definitions', () => {
     expect(
       (await api('GET', '/api/v1/definitions/one-at-a-time/messages')).body.messages,
     ).to.deep.equal([]);
+  });
+
+  it('applies the *.json of definitions.dirs at start, skipping a bad file (§13)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'deploy-shop.json'), JSON.stringify(definitionFixture('deploy-shop')));
+    writeFileSync(
+      join(dir, 'nightly.json'),
+      JSON.stringify({ tree: { job: { title: 'n', type: 'noop' } } }),
+    );
+    writeFileSync(join(dir, 'broken.json'), '{ not json');
+    writeFileSync(join(dir, 'notes.txt'), 'not a definition');
+    const agent = await makeAgent(makeStore(), { env: { JOBTREE_DEFINITIONS_DIRS: dir } });
+    const list = (await http(agent.url, 'GET', '/api/v1/definitions')).body.definitions;
+    expect(list.map((d: { name: string }) => d.name)).to.deep.equal(['deploy-shop', 'nightly']);
   });
 });
