@@ -15,7 +15,6 @@ import {
   checkRunParams,
   definitionFromFile,
   runTags,
-  type DefinitionSpec,
 } from '../jobtree/definition.js';
 import { definitionPath, expandTree } from '../jobtree/expand.js';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.js';
@@ -77,7 +76,7 @@ export class Definitions {
     if (spec.name !== undefined && spec.name !== name)
       throw new ValidationError(`name: the body names ${spec.name}, the URL ${name}`, 'name');
     const expanded = expandTree(spec.tree, specimen);
-    const tags = runTags(spec, 1, name, undefined);
+    const tags = runTags(spec, expanded.tree.tags, 1, name, undefined);
     await inDefinition(expanded.origin, () => this.admission.check({ ...expanded.tree, tags }));
     const content = {
       ...(spec.description !== undefined ? { description: spec.description } : {}),
@@ -154,9 +153,11 @@ export class Definitions {
     tags: Record<string, string> | undefined,
     link: { messageId?: string; idempotencyKey?: string },
   ): Promise<RunAnswer & { kind: 'started' }> {
-    const spec = def as unknown as DefinitionSpec;
     const expanded = expandTree(def.tree, params);
-    const tree = { ...expanded.tree, tags: runTags(spec, def.version, def.name, tags) };
+    const tree = {
+      ...expanded.tree,
+      tags: runTags(def, expanded.tree.tags, def.version, def.name, tags),
+    };
     const planned = await inDefinition(expanded.origin, () =>
       this.admission.submit(tree, { run: { definition: def.name, ...link } }),
     );

@@ -127,7 +127,8 @@ export function checkRunParams(schema: JsonObject | undefined, params: unknown):
  * tree's, over the definition's. A request naming jobtree's is a 400.
  */
 export function runTags(
-  spec: DefinitionSpec,
+  spec: Pick<DefinitionSpec, 'tags'>,
+  treeTags: unknown,
   version: number,
   name: string,
   requested: Record<string, string> | undefined,
@@ -138,7 +139,7 @@ export function runTags(
   }
   return {
     ...spec.tags,
-    ...(spec.tree.tags as Record<string, string> | undefined),
+    ...(treeTags as Record<string, string> | undefined),
     ...requested,
     definition: name,
     'definition.version': String(version),

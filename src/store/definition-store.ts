@@ -15,7 +15,10 @@ const VERSIONS_KEPT = 100;
 function versionsOf(h: Record<string, string>): DefinitionVersion[] {
   return Object.entries(h)
     .filter(([k]) => k.startsWith('v:'))
-    .map(([, v]) => ({ name: h.name, ...JSON.parse(v) }) as DefinitionVersion)
+    .map(
+      ([k, v]) =>
+        ({ name: h.name, ...JSON.parse(v), version: Number(k.slice(2)) }) as DefinitionVersion,
+    )
     .sort((a, b) => a.version - b.version);
 }
 
@@ -37,6 +40,7 @@ export class RedisDefinitionStore implements DefinitionStore {
         name,
         content.sha256,
         JSON.stringify(content),
+        content.maxConcurrentRuns ?? 0,
         VERSIONS_KEPT,
       ),
     );
@@ -48,7 +52,7 @@ export class RedisDefinitionStore implements DefinitionStore {
     const latest = version ?? Number(await guard(this.redis.hget(k, 'latest')));
     if (!latest) return null;
     const v = await guard(this.redis.hget(k, `v:${latest}`));
-    return v ? ({ name, ...JSON.parse(v) } as DefinitionVersion) : null;
+    return v ? ({ name, ...JSON.parse(v), version: latest } as DefinitionVersion) : null;
   }
 
   async list(): Promise<DefinitionVersion[]> {
@@ -61,7 +65,7 @@ export class RedisDefinitionStore implements DefinitionStore {
     const rows = (await guard(read.exec())) ?? [];
     return names.flatMap((name, i) => {
       const v = rows[i]?.[1] as string | null;
-      return v ? [{ name, ...JSON.parse(v) } as DefinitionVersion] : [];
+      return v ? [{ name, ...JSON.parse(v), version: Number(latest[i]) } as DefinitionVersion] : [];
     });
   }
 

@@ -64,7 +64,7 @@ export class RedisJobTypeStore implements JobTypeStore {
       const h = (rows[i]?.[1] ?? {}) as Record<string, string>;
       const versions = Object.entries(h)
         .filter(([k]) => k.startsWith('v:'))
-        .map(([, v]) => JSON.parse(v) as TypeVersion)
+        .map(([k, v]) => ({ ...(JSON.parse(v) as TypeVersion), version: Number(k.slice(2)) }))
         .sort((a, b) => a.version - b.version);
       const latest = versions.find((v) => v.version === Number(h.latest));
       if (latest) out.push({ name, latest, versions });

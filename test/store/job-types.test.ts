@@ -39,6 +39,18 @@ describe('store.jobTypes', () => {
     expect(await store.jobTypes.revision()).to.equal(r0 + 2);
   });
 
+  it('keeps a params schema exactly as registered, empty lists and key order too', async () => {
+    const store = makeStore();
+    const paramsSchema = {
+      type: 'object',
+      required: [],
+      properties: { z: { enum: ['b', 'a'] }, a: {} },
+    };
+    await store.jobTypes.register('exact', 'src', { sha256: sha256Of('src'), at: 5, paramsSchema });
+    const [t] = await store.jobTypes.list();
+    expect(JSON.stringify(t!.latest.paramsSchema)).to.equal(JSON.stringify(paramsSchema));
+  });
+
   it('gives two registrations at once distinct versions; the later is the latest', async () => {
     const store = makeStore();
     const answers = await Promise.all(

@@ -8,24 +8,24 @@
   (string: the latest version's source; nodes load only the latest, and
   listings never read it)
   ARGV[1] name  ARGV[2] sha256 of the source  ARGV[3] version metadata JSON
-  {sha256, at, paramsSchema}  ARGV[4] the module source  ARGV[5] versions kept
-  P:type:<name> holds `name`, `latest` and `v:<n>` (metadata JSON of
-  version n, the last ARGV[5] of them).
+  {sha256, at, paramsSchema}, stored as it is (never decoded here: Lua's
+  cjson would turn an empty list into an object and reorder keys); readers
+  take the version number from the field's name
+  ARGV[4] the module source  ARGV[5] versions kept
+  P:type:<name> holds `name`, `latest`, `v:<n>` (metadata JSON of version n,
+  the last ARGV[5] of them) and `sha:<n>`.
   Returns {1, version} for a new version, {0, version} when the latest
   version has this sha256 already (nothing written).
 ]]
 local latest = redis.call('HGET', KEYS[2], 'latest')
-if latest then
-  local meta = cjson.decode(redis.call('HGET', KEYS[2], 'v:' .. latest))
-  if meta.sha256 == ARGV[2] then return { 0, tonumber(latest) } end
+if latest and redis.call('HGET', KEYS[2], 'sha:' .. latest) == ARGV[2] then
+  return { 0, tonumber(latest) }
 end
 local n = redis.call('HINCRBY', KEYS[3], 'next:' .. ARGV[1], 1)
-local meta = cjson.decode(ARGV[3])
-meta.version = n
-redis.call('HSET', KEYS[2], 'name', ARGV[1], 'latest', n, 'v:' .. n, cjson.encode(meta))
+redis.call('HSET', KEYS[2], 'name', ARGV[1], 'latest', n, 'v:' .. n, ARGV[3], 'sha:' .. n, ARGV[2])
 redis.call('SET', KEYS[4], ARGV[4])
 local old = n - tonumber(ARGV[5])
-if old >= 1 then redis.call('HDEL', KEYS[2], 'v:' .. old) end
+if old >= 1 then redis.call('HDEL', KEYS[2], 'v:' .. old, 'sha:' .. old) end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[3], 'rev', 1)
 return { 1, n }
