@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The bad field of a 400 (`params.version`). */
+    readonly path?: string,
   ) {
     super(message);
   }
@@ -24,13 +26,13 @@ export async function request(method: string, path: string, body?: unknown): Pro
   });
   if (res.ok) return res;
   const err = (await res.json().catch(() => null)) as {
-    error?: { code: string; message: string };
+    error?: { code: string; message: string; path?: string };
   } | null;
   const code = err?.error?.code ?? `HTTP_${res.status}`;
   const message = err?.error?.message ?? res.statusText;
   if (res.status === 401)
     tokenRefused(t ? 'The server refused this token.' : 'This cluster needs its token.');
-  throw new ApiError(res.status, code, message);
+  throw new ApiError(res.status, code, message, err?.error?.path);
 }
 
 async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -41,6 +43,27 @@ export interface TreePage {
   trees: TreeSummary[];
   next: string | null;
 }
+
+/** A definition as GET /api/v1/definitions/:name answers it (SPEC §13). */
+export interface Definition {
+  name: string;
+  version: number;
+  description: string;
+  params: Record<string, unknown>;
+  tags: Record<string, string>;
+  maxConcurrentRuns: number | null;
+  tree: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface DefinitionRow {
+  name: string;
+  description: string;
+  version: number;
+  lastRun?: { root: string; state: TreeSummary['state']; createdAt: number };
+}
+
+const def = (name: string, rest = '') => `/api/v1/definitions/${encodeURIComponent(name)}${rest}`;
 
 export const api = {
   trees: (query: URLSearchParams) => json<TreePage>('GET', `/api/v1/trees?${query}`),
@@ -53,6 +76,27 @@ export const api = {
       'POST',
       `/api/v1/trees/${root}/${paused ? 'pause' : 'resume'}`,
     ),
+  definitions: () => json<{ definitions: DefinitionRow[] }>('GET', '/api/v1/definitions'),
+  definition: (name: string, version?: number) =>
+    json<Definition>('GET', def(name, version ? `?version=${version}` : '')),
+  versions: (name: string) =>
+    json<{ versions: Array<{ version: number; createdAt: number; sha256: string }> }>(
+      'GET',
+      def(name, '/versions'),
+    ),
+  runs: (name: string) =>
+    json<TreePage & { runs: TreeSummary[] }>('GET', def(name, '/runs?limit=20')),
+  messages: (name: string) =>
+    json<{ messages: Array<{ id: string; params: unknown; postedAt: number }> }>(
+      'GET',
+      def(name, '/messages'),
+    ),
+  withdraw: (name: string, id: string) => request('DELETE', def(name, `/messages/${id}`)),
+  run: (name: string, params: unknown, queue: boolean) =>
+    json<{ root?: string; id?: string; position?: number }>('POST', def(name, '/runs'), {
+      params,
+      ...(queue ? { queue: true } : {}),
+    }),
   logRange: async (id: string, offset: number, length?: number) =>
     (
       await request(

@@ -1,21 +1,25 @@
 /**
  * The jobtree web UI (issue 5): every agent serves it at `/`, and from any
  * node it shows the whole cluster. Hash routes keep the server to one page:
- * `#/` trees, `#/trees/<root>` one tree (with `?log=<job>`), `#/nodes`.
+ * `#/` trees, `#/trees/<root>` one tree (with `?log=<job>`), `#/nodes`,
+ * `#/definitions` and `#/definitions/<name>` (SPEC §13).
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './styles.css';
 import { onTokenRefused } from './session.js';
 import { resetSocket } from './socket.js';
+import { DefinitionView } from './views/definition-view.js';
+import { DefinitionsView } from './views/definitions-view.js';
 import { NodesView } from './views/nodes-view.js';
 import { TokenDialog } from './views/token-dialog.js';
 import { TreeView } from './views/tree-view.js';
 import { TreesView } from './views/trees-view.js';
 
 interface Route {
-  page: 'trees' | 'tree' | 'nodes';
+  page: 'trees' | 'tree' | 'nodes' | 'definitions' | 'definition';
   root?: string;
+  name?: string;
   query: URLSearchParams;
 }
 
@@ -25,6 +29,9 @@ function parseRoute(hash: string): Route {
   const tree = /^\/trees\/([0-9a-fA-F-]{36})$/.exec(path);
   if (tree) return { page: 'tree', root: tree[1] as string, query };
   if (path === '/nodes') return { page: 'nodes', query };
+  if (path === '/definitions') return { page: 'definitions', query };
+  const def = /^\/definitions\/([a-z0-9][a-z0-9_.-]{0,63})$/.exec(path);
+  if (def) return { page: 'definition', name: def[1] as string, query };
   return { page: 'trees', query };
 }
 
@@ -46,7 +53,8 @@ function App() {
     resetSocket();
     setGeneration((g) => g + 1); // remount the views: they fetch and subscribe again
   };
-  const key = `${generation}:${route.page}:${route.root ?? ''}`;
+  const key = `${generation}:${route.page}:${route.root ?? route.name ?? ''}`;
+  const section = route.page.startsWith('definition') ? 'definitions' : route.page;
   return (
     <>
       <header class="top">
@@ -54,10 +62,16 @@ function App() {
           jobtree
         </a>
         <nav aria-label="Main">
-          <a href="#/" aria-current={route.page !== 'nodes' ? 'page' : undefined}>
+          <a
+            href="#/"
+            aria-current={section === 'trees' || section === 'tree' ? 'page' : undefined}
+          >
             Trees
           </a>
-          <a href="#/nodes" aria-current={route.page === 'nodes' ? 'page' : undefined}>
+          <a href="#/definitions" aria-current={section === 'definitions' ? 'page' : undefined}>
+            Definitions
+          </a>
+          <a href="#/nodes" aria-current={section === 'nodes' ? 'page' : undefined}>
             Nodes
           </a>
         </nav>
@@ -68,6 +82,10 @@ function App() {
           <TreeView key={key} root={route.root} logJob={route.query.get('log')} />
         ) : route.page === 'nodes' ? (
           <NodesView key={key} />
+        ) : route.page === 'definitions' ? (
+          <DefinitionsView key={key} />
+        ) : route.page === 'definition' && route.name ? (
+          <DefinitionView key={key} name={route.name} />
         ) : (
           <TreesView key={key} query={route.query} />
         )}
