@@ -44,6 +44,11 @@ describe('api: definitions', () => {
     expect(versions.map((v: { version: number }) => v.version)).to.deep.equal([1, 2]);
     const list = (await api('GET', '/api/v1/definitions')).body.definitions;
     expect(list).to.deep.include({ name: 'deploy-shop', description: 'v2', version: 2 });
+    expect((await api('DELETE', DEF)).body).to.deep.equal({ name: 'deploy-shop', deleted: true });
+    expect((await api('GET', DEF)).status).to.equal(404);
+    expect((await api('DELETE', DEF)).status).to.equal(404);
+    // a number is never given twice, even after a deletion
+    expect((await api('PUT', DEF, def)).body.version).to.equal(3);
   });
 
   it('refuses a definition that cannot run, naming the path in it, and stores nothing (§13)', async () => {
@@ -127,9 +132,17 @@ describe('api: definitions', () => {
     });
     const runs = (await api('GET', `${DEF}/runs`)).body.runs;
     expect(runs.map((r: { root: string }) => r.root)).to.deep.equal([res.body.root]);
-    expect((await api('GET', `${DEF}/runs?state=FAILED`)).body.runs).to.deep.equal([]);
     const listed = (await api('GET', '/api/v1/definitions')).body.definitions[0];
     expect(listed.lastRun).to.include({ root: res.body.root, state: 'SUCCESS' });
+    // each host's job goes to that host's node (n2 has no agent: its job waits there)
+    const spread = await api('POST', `${DEF}/runs`, {
+      params: { version: 44, hosts: ['n1', 'n2'] },
+    });
+    expect(spread.status).to.equal(201);
+    const tree = (await api('GET', `/api/v1/trees/${spread.body.root}`)).body;
+    expect(tree.job.children.map((c: { node: string }) => c.node)).to.deep.equal(['n1', 'n2']);
+    await api('POST', `/api/v1/trees/${spread.body.root}/abort`);
+    expect((await api('GET', `${DEF}/runs?state=FAILED`)).body.runs).to.deep.equal([]);
   });
 
   it('answers a bad param with 400 naming it in params, writing nothing (§13)', async () => {
@@ -220,6 +233,29 @@ describe('api: definitions', () => {
     expect(
       (await api('GET', '/api/v1/definitions/one-at-a-time/messages')).body.messages,
     ).to.deep.equal([]);
+  });
+
+  it('starts the next message when the running run is aborted (§13: however it ends)', async () => {
+    const { api } = await setup();
+    await api('PUT', '/api/v1/definitions/serial', {
+      maxConcurrentRuns: 1,
+      params: { type: 'object', properties: { ms: { type: 'integer' } } },
+      tree: { job: { title: 'sleep ${params.ms}', type: 'sleep', params: { ms: '${params.ms}' } } },
+    });
+    const long = await api('POST', '/api/v1/definitions/serial/runs', { params: { ms: 60000 } });
+    await api('POST', '/api/v1/definitions/serial/messages', { ms: 1 });
+    expect((await api('GET', '/api/v1/definitions/serial/messages')).body.messages).to.have.length(
+      1,
+    );
+    await api('POST', `/api/v1/trees/${long.body.root}/abort`);
+    const runs = await waitFor(async () => {
+      const r = (await api('GET', '/api/v1/definitions/serial/runs')).body.runs;
+      return r.length === 2 && r[0].state === 'SUCCESS' ? r : undefined;
+    });
+    expect(runs.map((r: { title: string; state: string }) => [r.title, r.state])).to.deep.equal([
+      ['sleep 1', 'SUCCESS'],
+      ['sleep 60000', 'ABORTED'],
+    ]);
   });
 
   it('applies the *.json of definitions.dirs at start, skipping a bad file (§13)', async () => {

@@ -135,6 +135,15 @@ describe('e2e: definitions', function () {
     );
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.include('Deploy shop v43').and.include('start on n1');
+    const followed = await runCli(
+      ['run', 'deploy-shop', '-p', 'version=45', '-p', 'hosts=["n1"]', '--follow'],
+      { env },
+    );
+    expect(followed.code, followed.stderr).to.equal(0);
+    expect(followed.stdout).to.include('start on n1 | agent finished SUCCESS');
+    expect(followed.stdout).to.match(
+      /tree [0-9a-f-]{36} SUCCESS .*build=b45,definition=deploy-shop/,
+    );
     const bad = await runCli(['run', 'deploy-shop', '-p', 'version=forty', '-p', 'hosts=["n1"]'], {
       env,
     });
