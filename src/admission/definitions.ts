@@ -113,6 +113,11 @@ export class Definitions {
     const def = await this.get(rawName, req.version);
     if (req.idempotencyKey !== undefined && !IDEMPOTENCY_KEY_RE.test(req.idempotencyKey))
       throw new ValidationError('idempotencyKey: want [A-Za-z0-9_.:-]{1,128}', 'idempotencyKey');
+    if (req.queue && req.idempotencyKey !== undefined)
+      throw new ValidationError(
+        'idempotencyKey: a run that may be queued cannot carry one (post it when it should run)',
+        'idempotencyKey',
+      );
     const params = checkRunParams(def.params, req.params);
     try {
       return await this.start(def, params, req.tags, {
@@ -120,7 +125,7 @@ export class Definitions {
       });
     } catch (err) {
       if (!(req.queue && err instanceof ConflictError && err.code === 'BUSY')) throw err;
-      return this.postChecked(def, params);
+      return this.postChecked(def, params, req.tags);
     }
   }
 
@@ -134,11 +139,15 @@ export class Definitions {
   private async postChecked(
     def: DefinitionVersion,
     params: JsonObject,
+    tags?: Record<string, string>,
   ): Promise<{ kind: 'queued'; id: string; position: number }> {
+    // the run tags are checked now, as a run's would be, not when the message starts
+    runTags(def, undefined, def.version, def.name, tags);
     const id = newId();
     const position = await this.store.definitions.post(def.name, {
       id,
       params,
+      ...(tags ? { tags } : {}),
       postedAt: Date.now(),
     });
     void this.dispatch(def.name).catch((err: unknown) =>
@@ -181,7 +190,7 @@ export class Definitions {
       if (!def) return started;
       try {
         const params = checkRunParams(def.params, message.params);
-        await this.start(def, params, undefined, { messageId: message.id });
+        await this.start(def, params, message.tags, { messageId: message.id });
         started += 1;
       } catch (err) {
         if (err instanceof ConflictError && err.code === 'MESSAGE_TAKEN') continue;

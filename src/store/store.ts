@@ -106,6 +106,8 @@ export interface DefinitionVersion {
 export interface InboxMessage {
   id: string;
   params: JsonObject;
+  /** The tags asked for by a run that was queued (`queue: true`). */
+  tags?: Record<string, string>;
   postedAt: number;
 }
 

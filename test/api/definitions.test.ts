@@ -195,9 +195,16 @@ describe('api: definitions', () => {
     const busy = await api('POST', '/api/v1/definitions/one-at-a-time/runs', { params: {} });
     expect(busy.status).to.equal(409);
     expect(busy.body.error.code).to.equal('BUSY');
+    const both = await api('POST', '/api/v1/definitions/one-at-a-time/runs', {
+      params: {},
+      queue: true,
+      idempotencyKey: 'k',
+    });
+    expect(both.body.error.path).to.equal('idempotencyKey');
     const queued = await api('POST', '/api/v1/definitions/one-at-a-time/runs', {
       params: { ms: 1 },
       queue: true,
+      tags: { pushed: 'by-ci' },
     });
     expect(queued.status).to.equal(202);
     expect(queued.body.position).to.equal(1);
@@ -228,6 +235,9 @@ describe('api: definitions', () => {
       finishedAt: number;
     }>;
     expect(ordered.map((r) => r.title)).to.deep.equal(['hold 400', 'hold 1', 'hold 3']);
+    expect((ordered[1] as unknown as { tags: Record<string, string> }).tags.pushed).to.equal(
+      'by-ci',
+    );
     for (let i = 1; i < ordered.length; i++)
       expect(ordered[i]!.createdAt).to.be.at.least(ordered[i - 1]!.finishedAt);
     expect(
