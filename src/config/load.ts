@@ -4,9 +4,9 @@
  * frozen (SPEC §8). The only reader of process.env is the caller, which
  * passes `env` in; nothing here runs at import time.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
-import { delimiter, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../shared/errors.js';
 import { describeAjvError } from '../jobtree/validate.js';
@@ -94,7 +94,39 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * The config layers of `--config PATH` (SPEC §16): the file, or each
+ * `*.json` of the directory in name order, later ones over earlier ones.
+ */
+function readLayers(path: string): Array<{ source: string; tree: Tree }> {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (!isDir) return [{ source: path, tree: readJson(path, '--config') }];
+  return readdirSync(path)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const file = join(path, f);
+      return { source: file, tree: readJson(file, file) };
+    });
+}
+
+/** True when `tree` sets the dotted `path` (or an object above it). */
+function sets(tree: Tree, path: string): boolean {
+  let at: unknown = tree;
+  for (const part of path.split('.')) {
+    if (!at || typeof at !== 'object' || !(part in (at as Tree))) return false;
+    at = (at as Tree)[part];
+  }
+  return true;
+}
+
 export interface LoadOptions {
+  /** A JSON file, or a directory whose `*.json` are merged in name order. */
   file?: string;
   env?: Record<string, string | undefined>;
   /** Flag values by config key (`redis.url`); undefined ones are ignored. */
@@ -104,7 +136,8 @@ export interface LoadOptions {
 /** Loads, merges, validates and freezes the configuration; a bad value names its key. */
 export function loadConfig(options: LoadOptions = {}): Config {
   let tree = readJson(DEFAULTS_PATH, 'default.json');
-  if (options.file) tree = merge(tree, readJson(options.file, '--config'));
+  const layers = options.file ? readLayers(options.file) : [];
+  for (const l of layers) tree = merge(tree, l.tree);
   const layer: Tree = {};
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const v = options.env?.[name];
@@ -122,7 +155,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!check(tree)) {
     const e = check.errors?.[0];
     const { path, problem } = e ? describeAjvError(e) : { path: '', problem: 'invalid' };
-    throw new ConfigError(path || '(root)', problem === 'unknown field' ? 'unknown key' : problem);
+    // name the file that set the bad key, when a file did (the last one to set it wins)
+    const from = [...layers].reverse().find((l) => path && sets(l.tree, path))?.source;
+    const what = problem === 'unknown field' ? 'unknown key' : problem;
+    throw new ConfigError(path || '(root)', from ? `${what} (in ${from})` : what);
   }
   tree.node ??=
     hostname()
