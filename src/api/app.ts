@@ -21,9 +21,8 @@ import { treeRoutes } from './routes/trees.js';
 
 const OPEN_PATHS = new Set(['/api/v1/health']);
 
-export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
-  app.silent = true; // errorMiddleware logs what matters
+/** Every route of the API (the tests walk it to check each write route's guard). */
+export function apiRouter(deps: AppDeps): Router {
   const router = new Router();
   treeRoutes(router, deps);
   jobRoutes(router, deps);
@@ -32,9 +31,16 @@ export function createApp(deps: AppDeps): Koa {
   jobTypeRoutes(router, deps);
   poolRoutes(router, deps);
   definitionRoutes(router, deps);
+  return router;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.silent = true; // errorMiddleware logs what matters
+  const router = apiRouter(deps);
   app.use(errorMiddleware(deps.logger));
   app.use(staticUi());
-  app.use(authMiddleware(deps.token, OPEN_PATHS));
+  app.use(authMiddleware(deps.tokens, OPEN_PATHS));
   app.use(
     bodyParser({
       // text: a module job type's source (PUT /api/v1/job-types/:name, SPEC §11)

@@ -30,6 +30,7 @@ export interface Config {
   };
   /** Directories whose `*.json` definitions are applied at start (SPEC §13). */
   readonly definitions: { readonly dirs: readonly string[] };
-  readonly auth: { readonly token: string | null };
+  /** The cluster token, and a token that may only read (SPEC §16 roles). */
+  readonly auth: { readonly token: string | null; readonly readToken: string | null };
   readonly log: { readonly level: string };
 }

@@ -40,6 +40,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_JOB_TYPES_MAX_HEAP_MB: 'jobTypes.maxHeapMb',
   JOBTREE_DEFINITIONS_DIRS: 'definitions.dirs',
   JOBTREE_TOKEN: 'auth.token',
+  JOBTREE_READ_TOKEN: 'auth.readToken',
   JOBTREE_LOG_LEVEL: 'log.level',
 };
 
@@ -160,6 +161,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const what = problem === 'unknown field' ? 'unknown key' : problem;
     throw new ConfigError(path || '(root)', from ? `${what} (in ${from})` : what);
   }
+  const auth = tree.auth as { token: string | null; readToken: string | null };
+  if (auth.readToken !== null && auth.token === null)
+    throw new ConfigError(
+      'auth.readToken',
+      'needs auth.token: without one, anybody may do anything',
+    );
+  if (auth.readToken !== null && auth.readToken === auth.token)
+    throw new ConfigError('auth.readToken', 'must differ from auth.token');
   tree.node ??=
     hostname()
       .split('.')[0]

@@ -110,8 +110,11 @@ export const configSchema = {
     auth: {
       type: 'object',
       additionalProperties: false,
-      required: ['token'],
-      properties: { token: { type: ['string', 'null'], minLength: 16 } },
+      required: ['token', 'readToken'],
+      properties: {
+        token: { type: ['string', 'null'], minLength: 16 },
+        readToken: { type: ['string', 'null'], minLength: 16 },
+      },
     },
     log: {
       type: 'object',

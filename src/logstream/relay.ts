@@ -7,6 +7,7 @@
  * log:error NODE_UNAVAILABLE.
  */
 import { randomUUID } from 'node:crypto';
+import type { Tokens } from './token.js';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServer, LogSink, ServerToClient } from './events.js';
 
@@ -27,7 +28,8 @@ interface Upstream {
 }
 
 export interface RelayOptions {
-  token: string | null;
+  /** Upstream relays carry the cluster token, read at each connection. */
+  tokens: Tokens;
   /** How long a dropped upstream may stay away before its subscribers get NODE_UNAVAILABLE. */
   unavailableAfterMs: number;
 }
@@ -63,7 +65,7 @@ export class LogRelay {
 
   private connect(url: string): Upstream {
     const socket: Socket<ServerToClient, ClientToServer> = io(url, {
-      auth: this.options.token ? { token: this.options.token } : {},
+      auth: this.options.tokens.token ? { token: this.options.tokens.token } : {},
       transports: ['websocket'],
       reconnectionDelay: 100,
       reconnectionDelayMax: 1000,

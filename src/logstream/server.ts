@@ -18,13 +18,14 @@ import type { ClientToServer, LogData, LogSink, LogSubscribe, ServerToClient } f
 import { LogFollower } from './follower.js';
 import type { JobLogs } from './job-logs.js';
 import { LogRelay } from './relay.js';
-import { tokenMatches } from './token.js';
+import { roleOf, type Tokens } from './token.js';
 
 export interface LogServerDeps {
   store: Store;
   logs: JobLogs;
   node: string;
-  token: string | null;
+  /** The cluster token (relays use it) and the read-only one (enough to watch). */
+  tokens: Tokens;
 }
 
 type Client = Socket<ClientToServer, ServerToClient>;
@@ -61,14 +62,12 @@ export class LogServer {
     http: HttpServer,
     private readonly deps: LogServerDeps,
   ) {
-    this.relay = new LogRelay({ token: deps.token, unavailableAfterMs: 5000 });
+    this.relay = new LogRelay({ tokens: deps.tokens, unavailableAfterMs: 5000 });
     this.io = new Server(http, { serveClient: false, maxHttpBufferSize: 1e6 });
     this.io.use((socket, next) => {
       const given = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (
-        deps.token !== null &&
-        !tokenMatches(deps.token, typeof given === 'string' ? given : undefined)
-      ) {
+      // every event a client may send only reads (logs, status): either token will do
+      if (roleOf(deps.tokens, typeof given === 'string' ? given : undefined) === null) {
         next(new Error('UNAUTHORIZED'));
       } else next();
     });

@@ -17,6 +17,7 @@ import { Admission } from '../admission/admission.js';
 import { applyDefinitionDirs, Definitions } from '../admission/definitions.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
+import type { Tokens } from '../logstream/token.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
 import { Claimer } from './claimer.js';
 import { Heartbeat } from './heartbeat.js';
@@ -64,11 +65,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly admission: Admission;
   private readonly definitions: Definitions;
   private loader: TypeLoader | undefined;
+  /** Read by the API and socket.io on every request (a reload may change them). */
+  private readonly tokens: Tokens;
 
   constructor(private readonly deps: AgentDeps) {
     super();
     this.types = createRegistry(deps.config);
     this.logs = new JobLogs(deps.config.dataDir);
+    this.tokens = { token: deps.config.auth.token, readToken: deps.config.auth.readToken };
     this.admission = new Admission({
       store: deps.store,
       node: deps.config.node,
@@ -178,7 +182,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       admission: this.admission,
       definitions: this.definitions,
       checkModule: (source, name) => checkModule(source, name, config.jobTypes.maxHeapMb),
-      token: config.auth.token,
+      tokens: this.tokens,
       metrics: metrics.registry,
       logger: this.deps.logger.child({ mod: 'api' }),
       version,
@@ -189,7 +193,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       store,
       logs: this.logs,
       node: config.node,
-      token: config.auth.token,
+      tokens: this.tokens,
     });
     this.server.listen(config.port, config.host);
     await once(this.server, 'listening');

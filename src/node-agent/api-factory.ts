@@ -7,6 +7,7 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { JobLogs } from '../logstream/job-logs.js';
+import type { Tokens } from '../logstream/token.js';
 import type { Admission } from '../admission/admission.js';
 import type { Definitions } from '../admission/definitions.js';
 import type { Store } from '../store/store.js';
@@ -25,7 +26,8 @@ export interface ApiContext {
    * (BAD_MODULE) says why it cannot load (SPEC §11 registration).
    */
   checkModule(source: string, name: string): Promise<{ paramsSchema: JsonObject }>;
-  token: string | null;
+  /** The cluster and read-only tokens (SPEC §10, §16). */
+  tokens: Tokens;
   metrics: Registry;
   logger: Logger;
   version: string;

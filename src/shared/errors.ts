@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'REDIS_UNAVAILABLE'
   | 'FENCED'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'TOO_LARGE'
   | 'CONFIG'
   | 'INTERNAL';
@@ -71,6 +72,13 @@ export class FencedError extends JobtreeError {
 export class UnauthorizedError extends JobtreeError {
   constructor(message = 'missing or bad token') {
     super('UNAUTHORIZED', message, 401);
+  }
+}
+
+/** A valid token whose role does not allow the request (the read-only token writing). */
+export class ForbiddenError extends JobtreeError {
+  constructor(message: string) {
+    super('FORBIDDEN', message, 403);
   }
 }
 

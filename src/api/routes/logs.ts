@@ -62,7 +62,7 @@ async function proxy(ctx: Context, deps: AppDeps, job: JobView, r: Range): Promi
   let res: Response;
   try {
     res = await fetch(url, {
-      headers: deps.token ? { authorization: `Bearer ${deps.token}` } : {},
+      headers: deps.tokens.token ? { authorization: `Bearer ${deps.tokens.token}` } : {},
     });
   } catch {
     throw new UnavailableError(
