@@ -8,7 +8,7 @@ import { JobtreeError } from '../shared/errors.js';
 import { ApiClient, CliError, EXIT } from './client.js';
 import { runAgent, type AgentFlags } from './commands/agent.js';
 import { tail } from './commands/tail.js';
-import { abort, list, nodes, setPaused, show, submit } from './commands/trees.js';
+import { abort, list, nodes, setDrain, setPaused, show, submit } from './commands/trees.js';
 import { listPools, removePool, setPool } from './commands/pools.js';
 import { addType, listTypes, removeType } from './commands/types.js';
 import {
@@ -119,6 +119,14 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .description('list the nodes of the cluster')
     .option('--json', 'print JSON')
     .action((o) => run(() => nodes(client(), o, print))());
+  program
+    .command('drain [node]')
+    .description("stop a node claiming work; its running jobs finish (default: the server's node)")
+    .action((node: string | undefined) => run(() => setDrain(client(), node, true, print))());
+  program
+    .command('undrain [node]')
+    .description('let a drained node claim work again')
+    .action((node: string | undefined) => run(() => setDrain(client(), node, false, print))());
   const types = program.command('types').description('job types: list, register, deregister');
   types
     .command('ls', { isDefault: true })

@@ -65,6 +65,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly admission: Admission;
   private readonly definitions: Definitions;
   private loader: TypeLoader | undefined;
+  /** An operator asked this node to drain: it claims nothing (SPEC §16). */
+  private draining = false;
   /** Read by the API and socket.io on every request (a reload may change them). */
   private readonly tokens: Tokens;
 
@@ -125,7 +127,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     );
     const info = await this.serve(runId, metrics);
     this.info = info;
-    await store.registerNode(info, config.heartbeat.ttlMs);
+    this.setDraining((await store.registerNode(info, config.heartbeat.ttlMs)).draining);
     await applyDefinitionDirs(
       this.definitions,
       config.definitions.dirs,
@@ -255,7 +257,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         logger: this.deps.logger.child({ mod: 'runner' }),
         addChildren: async (parentId, jobs) =>
           (await this.admission.graft(parentId, { jobs })).map((j) => j.id),
-        takesWork: () => this.stopping === undefined && !reporter.backlogged,
+        takesWork: () => this.stopping === undefined && !reporter.backlogged && !this.draining,
         onFinished: (job, state) => {
           this.emit('job:end', { id: job.id, root: job.root, parent: job.parent, state });
           metrics.finished.inc({ state, type: job.type });
@@ -291,6 +293,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       definitionWake: (name) => {
         if (this.housekeeper?.holdsLease) this.dispatch(name);
       },
+      drain: (draining) => this.setDraining(draining),
     });
     await this.subscription.ready;
   }
@@ -298,7 +301,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** The heartbeat (with its catch-up work) and the cluster housekeeping. */
   private startBackground(info: NodeInfo, claimer: Claimer, log: Logger): void {
     const { config, store } = this.deps;
-    const afterBeat = async (): Promise<void> => {
+    const afterBeat = async (beat: { draining: boolean }): Promise<void> => {
+      this.setDraining(beat.draining); // in case the control message was lost
       this.loader?.checkRegistered();
       await this.drainSignals(claimer);
       await claimer.adoptOrphans();
@@ -327,10 +331,33 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.housekeeper.start();
   }
 
+  /**
+   * Drain (SPEC §16): the node claims nothing, its running jobs finish, its
+   * queued jobs wait (and `*` jobs go to other nodes); undrain claims again.
+   */
+  private setDraining(draining: boolean): void {
+    if (draining === this.draining) return;
+    this.draining = draining;
+    this.deps.logger.info(
+      { mod: 'agent' },
+      draining ? 'draining: claiming nothing' : 'undrained: claiming again',
+    );
+    if (!draining) this.claimer?.wake();
+  }
+
   private dispatch(name: string): void {
     void this.definitions
       .dispatch(name)
       .catch((err: unknown) => this.deps.logger.warn({ err, definition: name }, 'dispatch failed'));
+  }
+
+  /**
+   * Aborts every running job at once (AGENT_SHUTDOWN), without waiting for
+   * the grace period: the daemon's second SIGTERM, or SIGQUIT (SPEC §16).
+   */
+  abortRunning(): void {
+    this.claimer?.pause();
+    this.claimer?.stopAll('shutdown');
   }
 
   /** Stops claiming, lets running jobs finish for up to the grace period, aborts the rest, exits cleanly. */

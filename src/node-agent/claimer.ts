@@ -128,6 +128,11 @@ export class Claimer {
     return handle !== undefined;
   }
 
+  /** Stops every running job now (an operator's second SIGTERM, or SIGQUIT). */
+  stopAll(reason: StopReason): void {
+    for (const handle of this.running.values()) handle.stop(reason);
+  }
+
   /** Stops claiming; running jobs go on. */
   pause(): void {
     this.stopped = true;

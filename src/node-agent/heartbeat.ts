@@ -16,15 +16,20 @@ export class Heartbeat {
     private readonly info: NodeInfo,
     private readonly options: { intervalMs: number; ttlMs: number },
     private readonly running: () => number,
-    private readonly afterBeat: () => Promise<void>,
+    /** Runs after each beat, with what the beat learnt (an operator's drain). */
+    private readonly afterBeat: (beat: { draining: boolean }) => Promise<void>,
     private readonly logger: Logger,
   ) {}
 
   /** One beat now; errors are logged, never thrown (the next beat retries). */
   async beat(): Promise<void> {
     try {
-      await this.store.heartbeat(this.info, { running: this.running() }, this.options.ttlMs);
-      await this.afterBeat();
+      const beat = await this.store.heartbeat(
+        this.info,
+        { running: this.running() },
+        this.options.ttlMs,
+      );
+      await this.afterBeat(beat);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'heartbeat failed');
     }

@@ -122,6 +122,8 @@ export interface PausedEvent {
 
 export interface NodeView {
   name: string;
+  /** `draining` once asked to drain while jobs still run on it, then `drained` (SPEC §16). */
+  state: 'active' | 'draining' | 'drained';
   url: string;
   alive: boolean;
   lastHeartbeat: number | null;

@@ -134,6 +134,10 @@ export class Keys {
   wakeChannel(node: string): string {
     return `${this.prefix}:wake:${node}`;
   }
+  /** `drain` / `undrain`: an operator's word to a node's agent (SPEC §16). */
+  controlChannel(node: string): string {
+    return `${this.prefix}:control:${node}`;
+  }
   signalChannel(node: string): string {
     return `${this.prefix}:signal:${node}`;
   }

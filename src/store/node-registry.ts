@@ -15,13 +15,19 @@ export class NodeRegistry {
     protected readonly keys: Keys,
   ) {}
 
-  async registerNode(info: NodeInfo, ttlMs: number): Promise<void> {
-    await this.heartbeat(info, { running: 0 }, ttlMs);
+  /** The first beat of a run; answers whether the node was left asked to drain. */
+  async registerNode(info: NodeInfo, ttlMs: number): Promise<{ draining: boolean }> {
+    return this.heartbeat(info, { running: 0 }, ttlMs);
   }
 
-  async heartbeat(info: NodeInfo, stats: { running: number }, ttlMs: number): Promise<void> {
+  /** One beat; answers whether an operator has asked the node to drain (SPEC §16). */
+  async heartbeat(
+    info: NodeInfo,
+    stats: { running: number },
+    ttlMs: number,
+  ): Promise<{ draining: boolean }> {
     const now = Date.now();
-    await guard(
+    const rows = await guard(
       this.client
         .multi()
         .sadd(this.keys.nodes(), info.name)
@@ -41,8 +47,29 @@ export class NodeRegistry {
           running: stats.running,
         })
         .set(this.keys.alive(info.name), info.runId, 'PX', ttlMs)
+        .hget(this.keys.node(info.name), 'drain')
         .exec(),
     );
+    return { draining: rows?.[3]?.[1] === '1' };
+  }
+
+  /**
+   * Asks a node to drain (stop claiming; its running jobs finish) or to
+   * take work again, and tells its agent at once; false for a node never
+   * registered. The flag outlives a restart of the agent.
+   */
+  async setDrain(name: string, drain: boolean): Promise<boolean> {
+    const k = this.keys;
+    if (!(await guard(this.client.sismember(k.nodes(), name)))) return false;
+    await guard(
+      (drain
+        ? this.client.multi().hset(k.node(name), 'drain', '1')
+        : this.client.multi().hdel(k.node(name), 'drain')
+      )
+        .publish(k.controlChannel(name), drain ? 'drain' : 'undrain')
+        .exec(),
+    );
+    return true;
   }
 
   async publishTypes(info: NodeInfo): Promise<void> {
@@ -84,7 +111,10 @@ export class NodeRegistry {
       const concurrency = Number(h.concurrency ?? 0);
       const last = h.lastHeartbeat ? Number(h.lastHeartbeat) : null;
       const isAlive = alive !== null && alive === h.runId;
+      const state: NodeView['state'] =
+        h.drain !== '1' ? 'active' : running > 0 ? 'draining' : 'drained';
       return {
+        state,
         name,
         url: h.url ?? '',
         alive: isAlive,
@@ -93,7 +123,7 @@ export class NodeRegistry {
         concurrency,
         running,
         queued,
-        free: isAlive ? Math.max(0, concurrency - running) : 0,
+        free: isAlive && state === 'active' ? Math.max(0, concurrency - running) : 0,
         version: h.version ?? '',
         types: h.types ? (JSON.parse(h.types) as string[]) : [],
         typeVersions: h.loaded ? (JSON.parse(h.loaded) as NodeView['typeVersions']) : {},

@@ -429,15 +429,18 @@ export class RedisStore extends NodeRegistry implements Store {
       signal(): void;
       typesChanged(): void;
       definitionWake(name: string): void;
+      drain(draining: boolean): void;
     },
   ): Subscription {
     const signal = this.keys.signalChannel(node);
     const types = this.keys.typesChannel();
     const defs = this.keys.defsWakeChannel();
+    const control = this.keys.controlChannel(node);
     return this.subscribe(
-      [this.keys.wakeChannel(node), this.keys.wakeChannel('*'), signal, types, defs],
+      [this.keys.wakeChannel(node), this.keys.wakeChannel('*'), signal, types, defs, control],
       (channel, message) => {
-        if (channel === signal) on.signal();
+        if (channel === control) on.drain(message === 'drain');
+        else if (channel === signal) on.signal();
         else if (channel === types) on.typesChanged();
         else if (channel === defs) on.definitionWake(message);
         else on.wake();

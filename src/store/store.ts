@@ -265,8 +265,15 @@ export interface Store {
   getTree(root: string): Promise<TreeView>;
   treeState(root: string): Promise<{ state: TreeState; seq: number } | null>;
   listTrees(query: TreeQuery): Promise<{ trees: TreeSummary[]; next: string | null }>;
-  registerNode(info: NodeInfo, ttlMs: number): Promise<void>;
-  heartbeat(info: NodeInfo, stats: { running: number }, ttlMs: number): Promise<void>;
+  registerNode(info: NodeInfo, ttlMs: number): Promise<{ draining: boolean }>;
+  /** One beat; answers whether the node was asked to drain. */
+  heartbeat(
+    info: NodeInfo,
+    stats: { running: number },
+    ttlMs: number,
+  ): Promise<{ draining: boolean }>;
+  /** Asks a node to drain or to take work again; false for an unknown node. */
+  setDrain(name: string, drain: boolean): Promise<boolean>;
   /** Writes the node's loaded types now, between heartbeats (SPEC §11: any node checks any submission). */
   publishTypes(info: NodeInfo): Promise<void>;
   nodeOwner(name: string): Promise<string | null>;
@@ -296,6 +303,8 @@ export interface Store {
       typesChanged(): void;
       /** A definition's run ended, or a message was posted for it. */
       definitionWake(name: string): void;
+      /** An operator asked the node to drain (true) or to take work again. */
+      drain(draining: boolean): void;
     },
   ): Subscription;
   /** The status channel; with `onPaused`, the paused channel on the same connection. */

@@ -44,26 +44,35 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
   }
   const logger = pino({ level: config.log.level, base: { node: config.node } });
   // Handlers first: a signal that arrives while the agent starts stops it once started.
+  // SIGTERM/SIGINT stop it gracefully; a second one, or SIGQUIT, aborts its jobs at once.
+  const running: { agent?: Agent } = {};
+  let asked = false;
   const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'signal received');
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (!asked && signal !== 'SIGQUIT') {
+        logger.info({ signal }, 'signal received: stopping, running jobs may finish');
+      } else {
+        logger.warn({ signal }, 'signal received: aborting running jobs now');
+        running.agent?.abortRunning();
+      }
+      asked = true;
       resolve();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    for (const s of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(s, onSignal);
   });
   const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);
   const store = new RedisStore(redis.url, config.redis.prefix);
-  const agent = new Agent({ config, store, logger, api: serveApi });
+  const started = new Agent({ config, store, logger, api: serveApi });
+  running.agent = started;
   try {
-    await agent.start();
+    await started.start();
   } catch (err) {
-    await agent.stop();
+    await started.stop();
     await store.close();
     throw err;
   }
   await stopped;
-  await agent.stop();
+  await started.stop();
   await store.close();
   return 0;
 }

@@ -134,7 +134,19 @@ export async function nodes(
     return EXIT.OK;
   }
   const rows = [
-    ['NODE', 'ALIVE', 'HEARTBEAT', 'RUNNING', 'QUEUED', 'SLOTS', 'FREE', 'VERSION', 'URL', 'TYPES'],
+    [
+      'NODE',
+      'ALIVE',
+      'STATE',
+      'HEARTBEAT',
+      'RUNNING',
+      'QUEUED',
+      'SLOTS',
+      'FREE',
+      'VERSION',
+      'URL',
+      'TYPES',
+    ],
   ];
   const errors: string[] = [];
   for (const n of res.nodes) {
@@ -147,6 +159,7 @@ export async function nodes(
     rows.push([
       n.name,
       n.alive ? 'yes' : 'NO',
+      n.state,
       age,
       String(n.running),
       String(n.queued),
@@ -159,5 +172,21 @@ export async function nodes(
   }
   print(formatTable(rows));
   if (errors.length > 0) print(`\nload errors:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+  return EXIT.OK;
+}
+
+/** `jobtree drain [NODE]` / `undrain` (SPEC §16); NODE defaults to the server's own node. */
+export async function setDrain(
+  client: ApiClient,
+  node: string | undefined,
+  drain: boolean,
+  print: Print,
+): Promise<number> {
+  const name = node ?? (await client.call<{ node: string }>('GET', '/api/v1/health')).node;
+  const res = await client.call<{ node: string; state: string }>(
+    'POST',
+    `/api/v1/nodes/${encodeURIComponent(name)}/${drain ? 'drain' : 'undrain'}`,
+  );
+  print(`${res.node}: ${res.state}`);
   return EXIT.OK;
 }

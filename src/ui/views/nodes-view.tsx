@@ -53,7 +53,10 @@ export function NodesView() {
                 <td>
                   <span class={`badge ${n.alive ? 'state-SUCCESS' : 'state-FAILED'}`}>
                     {n.alive ? 'alive' : 'dead'}
-                  </span>
+                  </span>{' '}
+                  {n.state && n.state !== 'active' && (
+                    <span class="badge state-ABORTED">{n.state}</span>
+                  )}
                 </td>
                 <td>{n.heartbeatAgeMs === null ? 'never' : `${duration(n.heartbeatAgeMs)} ago`}</td>
                 <td>{n.running}</td>
