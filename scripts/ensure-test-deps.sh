@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond node_modules: Debian's redis-server (each
-# test run starts its own on a free port) and chromium (the UI tests drive
-# it with playwright-core; no browser download). Run by `npm test` itself
+# test run starts its own on a free port), chromium (the UI tests drive it
+# with playwright-core; no browser download) and systemd's systemd-analyze. Run by `npm test` itself
 # (pretest) and by .ci/run, so a fresh machine needs no other step: as root
 # it installs what is missing with apt-get; otherwise it stops at once and
 # prints the one command to run.
@@ -9,6 +9,8 @@ set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# systemd-analyze verifies the unit of `jobtree service install` (systemd need not run)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # CHROMIUM_PATH: another Chromium for the UI tests (test/helpers/browser.ts reads it too)
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -11,6 +11,7 @@ import { tail } from './commands/tail.js';
 import { abort, list, nodes, setDrain, setPaused, show, submit } from './commands/trees.js';
 import { listPools, removePool, setPool } from './commands/pools.js';
 import { addType, listTypes, removeType } from './commands/types.js';
+import { install, status, uninstall, type ServiceFlags } from './commands/service.js';
 import {
   applyDefinitions,
   definitionVersions,
@@ -119,6 +120,23 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .description('list the nodes of the cluster')
     .option('--json', 'print JSON')
     .action((o) => run(() => nodes(client(), o, print))());
+  const service = program.command('service').description("this node's agent as a systemd service");
+  const serviceOptions = (c: Command): Command =>
+    c
+      .option('--user <user>', 'the user the agent runs as', 'jobtree')
+      .option('--config-dir <dir>', 'its config directory', '/etc/jobtree')
+      .option('--data-dir <dir>', 'its data directory', '/var/lib/jobtree')
+      .option('--dry-run', 'print every file instead of writing it')
+      .option('--root <dir>', 'write under this directory instead of / (packaging)');
+  serviceOptions(
+    service.command('install').description('write the unit, its env file and config dir'),
+  ).action((o: ServiceFlags) => setCode(install(o, print)));
+  serviceOptions(
+    service.command('uninstall').description('remove what install wrote (never the data)'),
+  ).action((o: ServiceFlags) => setCode(uninstall(o, print)));
+  serviceOptions(
+    service.command('status').description('is the unit installed, is the service running'),
+  ).action((o: ServiceFlags) => setCode(status(o, print)));
   program
     .command('drain [node]')
     .description("stop a node claiming work; its running jobs finish (default: the server's node)")
@@ -215,6 +233,11 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
 /** Runs the CLI; resolves with the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let code = EXIT.OK as number;
+  // output piped into `head` that has read enough: not an error of ours
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(code);
+    throw err;
+  });
   try {
     checkNode();
     await buildProgram(env, (c) => (code = c)).parseAsync(argv, { from: 'user' });
