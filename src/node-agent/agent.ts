@@ -32,6 +32,30 @@ import { TypeLoader } from './plugins/type-loader.js';
 import { packageVersion } from './version.js';
 import { waitForRedis } from './wait-for-redis.js';
 
+/** What a reload can change without a restart (SPEC §16); the rest is named in the log. */
+const LIVE_KEYS = new Set(['log', 'concurrency', 'jobTypes.dirs', 'definitions', 'auth']);
+
+/** The config keys (two levels deep) that differ and that only a restart applies. */
+function restartKeys(a: Config, b: Config): string[] {
+  const out: string[] = [];
+  const av = a as unknown as Record<string, unknown>;
+  const bv = b as unknown as Record<string, unknown>;
+  for (const key of Object.keys(bv)) {
+    const x = av[key];
+    const y = bv[key];
+    if (x && y && typeof x === 'object' && !Array.isArray(x)) {
+      for (const sub of Object.keys(y as object)) {
+        const path = `${key}.${sub}`;
+        const differs =
+          JSON.stringify((x as Record<string, unknown>)[sub]) !==
+          JSON.stringify((y as Record<string, unknown>)[sub]);
+        if (differs && !LIVE_KEYS.has(key) && !LIVE_KEYS.has(path)) out.push(path);
+      }
+    } else if (JSON.stringify(x) !== JSON.stringify(y) && !LIVE_KEYS.has(key)) out.push(key);
+  }
+  return out;
+}
+
 export interface AgentDeps {
   config: Config;
   store: Store;
@@ -65,6 +89,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly admission: Admission;
   private readonly definitions: Definitions;
   private loader: TypeLoader | undefined;
+  /** The config of the last reload (the live parts of it are applied). */
+  private reloaded: Config | undefined;
   /** An operator asked this node to drain: it claims nothing (SPEC §16). */
   private draining = false;
   /** Read by the API and socket.io on every request (a reload may change them). */
@@ -349,6 +375,31 @@ export class Agent extends EventEmitter<AgentEvents> {
     void this.definitions
       .dispatch(name)
       .catch((err: unknown) => this.deps.logger.warn({ err, definition: name }, 'dispatch failed'));
+  }
+
+  /**
+   * Takes what can change live from a new, validated config (SPEC §16
+   * SIGHUP): concurrency, the job-type and definition directories, the
+   * tokens. Answers the keys that differ but need a restart (the caller
+   * applies the log level, which it owns).
+   */
+  async reload(next: Config): Promise<string[]> {
+    const before = this.reloaded ?? this.deps.config;
+    const log = this.deps.logger.child({ mod: 'agent' });
+    if (next.concurrency !== before.concurrency) {
+      this.claimer?.setConcurrency(next.concurrency);
+      if (this.info) this.info.concurrency = next.concurrency;
+      log.info({ concurrency: next.concurrency }, 'concurrency changed');
+    }
+    if (JSON.stringify(next.jobTypes.dirs) !== JSON.stringify(before.jobTypes.dirs)) {
+      this.loader?.setDirs(next.jobTypes.dirs);
+      log.info({ dirs: next.jobTypes.dirs }, 'job type directories changed');
+    }
+    this.tokens.token = next.auth.token;
+    this.tokens.readToken = next.auth.readToken;
+    await applyDefinitionDirs(this.definitions, next.definitions.dirs, log);
+    this.reloaded = next;
+    return restartKeys(before, next);
   }
 
   /**

@@ -26,12 +26,22 @@ export class Claimer {
   constructor(
     private readonly store: Store,
     private readonly deps: RunnerDeps,
-    private readonly options: ClaimerOptions,
+    private options: ClaimerOptions,
     private readonly logger: Logger,
   ) {}
 
   get size(): number {
     return this.running.size;
+  }
+
+  /**
+   * Takes a new concurrency (a config reload): more slots are filled at
+   * once; with fewer, running jobs go on and no new one starts until the
+   * count is under it.
+   */
+  setConcurrency(concurrency: number): void {
+    this.options = { ...this.options, concurrency };
+    this.wake();
   }
 
   /** Starts claiming now and on every poll tick. */

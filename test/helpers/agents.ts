@@ -83,6 +83,8 @@ export async function spawnAgent(options: {
   env?: Record<string, string>;
   /** Wait until the API answers (default); false for an agent that waits for Redis. */
   waitReady?: boolean;
+  /** More arguments of `jobtree agent` (`--config DIR`). */
+  args?: string[];
 }): Promise<AgentProcess> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? tempDir();
@@ -100,6 +102,7 @@ export async function spawnAgent(options: {
       options.redisUrl,
       '--data-dir',
       dataDir,
+      ...(options.args ?? []),
     ],
     {
       env: {

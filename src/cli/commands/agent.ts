@@ -4,6 +4,7 @@
  */
 import { serveApi } from '../../api/serve.js';
 import { pino } from 'pino';
+import type { Config } from '../../config/config.js';
 import { loadConfig } from '../../config/load.js';
 import { Agent } from '../../node-agent/agent.js';
 import { resolveRedis } from '../../node-agent/embedded-redis.js';
@@ -24,25 +25,41 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** Runs the agent; resolves with the process exit code once it has stopped. */
 export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promise<number> {
-  const config = loadConfig({
-    ...(flags.config !== undefined ? { file: flags.config } : {}),
-    env,
-    flags: {
-      node: flags.node,
-      host: flags.host,
-      port: flags.port,
-      'redis.url': flags.redis,
-      dataDir: flags.dataDir,
-      concurrency: flags.concurrency,
+  // the same sources at start and at every SIGHUP (the environment is the process's own)
+  const load = (): Config => {
+    const loaded = loadConfig({
+      ...(flags.config !== undefined ? { file: flags.config } : {}),
+      env,
+      flags: {
+        node: flags.node,
+        host: flags.host,
+        port: flags.port,
+        'redis.url': flags.redis,
+        dataDir: flags.dataDir,
+        concurrency: flags.concurrency,
+      },
+    });
+    if (!LOOPBACK.test(loaded.host) && loaded.auth.token === null) {
+      throw new ConfigError(
+        'auth.token',
+        `listening on ${loaded.host} (not loopback) needs a token (JOBTREE_TOKEN)`,
+      );
+    }
+    return loaded;
+  };
+  const config = load();
+  // The level lives here, so that a reload changes it for every child logger at once
+  // (pino's children copy their parent's level when they are made).
+  const gate = { level: config.log.level };
+  const logger = pino({
+    level: 'trace',
+    base: { node: config.node },
+    hooks: {
+      logMethod(args, method, level) {
+        if (level >= (pino.levels.values[gate.level] ?? Infinity)) method.apply(this, args);
+      },
     },
   });
-  if (!LOOPBACK.test(config.host) && config.auth.token === null) {
-    throw new ConfigError(
-      'auth.token',
-      `listening on ${config.host} (not loopback) needs a token (JOBTREE_TOKEN)`,
-    );
-  }
-  const logger = pino({ level: config.log.level, base: { node: config.node } });
   // Handlers first: a signal that arrives while the agent starts stops it once started.
   // SIGTERM/SIGINT stop it gracefully; a second one, or SIGQUIT, aborts its jobs at once.
   const running: { agent?: Agent } = {};
@@ -59,6 +76,28 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
       resolve();
     };
     for (const s of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(s, onSignal);
+  });
+  // SIGHUP (systemctl reload): a new config is validated whole before any of it is used
+  process.on('SIGHUP', () => {
+    let next: Config;
+    try {
+      next = load();
+    } catch (err) {
+      logger.error(
+        { err: (err as Error).message },
+        'config reload refused; the running config stays',
+      );
+      return;
+    }
+    gate.level = next.log.level;
+    void running.agent?.reload(next).then(
+      (restart) =>
+        logger.info(
+          restart.length > 0 ? { needRestart: restart } : {},
+          restart.length > 0 ? 'config reloaded; these keys need a restart' : 'config reloaded',
+        ),
+      (err: unknown) => logger.error({ err }, 'config reload failed'),
+    );
   });
   const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);
   const store = new RedisStore(redis.url, config.redis.prefix);

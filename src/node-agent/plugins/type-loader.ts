@@ -34,7 +34,7 @@ function nameOf(path: string): string {
 }
 
 export class TypeLoader {
-  private readonly scan: DirScan;
+  private scan: DirScan;
   private readonly files = new Map<string, { sha256: string; names: string[] }>();
   private readonly failed = new Map<string, string>();
   private readonly registered = new Map<string, number>();
@@ -46,7 +46,7 @@ export class TypeLoader {
   constructor(
     private readonly store: Store,
     private readonly registry: TypeRegistry,
-    private readonly options: LoaderOptions,
+    private options: LoaderOptions,
     private readonly logger: Logger,
     /** Called after each sync that changed what the node runs. */
     private readonly onChange: () => void,
@@ -66,6 +66,13 @@ export class TypeLoader {
       });
     };
     this.timer = setTimeout(tick, SCAN_MS).unref();
+  }
+
+  /** Watches other directories from now on (a config reload); their types load at the next scan. */
+  setDirs(dirs: readonly string[]): void {
+    for (const dir of dirs) mkdirSync(dir, { recursive: true });
+    this.options = { ...this.options, dirs };
+    this.scan = new DirScan(dirs);
   }
 
   /** A registration changed somewhere (or a heartbeat asks): look again. */
