@@ -76,6 +76,11 @@ export const api = {
       'POST',
       `/api/v1/trees/${root}/${paused ? 'pause' : 'resume'}`,
     ),
+  setDrain: (node: string, drain: boolean) =>
+    json<{ node: string; state: string }>(
+      'POST',
+      `/api/v1/nodes/${encodeURIComponent(node)}/${drain ? 'drain' : 'undrain'}`,
+    ),
   definitions: () => json<{ definitions: DefinitionRow[] }>('GET', '/api/v1/definitions'),
   definition: (name: string, version?: number) =>
     json<Definition>('GET', def(name, version ? `?version=${version}` : '')),

@@ -1,9 +1,10 @@
 /**
- * Every node of the cluster: alive or dead, heartbeat age, running and
+ * Every node of the cluster: alive or dead, drained or not (with the
+ * button that drains or undrains it, SPEC §16), heartbeat age, running and
  * queued jobs, concurrency, version and job types. Heartbeats are not
  * published, so this view reads /nodes every two seconds.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { NodeView } from '../../shared/types.js';
 import { api } from '../api.js';
 import { duration } from '../format.js';
@@ -12,6 +13,7 @@ import { Alert } from './alert.js';
 export function NodesView() {
   const [nodes, setNodes] = useState<NodeView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const reload = useRef<() => Promise<unknown>>(async () => undefined);
   useEffect(() => {
     let stopped = false;
     const load = () =>
@@ -19,6 +21,7 @@ export function NodesView() {
         .nodes()
         .then((r) => !stopped && (setNodes(r.nodes), setError(null)))
         .catch((err: Error) => !stopped && setError(err.message));
+    reload.current = load;
     void load();
     const timer = setInterval(() => void load(), 2000);
     return () => {
@@ -26,6 +29,11 @@ export function NodesView() {
       clearInterval(timer);
     };
   }, []);
+  const toggleDrain = (n: NodeView) =>
+    api
+      .setDrain(n.name, n.state === 'active')
+      .then(() => reload.current())
+      .catch((err: Error) => setError(err.message));
   return (
     <section aria-labelledby="nodes-title">
       <h1 id="nodes-title">Nodes</h1>
@@ -56,7 +64,14 @@ export function NodesView() {
                   </span>{' '}
                   {n.state && n.state !== 'active' && (
                     <span class="badge state-ABORTED">{n.state}</span>
-                  )}
+                  )}{' '}
+                  <button
+                    type="button"
+                    onClick={() => void toggleDrain(n)}
+                    aria-label={`${n.state === 'active' ? 'Drain' : 'Undrain'} ${n.name}`}
+                  >
+                    {n.state === 'active' ? 'Drain' : 'Undrain'}
+                  </button>
                 </td>
                 <td>{n.heartbeatAgeMs === null ? 'never' : `${duration(n.heartbeatAgeMs)} ago`}</td>
                 <td>{n.running}</td>
