@@ -3,7 +3,6 @@
  * changes are the Lua scripts of ./scripts; reads are pipelined; Pub/Sub
  * gets connections of its own. It never decides a tree rule itself.
  */
-import { hostname } from 'node:os';
 import { JobtreeError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 import type {
@@ -23,14 +22,16 @@ import {
   encodePlanned,
 } from './codec.js';
 import { Keys } from './keys.js';
-import { createRedis, createScriptClient } from './redis-client.js';
+import { createScriptClient } from './redis-client.js';
 import { guard, scriptError } from './redis-errors.js';
 import { RedisDefinitionStore } from './definition-store.js';
 import { RedisJobTypeStore } from './job-type-store.js';
 import { NodeRegistry } from './node-registry.js';
 import { RedisPoolStore } from './pool-store.js';
+import { PubSub } from './pubsub.js';
 import type { ScriptClient } from './script-client.js';
 import type {
+  AgentListener,
   ClaimedJob,
   FinishAnswer,
   FinishReport,
@@ -53,6 +54,7 @@ export class RedisStore extends NodeRegistry implements Store {
   readonly jobTypes: RedisJobTypeStore;
   readonly pools: RedisPoolStore;
   readonly definitions: RedisDefinitionStore;
+  private readonly pubsub: PubSub;
   private readonly redis: ScriptClient;
   private readySince: number | null = null;
 
@@ -68,6 +70,7 @@ export class RedisStore extends NodeRegistry implements Store {
     this.jobTypes = new RedisJobTypeStore(redis, keys);
     this.pools = new RedisPoolStore(redis, keys);
     this.definitions = new RedisDefinitionStore(redis, keys);
+    this.pubsub = new PubSub(url, keys);
     redis.on('ready', () => (this.readySince = Date.now()));
     redis.on('close', () => (this.readySince = null));
   }
@@ -402,62 +405,22 @@ export class RedisStore extends NodeRegistry implements Store {
     });
   }
 
-  /** A dedicated Pub/Sub connection (NOTES: a subscribed connection runs nothing else). */
   subscribe(
     channels: string[],
     onMessage: (channel: string, message: string) => void,
   ): Subscription {
-    const sub = createRedis(this.url, {
-      maxRetriesPerRequest: null,
-      connectionName: `jobtree-sub@${hostname()}`,
-    });
-    sub.on('error', () => undefined); // reconnects by itself; callers catch up by reading state
-    sub.on('message', onMessage);
-    const ready = sub.subscribe(...channels).then(() => undefined);
-    return {
-      ready,
-      close: async () => {
-        sub.disconnect();
-      },
-    };
+    return this.pubsub.subscribe(channels, onMessage);
   }
 
-  subscribeAgent(
-    node: string,
-    on: {
-      wake(): void;
-      signal(): void;
-      typesChanged(): void;
-      definitionWake(name: string): void;
-      drain(draining: boolean): void;
-    },
-  ): Subscription {
-    const signal = this.keys.signalChannel(node);
-    const types = this.keys.typesChannel();
-    const defs = this.keys.defsWakeChannel();
-    const control = this.keys.controlChannel(node);
-    return this.subscribe(
-      [this.keys.wakeChannel(node), this.keys.wakeChannel('*'), signal, types, defs, control],
-      (channel, message) => {
-        if (channel === control) on.drain(message === 'drain');
-        else if (channel === signal) on.signal();
-        else if (channel === types) on.typesChanged();
-        else if (channel === defs) on.definitionWake(message);
-        else on.wake();
-      },
-    );
+  subscribeAgent(node: string, on: AgentListener): Subscription {
+    return this.pubsub.subscribeAgent(node, on);
   }
 
   subscribeStatus(
     onEvent: (event: StatusEvent) => void,
     onPaused?: (event: PausedEvent) => void,
   ): Subscription {
-    const status = this.keys.statusChannel();
-    const paused = this.keys.pausedChannel();
-    return this.subscribe(onPaused ? [status, paused] : [status], (channel, message) => {
-      if (channel === status) onEvent(JSON.parse(message) as StatusEvent);
-      else onPaused?.(JSON.parse(message) as PausedEvent);
-    });
+    return this.pubsub.subscribeStatus(onEvent, onPaused);
   }
 
   async close(): Promise<void> {

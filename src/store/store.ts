@@ -216,6 +216,20 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** What an agent hears on its channels (Store.subscribeAgent). */
+export interface AgentListener {
+  /** Work was queued for this node, or for any node. */
+  wake(): void;
+  /** A running job of this node must stop (its tree aborted). */
+  signal(): void;
+  /** A registered job type changed. */
+  typesChanged(): void;
+  /** A definition's run ended, or a message was posted for it. */
+  definitionWake(name: string): void;
+  /** An operator asked the node to drain (true) or to take work again. */
+  drain(draining: boolean): void;
+}
+
 export interface Store {
   readonly prefix: string;
   readonly jobTypes: JobTypeStore;
@@ -295,18 +309,7 @@ export interface Store {
    * The channels an agent listens on: work queued for it (or for any node),
    * abort signals for its jobs, and changes of the registered types.
    */
-  subscribeAgent(
-    node: string,
-    on: {
-      wake(): void;
-      signal(): void;
-      typesChanged(): void;
-      /** A definition's run ended, or a message was posted for it. */
-      definitionWake(name: string): void;
-      /** An operator asked the node to drain (true) or to take work again. */
-      drain(draining: boolean): void;
-    },
-  ): Subscription;
+  subscribeAgent(node: string, on: AgentListener): Subscription;
   /** The status channel; with `onPaused`, the paused channel on the same connection. */
   subscribeStatus(
     onEvent: (event: StatusEvent) => void,

@@ -1,0 +1,67 @@
+/**
+ * Pub/Sub for the store: a dedicated connection per subscription (NOTES: a
+ * subscribed connection runs nothing else), the agent's channels, and the
+ * status channel of SPEC §4 rule 8. Messages are the fast path only;
+ * callers catch up by reading state after a reconnect.
+ */
+import { hostname } from 'node:os';
+import type { PausedEvent, StatusEvent } from '../shared/types.js';
+import type { Keys } from './keys.js';
+import { createRedis } from './redis-client.js';
+import type { AgentListener, Subscription } from './store.js';
+
+export class PubSub {
+  constructor(
+    private readonly url: string,
+    private readonly keys: Keys,
+  ) {}
+
+  /** A dedicated Pub/Sub connection (NOTES: a subscribed connection runs nothing else). */
+  subscribe(
+    channels: string[],
+    onMessage: (channel: string, message: string) => void,
+  ): Subscription {
+    const sub = createRedis(this.url, {
+      maxRetriesPerRequest: null,
+      connectionName: `jobtree-sub@${hostname()}`,
+    });
+    sub.on('error', () => undefined); // reconnects by itself; callers catch up by reading state
+    sub.on('message', onMessage);
+    const ready = sub.subscribe(...channels).then(() => undefined);
+    return {
+      ready,
+      close: async () => {
+        sub.disconnect();
+      },
+    };
+  }
+
+  subscribeAgent(node: string, on: AgentListener): Subscription {
+    const signal = this.keys.signalChannel(node);
+    const types = this.keys.typesChannel();
+    const defs = this.keys.defsWakeChannel();
+    const control = this.keys.controlChannel(node);
+    return this.subscribe(
+      [this.keys.wakeChannel(node), this.keys.wakeChannel('*'), signal, types, defs, control],
+      (channel, message) => {
+        if (channel === control) on.drain(message === 'drain');
+        else if (channel === signal) on.signal();
+        else if (channel === types) on.typesChanged();
+        else if (channel === defs) on.definitionWake(message);
+        else on.wake();
+      },
+    );
+  }
+
+  subscribeStatus(
+    onEvent: (event: StatusEvent) => void,
+    onPaused?: (event: PausedEvent) => void,
+  ): Subscription {
+    const status = this.keys.statusChannel();
+    const paused = this.keys.pausedChannel();
+    return this.subscribe(onPaused ? [status, paused] : [status], (channel, message) => {
+      if (channel === status) onEvent(JSON.parse(message) as StatusEvent);
+      else onPaused?.(JSON.parse(message) as PausedEvent);
+    });
+  }
+}
