@@ -31,6 +31,17 @@ export interface Config {
   /** Directories whose `*.json` definitions are applied at start (SPEC §13). */
   readonly definitions: { readonly dirs: readonly string[] };
   /** The cluster token, and a token that may only read (SPEC §16 roles). */
-  readonly auth: { readonly token: string | null; readonly readToken: string | null };
+  readonly auth: {
+    readonly token: string | null;
+    readonly readToken: string | null;
+    /** A non-loopback address without TLS is refused unless this says so (SPEC §16). */
+    readonly allowPlainHttp: boolean;
+  };
+  /** PEM files: this agent's certificate and key (HTTPS, WSS), and the CA its peers' chain to. */
+  readonly tls: {
+    readonly cert: string | null;
+    readonly key: string | null;
+    readonly ca: string | null;
+  };
   readonly log: { readonly level: string };
 }

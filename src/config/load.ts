@@ -41,6 +41,10 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_DEFINITIONS_DIRS: 'definitions.dirs',
   JOBTREE_TOKEN: 'auth.token',
   JOBTREE_READ_TOKEN: 'auth.readToken',
+  JOBTREE_ALLOW_PLAIN_HTTP: 'auth.allowPlainHttp',
+  JOBTREE_TLS_CERT: 'tls.cert',
+  JOBTREE_TLS_KEY: 'tls.key',
+  JOBTREE_TLS_CA: 'tls.ca',
   JOBTREE_LOG_LEVEL: 'log.level',
 };
 
@@ -169,6 +173,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   if (auth.readToken !== null && auth.readToken === auth.token)
     throw new ConfigError('auth.readToken', 'must differ from auth.token');
+  const tls = tree.tls as { cert: string | null; key: string | null; ca: string | null };
+  if ((tls.cert === null) !== (tls.key === null))
+    throw new ConfigError(
+      tls.cert === null ? 'tls.cert' : 'tls.key',
+      'tls.cert and tls.key go together',
+    );
+  for (const k of ['cert', 'key', 'ca'] as const)
+    if (tls[k] !== null) tls[k] = resolve(tls[k] as string);
   tree.node ??=
     hostname()
       .split('.')[0]

@@ -21,6 +21,7 @@ export const configSchema = {
     'jobTypes',
     'definitions',
     'auth',
+    'tls',
     'log',
   ],
   properties: {
@@ -110,10 +111,21 @@ export const configSchema = {
     auth: {
       type: 'object',
       additionalProperties: false,
-      required: ['token', 'readToken'],
+      required: ['token', 'readToken', 'allowPlainHttp'],
       properties: {
         token: { type: ['string', 'null'], minLength: 16 },
         readToken: { type: ['string', 'null'], minLength: 16 },
+        allowPlainHttp: { type: 'boolean' },
+      },
+    },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cert', 'key', 'ca'],
+      properties: {
+        cert: { type: ['string', 'null'], minLength: 1 },
+        key: { type: ['string', 'null'], minLength: 1 },
+        ca: { type: ['string', 'null'], minLength: 1 },
       },
     },
     log: {

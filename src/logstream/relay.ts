@@ -30,6 +30,8 @@ interface Upstream {
 export interface RelayOptions {
   /** Upstream relays carry the cluster token, read at each connection. */
   tokens: Tokens;
+  /** Trusted for upstreams over WSS (the cluster's CA, `tls.ca`). */
+  ca?: Buffer;
   /** How long a dropped upstream may stay away before its subscribers get NODE_UNAVAILABLE. */
   unavailableAfterMs: number;
 }
@@ -67,6 +69,7 @@ export class LogRelay {
     const socket: Socket<ServerToClient, ClientToServer> = io(url, {
       auth: this.options.tokens.token ? { token: this.options.tokens.token } : {},
       transports: ['websocket'],
+      ...(this.options.ca ? { ca: this.options.ca.toString() } : {}),
       reconnectionDelay: 100,
       reconnectionDelayMax: 1000,
     });

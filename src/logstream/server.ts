@@ -26,6 +26,8 @@ export interface LogServerDeps {
   node: string;
   /** The cluster token (relays use it) and the read-only one (enough to watch). */
   tokens: Tokens;
+  /** The CA other nodes' certificates chain to, for relays over WSS (`tls.ca`). */
+  peerCa?: Buffer;
 }
 
 type Client = Socket<ClientToServer, ServerToClient>;
@@ -62,7 +64,11 @@ export class LogServer {
     http: HttpServer,
     private readonly deps: LogServerDeps,
   ) {
-    this.relay = new LogRelay({ tokens: deps.tokens, unavailableAfterMs: 5000 });
+    this.relay = new LogRelay({
+      tokens: deps.tokens,
+      unavailableAfterMs: 5000,
+      ...(deps.peerCa ? { ca: deps.peerCa } : {}),
+    });
     this.io = new Server(http, { serveClient: false, maxHttpBufferSize: 1e6 });
     this.io.use((socket, next) => {
       const given = (socket.handshake.auth as { token?: unknown } | undefined)?.token;

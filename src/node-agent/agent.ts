@@ -5,6 +5,7 @@
  * apart from aborting a job (Claimer.stopJob), as nomad keeps its contexts.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { hostname } from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +32,7 @@ import { checkModule } from './plugins/check-module.js';
 import { TypeLoader } from './plugins/type-loader.js';
 import { packageVersion } from './version.js';
 import { restartKeys } from './reload.js';
+import { readTls, type TlsFiles } from './tls-files.js';
 import { waitForRedis } from './wait-for-redis.js';
 
 export interface AgentDeps {
@@ -72,12 +74,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   private draining = false;
   /** Read by the API and socket.io on every request (a reload may change them). */
   private readonly tokens: Tokens;
+  private readonly tls: TlsFiles;
 
   constructor(private readonly deps: AgentDeps) {
     super();
     this.types = createRegistry(deps.config);
     this.logs = new JobLogs(deps.config.dataDir);
     this.tokens = { token: deps.config.auth.token, readToken: deps.config.auth.readToken };
+    this.tls = readTls(deps.config.tls);
     this.admission = new Admission({
       store: deps.store,
       node: deps.config.node,
@@ -188,17 +192,21 @@ export class Agent extends EventEmitter<AgentEvents> {
       definitions: this.definitions,
       checkModule: (source, name) => checkModule(source, name, config.jobTypes.maxHeapMb),
       tokens: this.tokens,
+      ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),
       metrics: metrics.registry,
       logger: this.deps.logger.child({ mod: 'api' }),
       version,
       logs: this.logs,
     });
-    this.server = createServer(this.api.handler);
+    this.server = this.tls.server
+      ? createTlsServer(this.tls.server, this.api.handler)
+      : createServer(this.api.handler);
     this.logServer = new LogServer(this.server, {
       store,
       logs: this.logs,
       node: config.node,
       tokens: this.tokens,
+      ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),
     });
     this.server.listen(config.port, config.host);
     await once(this.server, 'listening');
@@ -207,7 +215,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       name: config.node,
       url:
         config.url ??
-        `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+        `${this.tls.server ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
       runId,
       pid: process.pid,
       host: hostname(),

@@ -28,6 +28,8 @@ export interface ApiContext {
   checkModule(source: string, name: string): Promise<{ paramsSchema: JsonObject }>;
   /** The cluster and read-only tokens (SPEC §10, §16). */
   tokens: Tokens;
+  /** The CA other nodes' certificates chain to (`tls.ca`), for proxied reads. */
+  peerCa?: Buffer;
   metrics: Registry;
   logger: Logger;
   version: string;

@@ -3,6 +3,7 @@
  * tests, and real `bin/jobtree agent` processes (spawnAgent) for the
  * multi-node tests. Both are tracked and stopped after the test.
  */
+import { getFromPeer } from '../../src/api/peer-request.js';
 import { serveApi } from '../../src/api/serve.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,6 +86,8 @@ export async function spawnAgent(options: {
   waitReady?: boolean;
   /** More arguments of `jobtree agent` (`--config DIR`). */
   args?: string[];
+  /** The agent serves HTTPS with a certificate this CA signed: ask its health that way. */
+  tlsCa?: Buffer;
 }): Promise<AgentProcess> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? tempDir();
@@ -122,7 +125,7 @@ export async function spawnAgent(options: {
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
   const proc: AgentProcess = {
     node: options.node,
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tlsCa ? 'https' : 'http'}://127.0.0.1:${port}`,
     dataDir,
     child,
     output: () => out,
@@ -145,6 +148,13 @@ export async function spawnAgent(options: {
   await waitFor(
     async () => {
       if (exited()) throw new Error(`agent ${options.node} exited: ${out}`);
+      if (options.tlsCa) {
+        const res = await getFromPeer(`${proc.url}/api/v1/health`, {}, options.tlsCa).catch(
+          () => null,
+        );
+        res?.resume();
+        return res?.statusCode === 200;
+      }
       const res = await fetch(`${proc.url}/api/v1/health`).catch(() => null);
       return res?.ok;
     },

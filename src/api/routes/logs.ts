@@ -6,13 +6,13 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { IncomingMessage } from 'node:http';
 import { readLog } from '../../logstream/reader.js';
 import { isTerminal } from '../../jobtree/states.js';
 import { UnavailableError, ValidationError } from '../../shared/errors.js';
 import type { JobView } from '../../shared/types.js';
 import type { AppDeps } from '../app-deps.js';
+import { getFromPeer } from '../peer-request.js';
 
 const FORWARDED = ['x-log-start', 'x-log-size', 'x-log-complete', 'x-job-state', 'x-job-node'];
 
@@ -59,11 +59,13 @@ async function proxy(ctx: Context, deps: AppDeps, job: JobView, r: Range): Promi
     );
   const length = r.length === undefined ? '' : `&length=${r.length}`;
   const url = `${owner.url}/api/v1/jobs/${job.id}/log?offset=${r.offset}${length}&local=true`;
-  let res: Response;
+  let res: IncomingMessage;
   try {
-    res = await fetch(url, {
-      headers: deps.tokens.token ? { authorization: `Bearer ${deps.tokens.token}` } : {},
-    });
+    res = await getFromPeer(
+      url,
+      deps.tokens.token ? { authorization: `Bearer ${deps.tokens.token}` } : {},
+      deps.peerCa,
+    );
   } catch {
     throw new UnavailableError(
       `node ${job.node} does not answer at ${owner.url}`,
@@ -71,13 +73,13 @@ async function proxy(ctx: Context, deps: AppDeps, job: JobView, r: Range): Promi
       5,
     );
   }
-  ctx.status = res.status;
+  ctx.status = res.statusCode ?? 502;
   for (const h of FORWARDED) {
-    const v = res.headers.get(h);
-    if (v !== null) ctx.set(h, v);
+    const v = res.headers[h.toLowerCase()];
+    if (typeof v === 'string') ctx.set(h, v);
   }
-  ctx.type = res.headers.get('content-type') ?? 'text/plain; charset=utf-8';
-  ctx.body = res.body ? Readable.fromWeb(res.body as WebReadableStream) : '';
+  ctx.type = res.headers['content-type'] ?? 'text/plain; charset=utf-8';
+  ctx.body = res;
 }
 
 export function logRoutes(router: Router, deps: AppDeps): void {

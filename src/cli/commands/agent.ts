@@ -45,9 +45,17 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
         `listening on ${loaded.host} (not loopback) needs a token (JOBTREE_TOKEN)`,
       );
     }
+    // SPEC §16: off loopback, tokens cross the network: TLS, unless the operator says otherwise
+    if (!LOOPBACK.test(loaded.host) && loaded.tls.cert === null && !loaded.auth.allowPlainHttp) {
+      throw new ConfigError(
+        'tls.cert',
+        `listening on ${loaded.host} (not loopback) needs TLS (tls.cert, tls.key), or auth.allowPlainHttp: true`,
+      );
+    }
     return loaded;
   };
   const config = load();
+  const plain = !LOOPBACK.test(config.host) && config.tls.cert === null;
   // The level lives here, so that a reload changes it for every child logger at once
   // (pino's children copy their parent's level when they are made).
   const gate = { level: config.log.level };
@@ -99,6 +107,11 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
       (err: unknown) => logger.error({ err }, 'config reload failed'),
     );
   });
+  if (plain)
+    logger.warn(
+      { host: config.host },
+      'serving plain HTTP on a non-loopback address (auth.allowPlainHttp): tokens cross the network in clear',
+    );
   const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);
   const store = new RedisStore(redis.url, config.redis.prefix);
   const started = new Agent({ config, store, logger, api: serveApi });
