@@ -104,6 +104,7 @@ export class TypeLoader {
       if (present.has(path)) continue;
       for (const name of loaded.names) this.registry.remove(name);
       this.files.delete(path);
+      this.revision = -1; // a registered type of one of these names may take its place now
       this.logger.info({ file: path, types: loaded.names }, 'job type file removed');
       changed = true;
     }
@@ -226,7 +227,8 @@ export class TypeLoader {
     for (const name of [...this.registered.keys()]) {
       if (names.has(name)) continue;
       this.registered.delete(name);
-      this.registry.remove(name);
+      // a directory type of the same name may have taken its place since: that one stays
+      if (this.registry.get(name)?.source !== 'dir') this.registry.remove(name);
       this.logger.info({ type: name }, 'registered job type removed');
       changed = true;
     }
