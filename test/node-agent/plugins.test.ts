@@ -5,11 +5,19 @@
  * version that fails to load never replacing the one in use.
  */
 import { expect } from 'chai';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { sha256Of } from '../../src/shared/sha256.js';
 import { join } from 'node:path';
 import { makeAgent } from '../helpers/agents.js';
 import { http } from '../helpers/http.js';
-import { isAlive, loaded, runTree, typesDir, writeType } from '../helpers/plugins.js';
+import {
+  isAlive,
+  loaded,
+  runTree,
+  TYPES_FIXTURES,
+  typesDir,
+  writeType,
+} from '../helpers/plugins.js';
 import { makeStore } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -212,5 +220,37 @@ describe('agent: plugin job types from a directory', () => {
       job: { title: 's', type: 'echo-pid', params: { word: 'x' } },
     });
     expect(res.body.error?.code).to.equal('UNKNOWN_TYPE');
+  });
+
+  it('prefers its own directory type to a registered one of the same name, and falls back to it (§11)', async () => {
+    const dir = typesDir('echo-pid.mjs');
+    const store = makeStore();
+    const agent = await makeAgent(store, {
+      env: { JOBTREE_JOB_TYPES_DIRS: dir, JOBTREE_HEARTBEAT_INTERVAL_MS: '100' },
+    });
+    await loaded(agent, 'echo-pid');
+    const source =
+      'export default { name: "echo-pid", async run() { return { summary: "registered" }; } };';
+    await store.jobTypes.register('echo-pid', source, {
+      sha256: sha256Of(source),
+      at: 1,
+      paramsSchema: { type: 'object' },
+    });
+    const sourceOf = () => agent.types.get('echo-pid')?.source;
+    await waitFor(async () => (await store.listNodes(Date.now()))[0]?.typeVersions['echo-pid']);
+    expect(sourceOf()).to.equal('dir');
+    rmSync(join(dir, 'echo-pid.mjs'));
+    await waitFor(() => sourceOf() === 'registered', {
+      what: 'the registered version to take over',
+    });
+    writeType(dir, 'echo-pid.mjs', readFileSync(join(TYPES_FIXTURES, 'echo-pid.mjs'), 'utf8'));
+    await waitFor(() => sourceOf() === 'dir', { what: 'the directory version to win again' });
+    await store.jobTypes.remove('echo-pid');
+    await waitFor(async () => (await store.jobTypes.revision()) > 0);
+    const res = await runTree(agent.url, {
+      job: { title: 's', type: 'echo-pid', params: { word: 'mine' } },
+    });
+    expect(res.body.job.result.word).to.equal('mine');
+    expect(sourceOf()).to.equal('dir');
   });
 });
