@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--only flat,flat_module,tree,chain,latency,logs] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--only flat,flat_module,tree,chain,latency,logs,abort] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -29,7 +29,24 @@ function arg(name: string, fallback: string): string {
 type Measurement = Record<string, number | string>;
 
 /** Runs one scenario on a fresh agent; its figures, and the CPU its jobs took. */
-async function scenarioFigures(rig: Rig, scenario: string): Promise<Measurement> {
+async function scenarioFigures(rig: Rig, scenario: string, conc: number): Promise<Measurement> {
+  if (scenario === 'abort') {
+    // issue 14: a 1,000-job tree with `conc` jobs running (half shell, half sleep), aborted
+    const leaves = Array.from({ length: 999 }, (_, i) => ({
+      title: `j${i}`,
+      type: i % 2 === 0 ? 'shell' : 'sleep',
+      params: i % 2 === 0 ? { command: 'sleep 30' } : { ms: 30_000 },
+    }));
+    const ms = (
+      await rig.abortLatencies({ title: 'abort me', type: 'noop', children: leaves }, conc)
+    ).sort((a, b) => a - b);
+    return {
+      running: conc,
+      first_ms: round(ms[0] ?? NaN),
+      median_ms: round(median(ms)),
+      last_ms: round(ms.at(-1) ?? NaN),
+    };
+  }
   if (scenario === 'latency') {
     await rig.latency(30); // the peer's latency warm-up, left out of the figures as there
     const { figures: ids, cpu } = await withCpu(rig, 200, () => rig.latencySamples(200));
@@ -114,7 +131,7 @@ async function measure(
     await rig.runTree(flatTree(300));
     await rig.runTree(completeTree(5, 2));
     if (scenario === 'flat_module') await rig.runTree(flatTree(300, 'bench-noop'));
-    const figures = await scenarioFigures(rig, scenario);
+    const figures = await scenarioFigures(rig, scenario, conc);
     return {
       type: 'measurement',
       scenario,
@@ -137,11 +154,12 @@ const PLAN: Record<string, number[]> = {
   chain: [1],
   latency: [1],
   logs: [4],
+  abort: [16],
 };
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
-  const only = arg('only', 'flat,flat_module,tree,chain,latency,logs').split(',');
+  const only = arg('only', 'flat,flat_module,tree,chain,latency,logs,abort').split(',');
   let own: TestRedis | undefined;
   let redisUrl = arg('redis', '');
   if (!redisUrl) {

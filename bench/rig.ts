@@ -29,6 +29,9 @@ export const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 
  */
 export class Rig {
   private readonly successAt = new Map<string, number>();
+  /** Per tree: the jobs seen RUNNING, and when each RUNNING job became ABORTED. */
+  private readonly runningIn = new Map<string, number>();
+  private readonly abortedAt = new Map<string, number[]>();
   private readonly endedAt = new Map<string, { state: string; t: number }>();
   private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 1 });
   private readonly waiters = new Set<() => void>();
@@ -69,8 +72,12 @@ export class Rig {
     const rig = new Rig(worker, sub, new Redis(redisUrl), `${prefix}:status`);
     sub.on('message', (_c: string, m: string) => {
       const t = nowMs();
-      const e = JSON.parse(m) as { job: string; state: string };
+      const e = JSON.parse(m) as { root: string; job: string; state: string; prev: string | null };
       if (e.state === 'SUCCESS') rig.note(rig.successAt, e.job, t);
+      if (e.state === 'RUNNING')
+        rig.note(rig.runningIn, e.root, (rig.runningIn.get(e.root) ?? 0) + 1);
+      if (e.state === 'ABORTED' && e.prev === 'RUNNING')
+        rig.note(rig.abortedAt, e.root, [...(rig.abortedAt.get(e.root) ?? []), t]);
     });
     worker.on(
       'message',
@@ -143,6 +150,31 @@ export class Rig {
       req.on('error', reject);
       req.end(payload);
     });
+  }
+
+  /**
+   * Submits `job`, aborts it once `running` of its jobs run, and resolves
+   * with the ms from the abort request to each of them being ABORTED.
+   */
+  async abortLatencies(job: JobSpec, running: number): Promise<number[]> {
+    await this.sub.subscribe(this.channel);
+    try {
+      return await this.timeAbort(job, running);
+    } finally {
+      await this.sub.unsubscribe(this.channel);
+    }
+  }
+
+  private async timeAbort(job: JobSpec, running: number): Promise<number[]> {
+    const root = await this.submit(job);
+    await this.until(() => ((this.runningIn.get(root) ?? 0) >= running ? true : undefined));
+    const t0 = nowMs();
+    await this.call('POST', `/api/v1/trees/${root}/abort`);
+    const ends = await this.until(() => {
+      const a = this.abortedAt.get(root) ?? [];
+      return a.length >= running ? a : undefined;
+    });
+    return ends.map((t) => t - t0);
   }
 
   /** Submits and resolves with the root id once the agent has seen the root succeed. */
