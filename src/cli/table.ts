@@ -10,3 +10,8 @@ export function formatTable(rows: string[][]): string {
     )
     .join('\n');
 }
+
+/** The load errors under a listing of nodes or types, or nothing when there are none. */
+export function formatLoadErrors(errors: string[]): string | null {
+  return errors.length === 0 ? null : `\nload errors:\n${errors.map((e) => `  ${e}`).join('\n')}`;
+}

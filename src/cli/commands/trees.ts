@@ -8,7 +8,7 @@ import type { NodeView, TreeSummary, TreeView } from '../../shared/types.js';
 import type { ApiClient } from '../client.js';
 import { CliError, EXIT } from '../client.js';
 import { renderList, renderTree } from '../render-tree.js';
-import { formatTable } from '../table.js';
+import { formatLoadErrors, formatTable } from '../table.js';
 import { followTree, type Screen } from './follow-tree.js';
 
 export type Print = (text: string) => void;
@@ -171,7 +171,8 @@ export async function nodes(
     ]);
   }
   print(formatTable(rows));
-  if (errors.length > 0) print(`\nload errors:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+  const loadErrors = formatLoadErrors(errors);
+  if (loadErrors) print(loadErrors);
   return EXIT.OK;
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { ApiClient } from '../client.js';
 import { CliError, EXIT } from '../client.js';
-import { formatTable } from '../table.js';
+import { formatLoadErrors, formatTable } from '../table.js';
 import type { Print } from './trees.js';
 
 interface TypeListing {
@@ -44,7 +44,8 @@ export async function listTypes(
     ]);
   }
   print(formatTable(rows));
-  if (errors.length > 0) print(`\nload errors:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+  const loadErrors = formatLoadErrors(errors);
+  if (loadErrors) print(loadErrors);
   return EXIT.OK;
 }
 

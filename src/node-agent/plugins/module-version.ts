@@ -90,7 +90,8 @@ export class ModuleVersion {
     this.onClosed(this);
   }
 
-  private closeIfUnused(): void {
+  /** Closes the worker when no registry entry points here and no job runs. */
+  closeIfUnused(): void {
     if (this.users <= 0 && this.running === 0) this.close();
   }
 

@@ -201,8 +201,7 @@ export class TypeLoader {
       }
     } finally {
       // a version that no entry took (refused, or exporting nothing usable) goes at once
-      loaded.attach();
-      loaded.detach();
+      loaded.closeIfUnused();
     }
     return entries.map((e) => e.as);
   }
