@@ -31,7 +31,9 @@ export function stopTimeoutS(o: Pick<ServiceOptions, 'graceMs' | 'killGraceMs'>)
 export function unitFile(o: ServiceOptions): string {
   return `# jobtree agent, written by \`jobtree service install\` (SPEC §16).
 # KillMode=process: systemd signals only the agent, which decides itself
-# what becomes of its jobs' processes.
+# what becomes of its jobs' processes: with shutdown.mode "detach" (set in
+# 10-node.json) their supervisors run on, and the agent started next
+# re-attaches to them; "jobtree drain" first empties the node instead.
 [Unit]
 Description=jobtree agent: runs this node's share of the cluster's job trees
 Documentation=https://www.npmjs.com/package/jobtree
@@ -67,7 +69,12 @@ export function envFile(): string {
 }
 
 export function nodeConfig(o: Pick<ServiceOptions, 'dataDir' | 'configDir'>): string {
-  const config = { dataDir: o.dataDir, definitions: { dirs: [`${o.configDir}/definitions.d`] } };
+  // detach: `systemctl restart` (an upgrade) leaves running shell jobs to the next agent (SPEC §16)
+  const config = {
+    dataDir: o.dataDir,
+    shutdown: { mode: 'detach' },
+    definitions: { dirs: [`${o.configDir}/definitions.d`] },
+  };
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 

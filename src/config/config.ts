@@ -18,7 +18,12 @@ export interface Config {
   readonly claim: { readonly pollMs: number; readonly batch: number };
   /** A submission that would queue more than this on one node's queue is refused (503). */
   readonly backlog: { readonly maxQueued: number };
-  readonly shutdown: { readonly graceMs: number };
+  /**
+   * What a stop does with running jobs (SPEC §16): `drain` lets them finish
+   * for up to graceMs, then aborts them; `detach` leaves the supervised ones
+   * (shell, executable types) running for the next agent to re-attach.
+   */
+  readonly shutdown: { readonly graceMs: number; readonly mode: 'drain' | 'detach' };
   /** Finished trees and their logs are deleted `maxAgeMs` after they finished. */
   readonly retention: { readonly maxAgeMs: number; readonly sweepIntervalMs: number };
   readonly shell: { readonly enabled: boolean; readonly killGraceMs: number };

@@ -31,6 +31,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_CLAIM_POLL_MS: 'claim.pollMs',
   JOBTREE_BACKLOG_MAX_QUEUED: 'backlog.maxQueued',
   JOBTREE_SHUTDOWN_GRACE_MS: 'shutdown.graceMs',
+  JOBTREE_SHUTDOWN_MODE: 'shutdown.mode',
   JOBTREE_RETENTION_MAX_AGE_MS: 'retention.maxAgeMs',
   JOBTREE_RETENTION_SWEEP_INTERVAL_MS: 'retention.sweepIntervalMs',
   JOBTREE_SHELL_ENABLED: 'shell.enabled',

@@ -68,8 +68,11 @@ export const configSchema = {
     shutdown: {
       type: 'object',
       additionalProperties: false,
-      required: ['graceMs'],
-      properties: { graceMs: { type: 'integer', minimum: 0 } },
+      required: ['graceMs', 'mode'],
+      properties: {
+        graceMs: { type: 'integer', minimum: 0 },
+        mode: { enum: ['drain', 'detach'] },
+      },
     },
     retention: {
       type: 'object',

@@ -72,6 +72,15 @@ export class JobLog {
     }
   }
 
+  /**
+   * Appends what is buffered now and resolves once it is in the file: a
+   * job's supervisor appends its output after the agent's first lines.
+   */
+  sync(): Promise<void> {
+    this.flush();
+    return this.chain;
+  }
+
   /** Appends what is buffered (nothing once closed: close() writes the rest). */
   flush(): void {
     this.scheduled = false;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { JobState } from '../shared/types.js';
-import type { NodeInfo, Store, Subscription } from '../store/store.js';
+import type { ClaimedJob, NodeInfo, Store, Subscription } from '../store/store.js';
 import { Admission } from '../admission/admission.js';
 import { applyDefinitionDirs, Definitions } from '../admission/definitions.js';
 import { JobLogs } from '../logstream/job-logs.js';
@@ -25,15 +25,25 @@ import { Heartbeat } from './heartbeat.js';
 import { Housekeeper } from './housekeeper.js';
 import { Journal } from './journal.js';
 import { Reporter } from './reporter.js';
-import { claimIdentity } from './identity.js';
+import { claimIdentity, runFile } from './identity.js';
 import { createRegistry } from './job-types/builtins.js';
 import { AgentMetrics } from './metrics.js';
 import { checkModule } from './plugins/check-module.js';
 import { TypeLoader } from './plugins/type-loader.js';
 import { packageVersion } from './version.js';
 import { restartKeys } from './reload.js';
+import { ProcessHost } from './supervisor/host.js';
+import type { ProcessKind } from './supervisor/records.js';
+import type { Supervised } from './supervisor/supervised.js';
 import { readTls, type TlsFiles } from './tls-files.js';
 import { waitForRedis } from './wait-for-redis.js';
+
+/** A job a previous run left under a supervisor, handed to this run. */
+interface Resumed {
+  job: ClaimedJob;
+  supervised: Supervised;
+  kind: ProcessKind;
+}
 
 export interface AgentDeps {
   config: Config;
@@ -75,11 +85,24 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** Read by the API and socket.io on every request (a reload may change them). */
   private readonly tokens: Tokens;
   private readonly tls: TlsFiles;
+  /** The supervised jobs (shell, executable types) of this node (SPEC §16). */
+  private readonly processes: ProcessHost;
+  /** Set by abortRunning: a stop then aborts supervised jobs too, never detaches them. */
+  private aborting = false;
 
   constructor(private readonly deps: AgentDeps) {
     super();
     this.types = createRegistry(deps.config);
     this.logs = new JobLogs(deps.config.dataDir);
+    this.processes = new ProcessHost(
+      {
+        dataDir: deps.config.dataDir,
+        killGraceMs: deps.config.shell.killGraceMs,
+        orphanMs: deps.config.heartbeat.ttlMs,
+        agentFile: runFile(deps.config.dataDir),
+      },
+      (id) => this.logs.emit('log:grew', id),
+    );
     this.tokens = { token: deps.config.auth.token, readToken: deps.config.auth.readToken };
     this.tls = readTls(deps.config.tls);
     this.admission = new Admission({
@@ -124,7 +147,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const { config, store } = this.deps;
     const log = this.deps.logger.child({ mod: 'agent' });
     await waitForRedis(store, log);
-    const runId = await claimIdentity(store, config.node, config.dataDir);
+    const { runId, takesOver } = await claimIdentity(store, config.node, config.dataDir);
     await this.loadTypes();
     const metrics = new AgentMetrics(
       store,
@@ -140,9 +163,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       config.definitions.dirs,
       this.deps.logger.child({ mod: 'definitions' }),
     );
-    const reporter = await this.settlePreviousRun(runId, log);
+    const { reporter, resumed } = await this.settlePreviousRun(runId, takesOver, log);
     const claimer = this.makeClaimer(info, reporter, metrics);
     this.claimer = claimer;
+    for (const r of resumed) claimer.resume(r.job, r.supervised, r.kind);
     await this.listen(claimer);
     this.startBackground(info, claimer, log);
     claimer.start();
@@ -229,11 +253,16 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   /**
-   * Replays the journal of a previous run, then fails what that run left
-   * RUNNING. The order matters: journalled jobs finished, and must not be
-   * settled as AGENT_RESTARTED.
+   * Replays the journal of a previous run, re-attaches the supervised jobs
+   * it left running (within the TTL) or fences them (past it), then fails
+   * what else it left RUNNING. The order matters: journalled jobs finished,
+   * and re-attached ones run on; neither may be settled as AGENT_RESTARTED.
    */
-  private async settlePreviousRun(runId: string, log: Logger): Promise<Reporter> {
+  private async settlePreviousRun(
+    runId: string,
+    takesOver: string | null,
+    log: Logger,
+  ): Promise<{ reporter: Reporter; resumed: Resumed[] }> {
     const { config, store } = this.deps;
     const reporter = new Reporter(
       store,
@@ -243,6 +272,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     );
     this.reporter = reporter;
     await reporter.replay();
+    const resumed = await this.reattach(runId, takesOver, log);
     const settled = await store.failRunning(
       config.node,
       runId,
@@ -251,7 +281,41 @@ export class Agent extends EventEmitter<AgentEvents> {
       Date.now(),
     );
     if (settled > 0) log.warn({ settled }, 'settled jobs left running by a previous run');
-    return reporter;
+    return { reporter, resumed };
+  }
+
+  /**
+   * The supervised jobs a previous run left (SPEC §16). Taking over that
+   * run within its heartbeat TTL, each job still RUNNING under its token is
+   * handed to this run and followed on; every other (past the TTL the
+   * reaper's NODE_LOST stands, or the job was settled meanwhile) is fenced:
+   * its supervisor stops its processes.
+   */
+  private async reattach(runId: string, takesOver: string | null, log: Logger) {
+    const survivors = this.processes.survivors();
+    if (survivors.length === 0) return [];
+    const candidates = survivors.filter((s) => s.start !== null && s.start.token === takesOver);
+    const claims = await this.deps.store.reattachJobs(
+      this.deps.config.node,
+      runId,
+      candidates.map((s) => ({ root: s.start!.root, id: s.start!.id, token: s.start!.token })),
+    );
+    const resumed: Resumed[] = [];
+    claims.forEach((job, i) => {
+      const survivor = candidates[i]!;
+      if (job && survivor.start) {
+        const supervised = this.processes.attach({ ...survivor, start: survivor.start });
+        resumed.push({ job, supervised, kind: survivor.start.kind });
+      }
+    });
+    const taken = new Set(resumed.map((r) => r.job.id));
+    const fenced = survivors.filter((s) => !s.start || !taken.has(s.start.id));
+    await Promise.all(fenced.map((s) => this.processes.fence(s)));
+    if (resumed.length > 0) log.info({ jobs: resumed.length }, 're-attached to running jobs');
+    const stopped = fenced.filter((s) => s.start && !s.exit).length;
+    if (stopped > 0)
+      log.warn({ jobs: stopped }, 'fenced jobs of a previous run that are over in Redis');
+    return resumed;
   }
 
   private makeClaimer(info: NodeInfo, reporter: Reporter, metrics: AgentMetrics): Claimer {
@@ -264,6 +328,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         node: config.node,
         token: info.runId,
         logs: this.logs,
+        processes: this.processes,
         serverUrl: info.url,
         logger: this.deps.logger.child({ mod: 'runner' }),
         addChildren: async (parentId, jobs) =>
@@ -392,6 +457,7 @@ export class Agent extends EventEmitter<AgentEvents> {
    * the grace period: the daemon's second SIGTERM, or SIGQUIT (SPEC §16).
    */
   abortRunning(): void {
+    this.aborting = true;
     this.claimer?.pause();
     this.claimer?.stopAll('shutdown');
   }
@@ -407,6 +473,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const log = this.deps.logger.child({ mod: 'agent' });
     log.info('agent stopping');
     this.claimer?.pause();
+    // detach: the supervised jobs run on for the next agent (SPEC §16); the others drain
+    const detached =
+      config.shutdown.mode === 'detach' && !this.aborting ? this.processes.detachAll() : 0;
+    if (detached > 0)
+      log.info({ jobs: detached }, 'detached: these jobs run on under their supervisors');
     await this.claimer?.drain(config.shutdown.graceMs);
     await this.loader?.stop();
     await this.logs.drain();
@@ -420,7 +491,9 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.server.closeAllConnections();
       await new Promise<void>((resolve) => this.server?.close(() => resolve()));
     }
-    if (this.info) await store.unregisterNode(config.node, this.info.runId).catch(() => undefined);
+    // Detached jobs keep the name held until the TTL: the next agent within it re-attaches them.
+    if (this.info && detached === 0)
+      await store.unregisterNode(config.node, this.info.runId).catch(() => undefined);
     log.info('agent stopped');
   }
 }

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import { JobtreeError } from '../shared/errors.js';
 import type { ClaimedJob, Store } from '../store/store.js';
 import { startJob, type RunnerDeps, type RunningJob, type StopReason } from './runner.js';
+import type { ProcessKind } from './supervisor/records.js';
+import type { Supervised } from './supervisor/supervised.js';
 
 export interface ClaimerOptions {
   concurrency: number;
@@ -112,8 +114,13 @@ export class Claimer {
     }
   }
 
-  private run(job: ClaimedJob): void {
-    const handle = startJob(job, this.deps);
+  /** Follows a job a previous run left under a supervisor (re-attached at start, SPEC §16). */
+  resume(job: ClaimedJob, supervised: Supervised, kind: ProcessKind): void {
+    this.run(job, { supervised, kind });
+  }
+
+  private run(job: ClaimedJob, resumed?: { supervised: Supervised; kind: ProcessKind }): void {
+    const handle = startJob(job, this.deps, resumed);
     this.running.set(job.id, handle);
     void handle.done.then(
       (next) => this.settle(job.id, next),

@@ -4,9 +4,9 @@
  * unless the live one is its own previous run (same data dir, process
  * gone), which it takes over at once.
  */
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError } from '../shared/errors.js';
+import { ConfigError, ConflictError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Store } from '../store/store.js';
 
@@ -18,9 +18,23 @@ interface RunFile {
 
 function readRunFile(dataDir: string): RunFile | null {
   try {
-    return JSON.parse(readFileSync(join(dataDir, 'agent.json'), 'utf8')) as RunFile;
+    return JSON.parse(readFileSync(runFile(dataDir), 'utf8')) as RunFile;
   } catch {
     return null;
+  }
+}
+
+/** The data dir, made if missing; a clear error when this user cannot write it. */
+function ensureWritable(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    const uid = process.getuid?.() ?? '?';
+    throw new ConfigError(
+      'dataDir',
+      `${dataDir} is not writable by this user (uid ${uid}): ${(err as Error).message}; give it to the agent's user (chown) or choose another dataDir`,
+    );
   }
 }
 
@@ -33,21 +47,34 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
+export interface Identity {
+  runId: string;
+  /**
+   * The run this one takes over while its heartbeat still lives (a restart
+   * within the TTL): its supervised jobs are re-attached (SPEC §16). Null
+   * on a first start, and when the previous run's heartbeat expired.
+   */
+  takesOver: string | null;
+}
+
+/** The data dir's run file, which the job supervisors read to know the agent is alive. */
+export const runFile = (dataDir: string): string => join(dataDir, 'agent.json');
+
 /**
- * Claims the node name for a new run; returns its run id. Throws a
- * ConflictError naming the live agent when the name is taken.
+ * Claims the node name for a new run. Throws a ConflictError naming the
+ * live agent when the name is taken.
  */
-export async function claimIdentity(store: Store, node: string, dataDir: string): Promise<string> {
-  mkdirSync(dataDir, { recursive: true });
+export async function claimIdentity(
+  store: Store,
+  node: string,
+  dataDir: string,
+): Promise<Identity> {
+  ensureWritable(dataDir);
   const previous = readRunFile(dataDir);
-  if (
-    previous &&
-    previous.pid !== process.pid &&
-    isProcessAlive(previous.pid) &&
-    previous.node === node
-  ) {
+  // one agent per data dir, whatever its name: the logs, journal and supervised jobs are its own
+  if (previous && previous.pid !== process.pid && isProcessAlive(previous.pid)) {
     throw new ConflictError(
-      `data dir ${dataDir} is in use by a running agent (pid ${previous.pid})`,
+      `data dir ${dataDir} is in use by a running agent (pid ${previous.pid}, node "${previous.node}")`,
       'NODE_TAKEN',
     );
   }
@@ -60,8 +87,8 @@ export async function claimIdentity(store: Store, node: string, dataDir: string)
     );
   }
   const runId = newId();
-  const file = join(dataDir, 'agent.json');
+  const file = runFile(dataDir);
   writeFileSync(`${file}.tmp`, JSON.stringify({ node, runId, pid: process.pid } satisfies RunFile));
   renameSync(`${file}.tmp`, file);
-  return runId;
+  return { runId, takesOver: ownPrevious ? previous.runId : null };
 }

@@ -11,8 +11,11 @@ import type { JobLog } from '../logstream/log-file.js';
 import type { JobLogs } from '../logstream/job-logs.js';
 import type { ClaimedJob, FinishReport } from '../store/store.js';
 import type { Delivery, Reporter } from './reporter.js';
-import { JobFailure, type JobContext } from './job-types/job-type.js';
+import { JobFailure, type JobContext, type JobProcess } from './job-types/job-type.js';
 import type { TypeEntry, TypeRegistry } from './job-types/registry.js';
+import { outcomeOf, type ProcessHost } from './supervisor/host.js';
+import type { ProcessKind } from './supervisor/records.js';
+import { DetachedError, type Supervised } from './supervisor/supervised.js';
 
 /** Why a running job was stopped from outside. */
 export type StopReason = 'tree' | 'timeout' | 'shutdown';
@@ -23,6 +26,8 @@ export interface RunnerDeps {
   node: string;
   token: string;
   logs: JobLogs;
+  /** Where shell and executable jobs run (SPEC §16). */
+  processes: ProcessHost;
   serverUrl: string;
   logger: Logger;
   /** Grafts children (SPEC §3); the agent validates and plans them. */
@@ -55,7 +60,48 @@ function checkOutcome(out: JobOutcome | void): JobOutcome {
   return outcome;
 }
 
-function contextFor(job: ClaimedJob, deps: RunnerDeps, log: JobLog, stop: Stopper): JobContext {
+/** A job's supervised process, once it has one (a shell or executable job). */
+interface Held {
+  supervised?: Supervised;
+  kind?: ProcessKind;
+}
+
+/** The agent's environment with the JOBTREE_* variables and the job's own (SPEC §5). */
+function processEnv(job: ClaimedJob, deps: RunnerDeps, own: JobProcess['env']) {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return {
+    ...env,
+    ...own,
+    JOBTREE_JOB_ID: job.id,
+    JOBTREE_ROOT_ID: job.root,
+    JOBTREE_NODE: deps.node,
+    JOBTREE_SERVER: deps.serverUrl,
+  };
+}
+
+/** Follows a supervised process to its end; a stop of the job stops its group. */
+async function awaitSupervised(held: Required<Held>, stop: Stopper, log: JobLog) {
+  const { supervised, kind } = held;
+  const onStop = (): void => supervised.stop();
+  stop.signal.addEventListener('abort', onStop, { once: true });
+  if (stop.reason) onStop();
+  try {
+    const end = await supervised.ended;
+    if (end.logError) log.write('agent', `${end.lostLines ?? 0} log lines lost: ${end.logError}`);
+    return outcomeOf(kind, end, supervised.dir);
+  } finally {
+    stop.signal.removeEventListener('abort', onStop);
+  }
+}
+
+function contextFor(
+  job: ClaimedJob,
+  deps: RunnerDeps,
+  log: JobLog,
+  stop: Stopper,
+  held: Held,
+): JobContext {
   const byKey: Record<string, unknown> = {};
   const byId: Record<string, unknown> = {};
   for (const c of job.children) {
@@ -78,23 +124,63 @@ function contextFor(job: ClaimedJob, deps: RunnerDeps, log: JobLog, stop: Stoppe
     log: (line, source = 'job') => log.write(source, line),
     addChildren: (parentId, jobs) => deps.addChildren(parentId, jobs),
     serverUrl: deps.serverUrl,
+    runProcess: async (kind, spec) => {
+      await log.sync(); // the agent's lines first: the supervisor appends after them
+      const supervised = deps.processes.launch(
+        job,
+        deps.token,
+        kind,
+        { ...spec, env: processEnv(job, deps, spec.env) },
+        log.path,
+      );
+      held.supervised = supervised;
+      held.kind = kind;
+      return awaitSupervised({ supervised, kind }, stop, log);
+    },
   };
 }
 
-async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper) {
+/**
+ * Runs a claimed job, or follows a job re-attached after a restart (`held`
+ * names its supervisor), to its end and reports it; a job let go of by a
+ * detaching shutdown is not reported (the next agent does it).
+ */
+async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, held: Held) {
   const log = deps.logs.open(job.root, job.id);
-  log.write('agent', `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`);
-  const entry = deps.types.get(job.type);
+  const resumed =
+    held.supervised && held.kind ? { supervised: held.supervised, kind: held.kind } : undefined;
+  const entry = resumed ? undefined : deps.types.get(job.type);
+  log.write(
+    'agent',
+    resumed
+      ? `re-attached by ${deps.node} (run ${deps.token}) to its supervisor, pid ${resumed.supervised?.pid}`
+      : `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`,
+  );
   const timer =
-    job.timeoutMs === null ? undefined : setTimeout(() => stop.stop('timeout'), job.timeoutMs);
+    job.timeoutMs === null
+      ? undefined
+      : setTimeout(() => stop.stop('timeout'), job.startedAt + job.timeoutMs - Date.now());
   let outcome: JobOutcome = {};
   let error: JobError | undefined;
   try {
-    if (!entry)
-      throw new JobFailure('UNKNOWN_TYPE', `node ${deps.node} has no job type "${job.type}"`);
-    log.write('agent', startLine(job, entry));
-    outcome = checkOutcome(await entry.type.run(contextFor(job, deps, log, stop)));
+    if (resumed) {
+      outcome = checkOutcome(await awaitSupervised(resumed, stop, log));
+    } else {
+      if (!entry)
+        throw new JobFailure('UNKNOWN_TYPE', `node ${deps.node} has no job type "${job.type}"`);
+      log.write('agent', startLine(job, entry));
+      outcome = checkOutcome(await entry.type.run(contextFor(job, deps, log, stop, held)));
+    }
   } catch (err) {
+    if (err instanceof DetachedError) {
+      clearTimeout(timer);
+      log.write(
+        'agent',
+        `detached at agent stop: the job runs on under its supervisor, pid ${held.supervised?.pid}`,
+      );
+      deps.logs.release(log, job.id);
+      return null;
+    }
     error = errorOf(err);
     if (!stop.reason) log.write('agent', coerceError(err).stack ?? error.message);
   } finally {
@@ -127,6 +213,7 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper) {
   });
   log.write('agent', finishLine(delivery, state, error ?? null, at - job.startedAt));
   deps.logs.release(log, job.id);
+  if (held.supervised) deps.processes.remove(held.supervised.dir); // its end is Redis's or the journal's now
   const stored = delivery.kind === 'stored' ? delivery.answer : null;
   deps.onFinished?.(job, stored?.state ?? state);
   return stored?.next ?? null;
@@ -184,12 +271,19 @@ class Stopper {
   }
 }
 
-/** Starts running `job`; the returned handle stops it or awaits it. */
-export function startJob(job: ClaimedJob, deps: RunnerDeps): RunningJob {
+/**
+ * Starts running `job`, or following it when `resumed` names the
+ * supervisor a previous run left it under; the handle stops it or awaits it.
+ */
+export function startJob(
+  job: ClaimedJob,
+  deps: RunnerDeps,
+  resumed?: { supervised: Supervised; kind: ProcessKind },
+): RunningJob {
   const stop = new Stopper();
   return {
     job,
     stop: (reason) => stop.stop(reason),
-    done: execute(job, deps, stop),
+    done: execute(job, deps, stop, resumed ? { ...resumed } : {}),
   };
 }

@@ -139,6 +139,19 @@ export class RedisStore extends NodeRegistry implements Store {
     return payloads.map(decodeClaim);
   }
 
+  async reattachJobs(
+    node: string,
+    token: string,
+    jobs: Array<{ root: string; id: string; token: string }>,
+  ): Promise<Array<ClaimedJob | null>> {
+    if (jobs.length === 0) return [];
+    const triples = jobs.flatMap((j) => [j.root, j.id, j.token]);
+    const payloads = await guard(
+      this.redis.reattachJobs(this.keys.running(node), this.prefix, node, token, ...triples),
+    );
+    return payloads.map((p) => (p === '' ? null : decodeClaim(p)));
+  }
+
   async finishJob(r: FinishReport): Promise<FinishAnswer> {
     const [answer] = await this.finishJobs([r]);
     if (answer instanceof JobtreeError) throw answer;

@@ -16,6 +16,7 @@ export interface ScriptClient extends Redis {
   holdLease(leaseKey: string, ...argv: Arg[]): Promise<number>;
   deleteTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   adoptClaims(runningKey: string, ...argv: Arg[]): Promise<string[]>;
+  reattachJobs(runningKey: string, ...argv: Arg[]): Promise<string[]>;
   queryTrees(...argv: Arg[]): Promise<string[]>;
   pauseTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   resumeTree(treeKey: string, ...argv: Arg[]): Promise<number>;

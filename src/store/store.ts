@@ -240,6 +240,16 @@ export interface Store {
   claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;
   /** Jobs RUNNING under `token` on `node` that are not in `running` (claims whose reply was lost). */
   adoptClaims(node: string, token: string, running: string[]): Promise<ClaimedJob[]>;
+  /**
+   * Gives the new run `token` the jobs its previous run left RUNNING on
+   * `node` under supervisors (SPEC §16); per job, its claim, or null when
+   * it is no longer that run's (to be fenced).
+   */
+  reattachJobs(
+    node: string,
+    token: string,
+    jobs: Array<{ root: string; id: string; token: string }>,
+  ): Promise<Array<ClaimedJob | null>>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
   abortJob(id: string, who: string, at: number): Promise<void>;

@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir, BIN } from '../helpers/agents.js';
 import { serviceFiles, stopTimeoutS, unitFile } from '../../src/cli/service-files.js';
+import { loadConfig } from '../../src/config/load.js';
 
 const options = {
   user: 'jobtree',
@@ -79,6 +80,14 @@ describe('cli: jobtree service', function () {
     expect(unit).to.include(
       `TimeoutStopSec=${stopTimeoutS({ graceMs: 120000, killGraceMs: 5000 })}\n`,
     );
+  });
+
+  it('installs a config that detaches on stop, so that a restart keeps running jobs (§16)', async () => {
+    const root = tempDir('jobtree-root-');
+    expect((await runCli(['service', 'install', '--root', root])).code).to.equal(0);
+    const installed = loadConfig({ file: join(root, 'etc/jobtree') });
+    expect(installed.shutdown.mode).to.equal('detach');
+    expect(loadConfig({}).shutdown.mode).to.equal('drain'); // a terminal's Ctrl-C stops its jobs
   });
 
   it('installs idempotently, keeps an edited config, and uninstalls what it wrote but the data', async () => {

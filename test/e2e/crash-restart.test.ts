@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { chmodSync, readdirSync } from 'node:fs';
 import { spawnAgent, tempDir } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { testRedisUrl } from '../helpers/hooks.js';
@@ -43,6 +44,41 @@ describe('e2e: crash and restart', function () {
     // both before the dead run's 10 s heartbeat TTL could have expired: taken over, not waited out
     expect(failed.at - killedAt).to.be.below(10000);
     expect(done.at - killedAt).to.be.below(10000);
+  });
+
+  it('refuses a second agent on a data dir in use, whatever its node name', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const dataDir = tempDir();
+    const first = await spawnAgent({ node: 'one', redisUrl: testRedisUrl(), prefix, dataDir });
+    const err = await spawnAgent({ node: 'two', redisUrl: testRedisUrl(), prefix, dataDir }).catch(
+      (e: Error) => e,
+    );
+    expect((err as Error).message).to.match(
+      new RegExp(
+        `data dir ${dataDir} is in use by a running agent \\(pid ${first.child.pid}, node "one"\\)`,
+      ),
+    );
+  });
+
+  it('says plainly that a data dir it cannot write belongs to another user, and starts nothing', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const dataDir = tempDir();
+    // as root: run the agent as nobody on root's 0700 dir; otherwise: a dir this user made read-only
+    const asRoot = process.getuid?.() === 0;
+    chmodSync(dataDir, asRoot ? 0o700 : 0o500);
+    const err = await spawnAgent({
+      node: 'x',
+      redisUrl: testRedisUrl(),
+      prefix,
+      dataDir,
+      ...(asRoot ? { uid: 65534 } : {}),
+    }).catch((e: Error) => e);
+    expect((err as Error).message).to.match(
+      new RegExp(
+        `config dataDir: ${dataDir} is not writable by this user \\(uid ${asRoot ? 65534 : process.getuid?.()}\\)`,
+      ),
+    );
+    expect(readdirSync(dataDir)).to.deep.equal([]);
   });
 
   it('refuses to start a second live agent with the same name and another data dir (§2)', async () => {

@@ -88,6 +88,8 @@ export async function spawnAgent(options: {
   args?: string[];
   /** The agent serves HTTPS with a certificate this CA signed: ask its health that way. */
   tlsCa?: Buffer;
+  /** Run the agent as this user (the test runs as root). */
+  uid?: number;
 }): Promise<AgentProcess> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? tempDir();
@@ -118,6 +120,7 @@ export async function spawnAgent(options: {
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
     },
   );
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -145,9 +148,16 @@ export async function spawnAgent(options: {
   };
   track(proc, (p) => p.kill9());
   if (options.waitReady === false) return proc;
-  await waitFor(
+  // an agent that refuses to start exits at once: say so then, not at the timeout
+  let stopWaiting = (): void => undefined;
+  const exitedEarly = new Promise<never>((_, reject) => {
+    const onExit = (): void => reject(new Error(`agent ${options.node} exited: ${out}`));
+    child.once('exit', onExit);
+    stopWaiting = () => child.off('exit', onExit);
+  });
+  exitedEarly.catch(() => undefined);
+  const ready = waitFor(
     async () => {
-      if (exited()) throw new Error(`agent ${options.node} exited: ${out}`);
       if (options.tlsCa) {
         const res = await getFromPeer(`${proc.url}/api/v1/health`, {}, options.tlsCa).catch(
           () => null,
@@ -160,6 +170,12 @@ export async function spawnAgent(options: {
     },
     { timeoutMs: 15000, what: `agent ${options.node} to answer` },
   );
+  ready.catch(() => undefined); // lost the race to an exit: its timeout is no news
+  try {
+    await Promise.race([ready, exitedEarly]);
+  } finally {
+    stopWaiting();
+  }
   return proc;
 }
 

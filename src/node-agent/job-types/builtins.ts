@@ -5,14 +5,13 @@
 import type { Config } from '../../config/config.js';
 import { noop } from './noop.js';
 import { TypeRegistry } from './registry.js';
-import { createShell } from './shell.js';
+import { shell } from './shell.js';
 import { sleep } from './sleep.js';
 
 export function createRegistry(config: Pick<Config, 'shell'>): TypeRegistry {
   const registry = new TypeRegistry();
   registry.register(noop);
   registry.register(sleep);
-  if (config.shell.enabled)
-    registry.register(createShell({ killGraceMs: config.shell.killGraceMs }));
+  if (config.shell.enabled) registry.register(shell);
   return registry;
 }

@@ -3,6 +3,20 @@
  * a name, a JSON Schema for its params, and run(ctx).
  */
 import type { JobOutcome, JobSpec, JsonObject } from '../../shared/types.js';
+import type { ProcessKind } from '../supervisor/records.js';
+
+/** A process a job runs (shell jobs, executable types). */
+export interface JobProcess {
+  file: string;
+  args: string[];
+  cwd?: string | undefined;
+  /** Added to the agent's environment and the JOBTREE_* variables. */
+  env?: Record<string, string> | undefined;
+  /** Written to the process's stdin, which is then closed; no stdin without it. */
+  stdin?: string;
+  /** Files whose new lines go to the log while it runs. */
+  follow?: string[];
+}
 
 export interface JobContext<P extends JsonObject = JsonObject> {
   id: string;
@@ -25,6 +39,12 @@ export interface JobContext<P extends JsonObject = JsonObject> {
   addChildren(parentId: string, jobs: JobSpec[]): Promise<string[]>;
   /** The URL of this agent's API (what shell jobs get as JOBTREE_SERVER). */
   serverUrl: string;
+  /**
+   * Runs the job's process under a supervisor (SPEC §16): its output to the
+   * log, the signal stopping its whole group, exit 0 a success; it outlives
+   * an agent restart. Resolves with the job's outcome.
+   */
+  runProcess(kind: ProcessKind, process: JobProcess): Promise<JobOutcome>;
 }
 
 export interface JobType<P extends JsonObject = JsonObject> {

@@ -132,7 +132,7 @@ export class TypeLoader {
         const name = nameOf(f.path);
         if (!isResourceName(name)) throw new Error(`"${name}" is not a job type name`);
         this.registry.install(name, {
-          type: executableType(name, f.path, this.options.killGraceMs),
+          type: executableType(name, f.path),
           source: 'dir',
           kind: 'executable',
           version,
