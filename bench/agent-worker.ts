@@ -29,17 +29,22 @@ const { RedisStore } = await fromDist<typeof Store>('store/redis-store.js');
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /**
- * CPU time of this process's children (the module types' worker processes)
- * from /proc, in µs: process.cpuUsage() counts this process only.
+ * CPU time of this process's children from /proc, in µs: the live ones (the
+ * module types' worker processes) and the ended ones it reaped (the shell
+ * jobs' supervisors, with their jobs). process.cpuUsage() counts neither.
  */
 function childrenCpuUs(): number {
-  let us = 0;
+  // fields after the command's closing paren: state(3) ppid ... utime(14) stime(15) cutime(16) cstime(17), in 1/100 s
+  const fields = (pid: string): string[] => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  const self = fields('self');
+  let us = (Number(self[13]) + Number(self[14])) * 10_000;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      // fields after the command's closing paren: state ppid ... utime(14) stime(15), in 1/100 s
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const f = fields(entry);
       if (Number(f[1]) === process.pid) us += (Number(f[11]) + Number(f[12])) * 10_000;
     } catch {
       // gone meanwhile
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
       const u = process.cpuUsage();
       process.send?.({
         type: 'cpu',
-        us: u.user + u.system + (module === 'module' ? childrenCpuUs() : 0),
+        us: u.user + u.system + childrenCpuUs(),
       });
     }
     if (msg.type === 'stop') {

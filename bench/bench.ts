@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--only flat,flat_module,tree,chain,latency,logs,abort] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.js';
 import { logFigures } from './log-scenarios.js';
 import { BENCH_DIR, median, percentile, Rig, round } from './rig.js';
+import type { JobSpec } from '../src/shared/types.js';
 import { chain, completeTree, countJobs, flatTree } from './scenarios.js';
 
 function arg(name: string, fallback: string): string {
@@ -27,6 +28,15 @@ function arg(name: string, fallback: string): string {
 }
 
 type Measurement = Record<string, number | string>;
+
+/** The tree each throughput scenario runs. */
+const TREES: Record<string, () => JobSpec> = {
+  flat: () => flatTree(10_000),
+  flat_module: () => flatTree(10_000, 'bench-noop'),
+  flat_shell: () => flatTree(1_000, 'shell'),
+  tree: () => completeTree(10, 3),
+  chain: () => chain(64),
+};
 
 /** Runs one scenario on a fresh agent; its figures, and the CPU its jobs took. */
 async function scenarioFigures(rig: Rig, scenario: string, conc: number): Promise<Measurement> {
@@ -53,17 +63,10 @@ async function scenarioFigures(rig: Rig, scenario: string, conc: number): Promis
     const lat = await rig.latencies(ids);
     return { median_ms: round(median(lat)), p99_ms: round(percentile(lat, 99)), ...cpu };
   }
-  const spec =
-    scenario === 'flat'
-      ? flatTree(10_000)
-      : scenario === 'flat_module'
-        ? flatTree(10_000, 'bench-noop')
-        : scenario === 'tree'
-          ? completeTree(10, 3)
-          : chain(64);
+  const spec = (TREES[scenario] ?? TREES.chain!)();
   const jobs = countJobs(spec);
   const { figures: total, cpu } = await withCpu(rig, jobs, () => rig.runTree(spec));
-  if (scenario === 'flat' || scenario === 'flat_module')
+  if (scenario.startsWith('flat'))
     return { total_ms: round(total), jobs_per_s: round(jobs / (total / 1000), 1), ...cpu };
   // SPEC §3 caps depth at 64, so the chain is 64 long (the peer's is 200); per level compares.
   if (scenario === 'chain')
@@ -150,6 +153,8 @@ const PLAN: Record<string, number[]> = {
   flat: [1, 16],
   // SPEC §11: the same flat run of a module type, whose jobs run in a worker process
   flat_module: [1, 16],
+  // SPEC §16: shell jobs (`true`), each a process under a supervisor process of its own
+  flat_shell: [16],
   tree: [1, 16],
   chain: [1],
   latency: [1],
@@ -159,7 +164,7 @@ const PLAN: Record<string, number[]> = {
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
-  const only = arg('only', 'flat,flat_module,tree,chain,latency,logs,abort').split(',');
+  const only = arg('only', 'flat,flat_module,flat_shell,tree,chain,latency,logs,abort').split(',');
   let own: TestRedis | undefined;
   let redisUrl = arg('redis', '');
   if (!redisUrl) {

@@ -4,12 +4,16 @@
  */
 import type { JobSpec } from '../src/shared/types.js';
 
-/** A root and n leaves of `type` (noop, or the module type bench-noop run in a worker). */
+/**
+ * A root and n leaves of `type`: noop, the module type bench-noop run in a
+ * worker, or shell (`true`, each under its supervisor).
+ */
 export function flatTree(n: number, type = 'noop'): JobSpec {
+  const params = type === 'shell' ? { params: { command: 'true' } } : {};
   return {
     title: 'flat',
     type: 'noop',
-    children: Array.from({ length: n }, (_, i) => ({ title: `j${i}`, type })),
+    children: Array.from({ length: n }, (_, i) => ({ title: `j${i}`, type, ...params })),
   };
 }
 

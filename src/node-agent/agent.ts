@@ -479,6 +479,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (detached > 0)
       log.info({ jobs: detached }, 'detached: these jobs run on under their supervisors');
     await this.claimer?.drain(config.shutdown.graceMs);
+    this.processes.close();
     await this.loader?.stop();
     await this.logs.drain();
     await this.reporter?.close();

@@ -20,6 +20,7 @@ import type { Supervised } from '../../src/node-agent/supervisor/supervised.js';
 import { makeAgent, tempDir } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { makeStore, submit } from '../helpers/store.js';
+import { track } from '../helpers/track.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A host whose agent file names this (live) process, unless told otherwise. */
@@ -28,9 +29,12 @@ function host(options: { orphanMs?: number; agentAlive?: boolean } = {}) {
   const agentFile = join(dataDir, 'agent.json');
   if (options.agentAlive !== false) writeFileSync(agentFile, JSON.stringify({ pid: process.pid }));
   const grew: string[] = [];
-  const h = new ProcessHost(
-    { dataDir, killGraceMs: 300, orphanMs: options.orphanMs ?? 60000, agentFile },
-    (id) => grew.push(id),
+  const h = track(
+    new ProcessHost(
+      { dataDir, killGraceMs: 300, orphanMs: options.orphanMs ?? 60000, agentFile },
+      (id) => grew.push(id),
+    ),
+    (x) => x.close(),
   );
   return { h, dataDir, grew };
 }
@@ -68,6 +72,19 @@ describe('supervisor', function () {
     expect(() => outcomeOf('shell', end, s.dir)).to.throw('exit code 4');
     expect(readFileSync(logPath, 'utf8')).to.match(/Z stdout out\n.*Z stderr err\n$/s);
     expect(grew.length).to.be.above(0); // followers were told the file grew
+  });
+
+  it('keeps an idle supervisor for the next job, where a late stop of the last one changes nothing', async () => {
+    const { h, dataDir } = host();
+    const first = launch(h, 'exit 0', join(dataDir, 'l1'));
+    await first.ended;
+    const second = launch(h, 'sleep 0.3; echo second', join(dataDir, 'l2'));
+    expect(second.pid).to.equal(first.pid); // one Node start for both
+    first.stop(); // the abort of a job that is over: the supervisor's new job goes on
+    const end = await second.ended;
+    expect(end).to.include({ code: 0 });
+    expect(end.stoppedBy).to.equal(undefined);
+    expect(readFileSync(join(dataDir, 'l2'), 'utf8')).to.match(/ stdout second\n$/);
   });
 
   it('stops the whole group on stop(), SIGKILL after the grace for what ignores SIGTERM', async () => {

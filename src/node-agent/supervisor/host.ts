@@ -20,6 +20,7 @@ import {
   type ProcessKind,
   type StartRecord,
 } from './records.js';
+import { SupervisorPool, supervisorLog } from './pool.js';
 import { Supervised, type SupervisedEnd } from './supervised.js';
 
 /** A job's process with its whole environment (the runner adds the agent's and JOBTREE_*). */
@@ -46,11 +47,16 @@ export interface Survivor {
 export class ProcessHost {
   private readonly live = new Set<Supervised>();
   private detaching = false;
+  private readonly pool: SupervisorPool;
+  private readonly stderrFile: string;
 
   constructor(
     private readonly options: HostOptions,
     private readonly onLogGrew: (id: string) => void,
-  ) {}
+  ) {
+    this.stderrFile = supervisorLog(options.dataDir);
+    this.pool = new SupervisorPool(this.stderrFile);
+  }
 
   /** Supervised jobs this agent follows now. */
   get size(): number {
@@ -69,6 +75,7 @@ export class ProcessHost {
     const env =
       kind === 'executable' ? { ...spec.env, JOBTREE_RESULT_FILE: resultFile(dir) } : spec.env;
     const supervised = Supervised.launch(
+      this.pool,
       {
         ...spec,
         env,
@@ -82,6 +89,7 @@ export class ProcessHost {
         orphanMs: this.options.orphanMs,
         killGraceMs: this.options.killGraceMs,
       },
+      this.stderrFile,
       () => this.onLogGrew(job.id),
     );
     return this.track(supervised);
@@ -100,9 +108,7 @@ export class ProcessHost {
   attach(survivor: Survivor & { start: StartRecord }): Supervised {
     const { start } = survivor;
     return this.track(
-      Supervised.attach(survivor.dir, start, this.options.killGraceMs, () =>
-        this.onLogGrew(start.id),
-      ),
+      Supervised.attach(survivor.dir, start, this.attachOptions(), () => this.onLogGrew(start.id)),
     );
   }
 
@@ -116,7 +122,7 @@ export class ProcessHost {
       const supervised = Supervised.attach(
         survivor.dir,
         survivor.start,
-        this.options.killGraceMs,
+        this.attachOptions(),
         () => undefined,
       );
       if (isRecordedAlive(survivor.start.pid, survivor.start.procStart)) supervised.stop();
@@ -136,7 +142,17 @@ export class ProcessHost {
     const n = this.live.size;
     for (const supervised of this.live) supervised.detach();
     this.live.clear();
+    this.pool.close();
     return n;
+  }
+
+  /** Lets the idle supervisors go (the agent stops; its jobs are over or detached). */
+  close(): void {
+    this.pool.close();
+  }
+
+  private attachOptions() {
+    return { killGraceMs: this.options.killGraceMs, stderrFile: this.stderrFile };
   }
 
   private track(supervised: Supervised): Supervised {

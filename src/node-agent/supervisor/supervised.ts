@@ -1,15 +1,14 @@
 /**
- * The agent's handle on one supervised job (main.ts is the supervisor):
- * started now by this agent, or found alive by it at start (re-attached).
- * Its end is the supervisor's exit record; a supervisor gone without one
- * (killed by hand) is a lost job, whose process group the agent stops
- * itself so that nothing of it runs on unseen.
+ * The agent's handle on one supervised job: started now by this agent on
+ * one of its supervisor processes, or found by it at start (re-attached)
+ * under a supervisor a previous run left. Its end is the supervisor's exit
+ * record; a supervisor gone without one (killed by hand) is a lost job,
+ * whose process group the agent stops itself so that nothing of it runs on
+ * unseen.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { isGroupAlive, killGroup } from './process-group.js';
+import type { SupervisorPool, SupervisorProcess } from './pool.js';
 import {
   exitFile,
   isRecordedAlive,
@@ -34,32 +33,34 @@ export class DetachedError extends Error {
   }
 }
 
-// Always the compiled file, from src (tests run through tsx, which a child
-// process does not inherit) and from dist alike, as the type worker is.
-const SUPERVISOR = fileURLToPath(
-  new URL('../../../dist/node-agent/supervisor/main.js', import.meta.url),
-);
-// A supervisor is small: it holds two pipes and a file. These keep its heap so.
-const V8_FLAGS = ['--max-old-space-size=32', '--max-semi-space-size=1'];
-/** How often a re-attached supervisor (not a child of this agent) is looked at. */
+/** How often a re-attached supervisor (not one of this agent's) is looked at. */
 const POLL_MS = 100;
+
+interface Where {
+  dir: string;
+  id: string;
+  logPath: string;
+  killGraceMs: number;
+  /** The supervisors' stderr, quoted when one is lost. */
+  stderrFile: string;
+}
 
 export class Supervised {
   readonly ended: Promise<SupervisedEnd>;
   private detachNow: () => void = () => undefined;
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
+  private unlisten: () => void = () => undefined;
 
   private constructor(
-    readonly dir: string,
-    private readonly killGraceMs: number,
-    private readonly child: ChildProcess | undefined,
+    private readonly where: Where,
+    private readonly proc: SupervisorProcess | undefined,
     private readonly recorded: StartRecord | undefined,
-    logPath: string,
     onLogGrew: () => void,
+    onEnd: (clean: boolean) => void,
   ) {
     try {
-      this.watcher = watch(logPath, () => onLogGrew());
+      this.watcher = watch(where.logPath, () => onLogGrew());
       this.watcher.on('error', () => undefined);
     } catch {
       // no log file yet (a supervisor that never started): nothing to follow
@@ -68,18 +69,21 @@ export class Supervised {
       this.detachNow = () => reject(new DetachedError());
       const finish = (why: string): void => {
         this.quiet();
-        const record = readRecord<ExitRecord>(exitFile(dir));
+        const record = readRecord<ExitRecord>(exitFile(where.dir));
+        onEnd(record !== null && why === '');
         if (record) resolve(record);
         else void this.lost(why).then(resolve);
       };
-      if (child) {
-        child.once('exit', (code, signal) =>
-          finish(signal ? `was killed by ${signal}` : `exited with code ${code}`),
-        );
-        child.once('error', (err) => finish(`could not start (${err.message})`));
+      if (proc) {
+        const onEnded = (id: string): void => {
+          if (id === where.id) finish('');
+        };
+        const onExit = (why: string): void => finish(why);
+        proc.on('ended', onEnded).once('exit', onExit);
+        this.unlisten = () => proc.off('ended', onEnded).off('exit', onExit);
       } else {
         this.timer = setInterval(() => {
-          if (existsSync(exitFile(dir))) finish('');
+          if (existsSync(exitFile(where.dir))) finish('');
           else if (!this.alive()) finish('is gone');
         }, POLL_MS);
       }
@@ -87,44 +91,52 @@ export class Supervised {
     void this.ended.catch(() => undefined); // a detach nobody awaits is no error
   }
 
-  /** Starts a supervisor for `spec` (its directory exists) and hands it the spec. */
-  static launch(spec: SuperviseSpec, onLogGrew: () => void): Supervised {
-    const err = openSync(join(spec.dir, 'supervisor.log'), 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn(process.execPath, [...V8_FLAGS, SUPERVISOR], {
-        detached: true, // a session of its own: it outlives the agent and its terminal
-        stdio: ['pipe', 'ignore', err],
-        env: {}, // the job's environment travels in the spec, not the agent's NODE_OPTIONS
-      });
-    } finally {
-      closeSync(err);
-    }
-    child.stdin?.on('error', () => undefined); // it died first: its exit says why
-    child.stdin?.end(JSON.stringify(spec));
-    return new Supervised(spec.dir, spec.killGraceMs, child, undefined, spec.logPath, onLogGrew);
+  /** Runs `spec` (its directory exists) on a supervisor of `pool`. */
+  static launch(
+    pool: SupervisorPool,
+    spec: SuperviseSpec,
+    stderrFile: string,
+    onLogGrew: () => void,
+  ): Supervised {
+    const proc = pool.take();
+    const where = { dir: spec.dir, id: spec.id, logPath: spec.logPath, stderrFile };
+    const supervised = new Supervised(
+      { ...where, killGraceMs: spec.killGraceMs },
+      proc,
+      undefined,
+      onLogGrew,
+      (clean) => (clean ? pool.give(proc) : proc.release()),
+    );
+    proc.run(spec);
+    return supervised;
   }
 
   /** Follows a supervisor found alive (or ended) by an agent that started again. */
   static attach(
     dir: string,
     start: StartRecord,
-    killGraceMs: number,
+    options: { killGraceMs: number; stderrFile: string },
     onLogGrew: () => void,
   ): Supervised {
-    return new Supervised(dir, killGraceMs, undefined, start, start.logPath, onLogGrew);
+    const where = { dir, id: start.id, logPath: start.logPath, ...options };
+    return new Supervised(where, undefined, start, onLogGrew, () => undefined);
   }
 
   get pid(): number | undefined {
-    return this.child?.pid ?? this.recorded?.pid;
+    return this.proc?.pid ?? this.recorded?.pid;
+  }
+
+  get dir(): string {
+    return this.where.dir;
   }
 
   /** Asks the supervisor to stop the job; asking again skips the grace period. */
   stop(): void {
-    const pid = this.pid;
-    if (pid === undefined || (this.recorded && !this.alive())) return;
+    if (this.proc) return this.proc.stop(this.where.id);
+    // a supervisor of a previous run: it runs this job only, and quits after it
+    if (!this.recorded || !this.alive()) return;
     try {
-      process.kill(pid, 'SIGTERM');
+      process.kill(this.recorded.pid, 'SIGTERM');
     } catch {
       // gone already: its end is on the way
     }
@@ -133,27 +145,34 @@ export class Supervised {
   /** Lets go of the job: it runs on, this agent reports nothing, `ended` rejects. */
   detach(): void {
     this.quiet();
-    this.child?.unref();
+    this.proc?.release();
     this.detachNow();
   }
 
   private alive(): boolean {
     if (this.recorded) return isRecordedAlive(this.recorded.pid, this.recorded.procStart);
-    return this.child?.exitCode === null && this.child.signalCode === null;
+    return this.proc?.alive ?? false;
   }
 
   private quiet(): void {
     clearInterval(this.timer);
     this.watcher?.close();
+    this.unlisten();
   }
 
   /** The supervisor ended without a record: stop what is left of the job, and say why. */
   private async lost(why: string): Promise<SupervisedEnd> {
-    const start = readRecord<StartRecord>(startFile(this.dir));
-    if (start?.pgid && isGroupAlive(start.pgid)) await killGroup(start.pgid, this.killGraceMs);
+    const start = readRecord<StartRecord>(startFile(this.where.dir));
+    if (start?.pgid && isGroupAlive(start.pgid))
+      await killGroup(start.pgid, this.where.killGraceMs);
+    const pid = this.pid;
     let said = '';
     try {
-      said = readFileSync(join(this.dir, 'supervisor.log'), 'utf8').trim().split('\n')[0] ?? '';
+      const mark = `[pid ${pid}] `;
+      const line = readFileSync(this.where.stderrFile, 'utf8')
+        .split('\n')
+        .findLast((l) => l.startsWith(mark));
+      said = line ? line.slice(mark.length) : '';
     } catch {
       // it said nothing
     }
@@ -161,7 +180,7 @@ export class Supervised {
       code: null,
       signal: null,
       endedAt: Date.now(),
-      lost: `the job's supervisor (pid ${this.pid ?? '?'}) ${why} before recording the job's end${said ? `: ${said}` : ''}; its processes were stopped`,
+      lost: `the job's supervisor (pid ${pid ?? '?'}) ${why} before recording the job's end${said ? `: ${said}` : ''}; its processes were stopped`,
     };
   }
 }
