@@ -27,6 +27,9 @@ export const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 
  * by it. (A subscriber to the whole status channel costs the agent's Redis
  * a socket write per loop turn: 8-24 % of flat_c1 on the test machine.)
  */
+/** How long an aborted tree's jobs have run when the abort comes. */
+const SETTLE_MS = 1000;
+
 export class Rig {
   private readonly successAt = new Map<string, number>();
   /** Per tree: the jobs seen RUNNING, and when each RUNNING job became ABORTED. */
@@ -168,6 +171,8 @@ export class Rig {
   private async timeAbort(job: JobSpec, running: number): Promise<number[]> {
     const root = await this.submit(job);
     await this.until(() => ((this.runningIn.get(root) ?? 0) >= running ? true : undefined));
+    // as an operator's abort comes: after the jobs' processes are up (RUNNING is the claim)
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const t0 = nowMs();
     await this.call('POST', `/api/v1/trees/${root}/abort`);
     const ends = await this.until(() => {

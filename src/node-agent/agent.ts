@@ -87,6 +87,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly tls: TlsFiles;
   /** The supervised jobs (shell, executable types) of this node (SPEC §16). */
   private readonly processes: ProcessHost;
+  /** The abort signals being popped now, and whether more came meanwhile. */
+  private popping: Promise<void> | undefined;
+  private popAgain = false;
   /** Set by abortRunning: a stop then aborts supervised jobs too, never detaches them. */
   private aborting = false;
 
@@ -350,9 +353,20 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** Stops the node's running jobs whose tree was aborted (SPEC §4 rule 4). */
   private async drainSignals(claimer: Claimer): Promise<void> {
-    for (const s of await this.deps.store.popSignals(this.deps.config.node)) {
-      claimer.stopJob(s.id, 'tree');
+    // one pop at a time: an abort of a tree signals each of its running jobs at once
+    if (this.popping) {
+      this.popAgain = true;
+      return this.popping;
     }
+    this.popping = (async () => {
+      do {
+        this.popAgain = false;
+        for (const s of await this.deps.store.popSignals(this.deps.config.node)) {
+          claimer.stopJob(s.id, 'tree');
+        }
+      } while (this.popAgain);
+    })().finally(() => (this.popping = undefined));
+    return this.popping;
   }
 
   /**

@@ -208,7 +208,9 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, held: H
     ...(outcome.summary !== undefined ? { summary: String(outcome.summary).slice(0, 1000) } : {}),
     ...(outcome.context !== undefined ? { context: outcome.context } : {}),
     ...(error ? { error } : {}),
-    ...(deps.takesWork() ? { claimFor: deps.node } : {}),
+    // No freed-slot claim for a job of an aborted tree: its parent never runs, and the
+    // claim would first skip the tree's dead queue entries, delaying this end's news.
+    ...(deps.takesWork() && stop.reason !== 'tree' ? { claimFor: deps.node } : {}),
     ...(entry?.version !== undefined ? { typeVersion: entry.version } : {}),
   });
   log.write('agent', finishLine(delivery, state, error ?? null, at - job.startedAt));

@@ -3,6 +3,9 @@
  * that job, except that the job itself ends ABORTED; a finished tree is a 409.
  */
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { testRedisUrl } from '../helpers/hooks.js';
 import { ConflictError, NotFoundError } from '../../src/shared/errors.js';
 import { newId } from '../../src/shared/ids.js';
 import { claimAll, finish } from '../helpers/drive.js';
@@ -56,6 +59,34 @@ describe('store.abortJob', () => {
     const err = await store.abortJob(plan.root, 'x', Date.now()).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ConflictError);
     expect((await store.getTree(plan.root)).state).to.equal('SUCCESS');
+  });
+
+  it("takes an aborted tree's entries out of a queue they are most of, keeping the others in order", async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const store = makeStore(testRedisUrl(), prefix);
+    const leaves = (n: number, title: string) => ({
+      job: {
+        title,
+        type: 'noop',
+        children: Array.from({ length: n }, (_, i) => ({ title: `${title}${i}`, type: 'noop' })),
+      },
+    });
+    const other = await submit(store, leaves(2, 'keep'));
+    const big = await submit(store, leaves(6, 'gone'));
+    const later = await submit(store, leaves(1, 'later'));
+    const raw = new Redis(testRedisUrl());
+    try {
+      expect(await raw.llen(`${prefix}:queue:n1`)).to.equal(9);
+      await store.abortJob(big.root, 'alice', Date.now());
+      const rootOf = (entry: string) => entry.split('|')[0];
+      const left = await raw.lrange(`${prefix}:queue:n1`, 0, -1);
+      expect(left.map(rootOf)).to.deep.equal([other.root, other.root, later.root]);
+      // and a claim finds exactly the others' jobs, in their order
+      const claimed = await store.claimJobs('n1', 10, 't', Date.now());
+      expect(claimed.map((j) => j.title)).to.deep.equal(['keep0', 'keep1', 'later0']);
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('answers an unknown id with not found', async () => {

@@ -64,10 +64,17 @@ describe('store.claimJobs', () => {
 
   it('passes over at most 1,000 stale entries a call, and then wakes the node to come back', async () => {
     const store = makeStore();
-    const children = Array.from({ length: 1500 }, (_, i) => ({ title: `j${i}`, type: 'noop' }));
-    const stale = await submit(store, { job: { title: 'r', type: 'noop', children } });
+    const leaves = (n: number, title: string) => ({
+      job: {
+        title,
+        type: 'noop',
+        children: Array.from({ length: n }, (_, i) => ({ title: `${title}${i}`, type: 'noop' })),
+      },
+    });
+    const stale = await submit(store, leaves(1500, 'stale'));
+    // more live entries than stale ones: the abort leaves its entries for the claims to skip
+    const behind = await submit(store, leaves(1501, 'behind'));
     await store.abortJob(stale.root, 'test', Date.now());
-    const fresh = await submit(store, { job: { title: 'behind them', type: 'noop' } });
     const messages: string[] = [];
     const sub = track(
       store.subscribe([new Keys(store.prefix).wakeChannel('n1')], (_c, m) => messages.push(m)),
@@ -77,8 +84,13 @@ describe('store.claimJobs', () => {
 
     expect(await store.claimJobs('n1', 10, 't', Date.now())).to.deep.equal([]);
     await waitFor(() => messages.length === 1, { what: 'the wake' });
-    const [job] = await store.claimJobs('n1', 10, 't', Date.now());
-    expect(job?.id).to.equal(fresh.root);
+    const first = await store.claimJobs('n1', 10, 't', Date.now());
+    expect(first.map((j) => j.title)).to.deep.equal(
+      Array.from({ length: 10 }, (_, i) => `behind${i}`),
+    );
+    const rest = await store.claimJobs('n1', 2000, 't', Date.now());
+    expect(new Set([...first, ...rest].map((j) => j.root))).to.deep.equal(new Set([behind.root]));
+    expect(rest).to.have.length(1491);
     expect(await store.claimJobs('n1', 10, 't', Date.now())).to.deep.equal([]);
     // a call that ran out of entries does not wake: a marker published after it comes next
     const redis = track(new Redis(testRedisUrl()), (r) => r.disconnect());

@@ -18,6 +18,9 @@ describe('store.deleteTree', () => {
       tags: { app: 'shop' },
       job: { title: 'still running', type: 'noop', node: 'n9' },
     });
+    // n2's queue holds more of others than of the aborted tree: its entry is left there, stale
+    for (const title of ['other 1', 'other 2'])
+      await submit(store, { job: { title, type: 'noop', node: 'n2' } });
     const done = await submit(store, {
       tags: { app: 'shop', version: '1.2' },
       context: { region: 'eu' },

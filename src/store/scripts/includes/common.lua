@@ -150,10 +150,31 @@ local function retire(root, id, node, pool, k, wasRunning)
   end
 end
 
+-- A queue entry of a job that is no longer QUEUED is skipped by the next
+-- claim, one command each. When an aborted tree's entries are most of a
+-- node's queue, that claim would stall every other call to Redis (the ends
+-- of the tree's aborted running jobs among them), so the queue is rebuilt
+-- without them here, at a cost of the order of the abort's own.
+local function pruneQueues(root, deadByNode)
+  local prefix = root .. '|'
+  for node, n in pairs(deadByNode) do
+    local qk = queueKey(node)
+    if n * 2 >= redis.call('LLEN', qk) then
+      local keep = {}
+      for _, e in ipairs(redis.call('LRANGE', qk, 0, -1)) do
+        if string.sub(e, 1, #prefix) ~= prefix then keep[#keep + 1] = e end
+      end
+      redis.call('DEL', qk)
+      inChunks('RPUSH', qk, keep)
+    end
+  end
+end
+
 -- SPEC §4 rule 4: WAITING/QUEUED jobs end ABORTED now; RUNNING ones are
 -- flagged and signalled to their node, and end ABORTED when they stop.
 local function abortRest(root, now, errJson)
   local ids = redis.call('SMEMBERS', activeKey(root))
+  local dead = {}
   for _, id in ipairs(ids) do
     local jk = jobKey(root, id)
     local f = redis.call('HMGET', jk, 'state', 'node', 'abort', 'pool')
@@ -161,12 +182,14 @@ local function abortRest(root, now, errJson)
     if state == 'WAITING' or state == 'QUEUED' then
       transition(root, id, state, 'ABORTED', node, now, 'finishedAt', now, 'error', errJson)
       retire(root, id, node, f[4], nil, false)
+      if state == 'QUEUED' then dead[node] = (dead[node] or 0) + 1 end
     elseif state == 'RUNNING' and not f[3] then
       redis.call('HSET', jk, 'abort', errJson)
       redis.call('RPUSH', P .. ':signals:' .. node, root .. '|' .. id)
       redis.call('PUBLISH', P .. ':signal:' .. node, root .. '|' .. id)
     end
   end
+  pruneQueues(root, dead)
 end
 
 -- SPEC §4 rule 6: once no job is active the tree takes its final state.
