@@ -5,7 +5,7 @@
  * without asking Redis again (finishJobs claims it).
  */
 import type { Logger } from 'pino';
-import { JobtreeError } from '../shared/errors.js';
+import { isRedisUnavailable } from '../shared/errors.js';
 import type { ClaimedJob, Store } from '../store/store.js';
 import { startJob, type RunnerDeps, type RunningJob, type StopReason } from './runner.js';
 import type { ProcessKind } from './supervisor/records.js';
@@ -85,8 +85,7 @@ export class Claimer {
         if (jobs.length === Math.min(free, this.options.batch)) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
-      if (!(err instanceof JobtreeError && err.status === 503))
-        this.logger.error({ err }, 'claim failed');
+      if (!isRedisUnavailable(err)) this.logger.error({ err }, 'claim failed');
     } finally {
       this.filling = false;
     }
@@ -104,6 +103,7 @@ export class Claimer {
     try {
       const orphans = await this.store.adoptClaims(this.deps.node, this.deps.token, [
         ...this.running.keys(),
+        ...this.deps.reporter.givenUp, // RUNNING still, but their end was refused: never run twice
       ]);
       for (const job of orphans) {
         this.logger.warn({ job: job.id }, 'adopted a claim whose reply was lost');

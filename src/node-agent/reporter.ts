@@ -5,9 +5,16 @@
  * batch goes to the on-disk journal instead, and while the journal holds
  * anything every new end goes there too, so ends reach Redis in the order
  * they happened. The journal is replayed as soon as Redis answers again.
+ *
+ * Only an unavailable Redis journals. An end Redis refuses (a script error,
+ * a key of the wrong type, an out-of-memory refusal: it will not pass by
+ * itself) is sent again alone, so that it stops no other end; refused
+ * again, the job is failed STORE_REJECTED without its result and context;
+ * refused even so, it is given up (left RUNNING for an agent restart to
+ * settle, never adopted again) and the node goes on with its other work.
  */
 import type { Logger } from 'pino';
-import { JobtreeError } from '../shared/errors.js';
+import { isRedisUnavailable, JobtreeError, StoreRejectedError } from '../shared/errors.js';
 import type { FinishAnswer, FinishReport, Store } from '../store/store.js';
 import type { Journal } from './journal.js';
 
@@ -30,6 +37,8 @@ export class Reporter {
   private replaying: Promise<void> | undefined;
   private closed = false;
   private sending = 0;
+  /** Jobs whose end Redis would not take in any form: never adopted as orphans. */
+  readonly givenUp = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -101,12 +110,74 @@ export class Reporter {
   /** Sends a batch to Redis; false when it must go to the journal instead. */
   private async sendToRedis(batch: Pending[]): Promise<boolean> {
     try {
-      const answers = await this.store.finishJobs(batch.map((p) => p.report));
+      const answers = await this.sendAll(batch.map((p) => p.report));
       batch.forEach((p, i) => p.resolve(this.delivery(p.report, answers[i])));
       return true;
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'job ends go to the journal');
-      return false;
+      if (isRedisUnavailable(err)) {
+        this.logger.warn({ err: err.message }, 'job ends go to the journal');
+        return false;
+      }
+      // not Redis's refusal but a fault of ours: say it, and let the runners go on
+      this.logger.error({ err }, 'job ends could not be sent');
+      const error = new JobtreeError('INTERNAL', (err as Error).message);
+      for (const p of batch) {
+        this.givenUp.add(p.report.id);
+        p.resolve({ kind: 'refused', error });
+      }
+      return true;
+    }
+  }
+
+  /** Sends ends and answers each; throws only when Redis is unavailable. */
+  private async sendAll(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>> {
+    try {
+      return await this.store.finishJobs(reports);
+    } catch (err) {
+      if (!(err instanceof StoreRejectedError)) throw err;
+      if (reports.length === 1) return [await this.reject(reports[0]!, err)];
+      // One poisoned end must not stop the others: each alone. (A script stops
+      // at its error with what it wrote before kept: those answer NOT_RUNNING.)
+      const answers: Array<FinishAnswer | JobtreeError> = [];
+      for (const r of reports) answers.push(...(await this.sendAll([r])));
+      return answers;
+    }
+  }
+
+  /** Redis refused this end: fail the job STORE_REJECTED, or give it up. */
+  private async reject(
+    report: FinishReport,
+    refusal: StoreRejectedError,
+  ): Promise<FinishAnswer | JobtreeError> {
+    this.logger.error(
+      { job: report.id, root: report.root, err: refusal.message },
+      'Redis refused a job end; failing the job STORE_REJECTED',
+    );
+    const { root, id, token, at, typeVersion } = report;
+    try {
+      const [answer] = await this.store.finishJobs([
+        {
+          root,
+          id,
+          token,
+          at,
+          outcome: 'FAILED',
+          error: {
+            code: 'STORE_REJECTED',
+            message: `Redis refused the job's end: ${refusal.message}`,
+          },
+          ...(typeVersion !== undefined ? { typeVersion } : {}),
+        },
+      ]);
+      return answer ?? refusal;
+    } catch (err) {
+      if (!(err instanceof StoreRejectedError)) throw err;
+      this.givenUp.add(id);
+      this.logger.error(
+        { job: id, root, err: err.message },
+        'Redis refused even the failure of this job: left RUNNING for a restart to settle',
+      );
+      return err;
     }
   }
 
@@ -127,7 +198,7 @@ export class Reporter {
       try {
         const before = this.journal.size;
         await this.journal.replay(
-          (reports) => this.store.finishJobs(reports),
+          (reports) => this.sendAll(reports),
           (r, e) => this.logger.info({ job: r.id, code: e.code }, 'journalled end refused'),
         );
         this.logger.info({ ends: before }, 'journal replayed into Redis');

@@ -4,7 +4,7 @@
  * (SPEC §9); it says once that it is waiting.
  */
 import type { Logger } from 'pino';
-import { JobtreeError } from '../shared/errors.js';
+import { isRedisUnavailable } from '../shared/errors.js';
 import type { Store } from '../store/store.js';
 
 /** Waits for Redis at start (an agent restarted during an outage must still come up and replay). */
@@ -14,7 +14,7 @@ export async function waitForRedis(store: Store, log: Logger): Promise<void> {
       await store.ping();
       return;
     } catch (err) {
-      if (!(err instanceof JobtreeError && err.code === 'REDIS_UNAVAILABLE')) throw err;
+      if (!isRedisUnavailable(err)) throw err;
       if (attempt === 0) log.warn('waiting for Redis');
       await new Promise((res) => setTimeout(res, Math.min(100 * 2 ** attempt, 1000)));
     }

@@ -3,24 +3,39 @@
  * failure to an HTTP status; must never import project code (STYLE: shared/).
  */
 
-export type ErrorCode =
-  | 'VALIDATION'
-  | 'NOT_FOUND'
+/** The codes of each error class: what a caller may branch on. */
+export type ValidationCode = 'VALIDATION' | 'UNKNOWN_TYPE' | 'UNKNOWN_POOL' | 'BAD_MODULE';
+export type ConflictCode =
   | 'CONFLICT'
-  | 'UNAVAILABLE'
-  | 'REDIS_UNAVAILABLE'
+  | 'TREE_FINISHED'
+  | 'NOT_RUNNING'
+  | 'JOB_STARTED'
+  | 'BUSY'
+  | 'MESSAGE_TAKEN'
+  | 'POOL_IN_USE'
+  | 'BUILTIN_TYPE'
+  | 'NODE_TAKEN';
+export type UnavailableCode =
+  'UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'NODE_UNAVAILABLE' | 'BACKLOG_FULL' | 'NO_SLOTS';
+
+export type ErrorCode =
+  | ValidationCode
+  | ConflictCode
+  | UnavailableCode
+  | 'NOT_FOUND'
   | 'FENCED'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'TOO_LARGE'
   | 'CONFIG'
+  | 'STORE_REJECTED'
   | 'INTERNAL';
 
 /** Base of every error jobtree raises on purpose. */
 export class JobtreeError extends Error {
-  readonly code: ErrorCode | string;
+  readonly code: ErrorCode;
   readonly status: number;
-  constructor(code: ErrorCode | string, message: string, status = 500, options?: ErrorOptions) {
+  constructor(code: ErrorCode, message: string, status = 500, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -31,11 +46,7 @@ export class JobtreeError extends Error {
 /** Bad input; `path` names the first bad field (`job.children[0].params`). */
 export class ValidationError extends JobtreeError {
   readonly path: string | undefined;
-  constructor(
-    message: string,
-    path?: string,
-    code: 'VALIDATION' | 'UNKNOWN_TYPE' | 'UNKNOWN_POOL' | 'BAD_MODULE' = 'VALIDATION',
-  ) {
+  constructor(message: string, path?: string, code: ValidationCode = 'VALIDATION') {
     super(code, message, 400);
     this.path = path;
   }
@@ -48,7 +59,7 @@ export class NotFoundError extends JobtreeError {
 }
 
 export class ConflictError extends JobtreeError {
-  constructor(message: string, code = 'CONFLICT') {
+  constructor(message: string, code: ConflictCode = 'CONFLICT') {
     super(code, message, 409);
   }
 }
@@ -56,9 +67,35 @@ export class ConflictError extends JobtreeError {
 /** Redis (or a node's backlog) cannot take the request now; the API adds Retry-After. */
 export class UnavailableError extends JobtreeError {
   readonly retryAfterS: number;
-  constructor(message: string, code = 'UNAVAILABLE', retryAfterS = 1, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    code: UnavailableCode = 'UNAVAILABLE',
+    retryAfterS = 1,
+    options?: ErrorOptions,
+  ) {
     super(code, message, 503, options);
     this.retryAfterS = retryAfterS;
+  }
+}
+
+/**
+ * True when Redis cannot be reached or cannot take writes for a while (a
+ * lost connection, LOADING, BUSY, a failover's READONLY): what waits and
+ * retries, and what a job's end is journalled for (SPEC §9). The store
+ * raises it (store/redis-errors.ts decides); everything else asks here.
+ */
+export function isRedisUnavailable(err: unknown): err is UnavailableError {
+  return err instanceof UnavailableError && err.code === 'REDIS_UNAVAILABLE';
+}
+
+/**
+ * Redis answered, and refused: a script error, a key of the wrong type,
+ * an out-of-memory refusal. It will not pass by itself, so nothing retries
+ * it; a job's end refused so is failed with this code (issue 15).
+ */
+export class StoreRejectedError extends JobtreeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('STORE_REJECTED', message, 500, options);
   }
 }
 

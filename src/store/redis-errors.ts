@@ -7,9 +7,11 @@ import {
   FencedError,
   JobtreeError,
   NotFoundError,
+  StoreRejectedError,
   UnavailableError,
   ValidationError,
 } from '../shared/errors.js';
+import { ReplyError } from 'ioredis';
 
 /** Negative script answers, by script. */
 export function scriptError(script: string, code: number, subject: string): JobtreeError {
@@ -66,8 +68,18 @@ export function scriptError(script: string, code: number, subject: string): Jobt
   }
 }
 
-/** True for the errors ioredis raises when Redis cannot be reached. */
-export function isConnectionError(err: unknown): boolean {
+/**
+ * Replies Redis gives while it cannot take a command for a while: a replica
+ * loading its data, a script running too long, a failover's read-only
+ * replica or lost master, a Cluster slot moving. They clear by themselves.
+ */
+const PASSING = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/**
+ * The one place that decides "Redis is unavailable" (SPEC §9): the errors
+ * ioredis raises when it cannot reach Redis, and the passing refusals.
+ */
+export function isUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as NodeJS.ErrnoException).code;
   return (
@@ -76,18 +88,26 @@ export function isConnectionError(err: unknown): boolean {
     code === 'ECONNRESET' ||
     code === 'ETIMEDOUT' ||
     code === 'EPIPE' ||
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue|LOADING/.test(err.message)
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue/.test(err.message) ||
+    PASSING.test(err.message)
   );
 }
 
-/** Runs a Redis call, turning an outage into a 503 REDIS_UNAVAILABLE. */
+/**
+ * Runs a Redis call: an outage becomes a 503 REDIS_UNAVAILABLE (isUnavailable),
+ * any other refusal Redis answers (a script error, WRONGTYPE, OOM) a
+ * StoreRejectedError naming it; nothing is retried that will not pass.
+ */
 export async function guard<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (err) {
-    if (isConnectionError(err)) {
+    if (isUnavailable(err)) {
       throw new UnavailableError('Redis is unavailable', 'REDIS_UNAVAILABLE', 2, { cause: err });
     }
+    // ioredis types ReplyError loosely: the instanceof does not narrow
+    if (err instanceof ReplyError)
+      throw new StoreRejectedError(`Redis refused: ${(err as Error).message}`, { cause: err });
     throw err;
   }
 }
