@@ -15,6 +15,9 @@ export const LIMITS = Object.freeze({
   maxTypeSourceBytes: 4 * 1024 * 1024,
   /** The most slots a pool may have, and a job may hold. */
   maxPoolSlots: 100_000,
+  /** SPEC §14: a job is tried at most this often, and waits at most a day between tries. */
+  maxAttempts: 20,
+  maxRetryDelayMs: 24 * 3600 * 1000,
   /** Nesting of any JSON value in a body: deep enough for 64 job levels plus params. */
   maxNesting: 512,
 });

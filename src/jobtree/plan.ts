@@ -24,6 +24,7 @@ function flatten(
   parentNode: string,
   root: string | null,
   newId: () => string,
+  defaults: TreeSpec['defaults'] = {},
 ): PlannedJob[] {
   const out: PlannedJob[] = [];
   const todo: Array<{ spec: JobSpec; parent: string | null; node: string; slot: string[] | null }> =
@@ -56,6 +57,8 @@ function flatten(
       job.pool = spec.pool;
       job.poolSlots = spec.poolSlots ?? 1;
     }
+    const retry = spec.retry ?? defaults.retry;
+    if (retry !== undefined && retry.attempts > 1) job.retry = retry;
     slot?.push(id);
     out.push(job);
     for (let i = kids.length - 1; i >= 0; i--) {
@@ -67,7 +70,7 @@ function flatten(
 
 /** Plans a whole submission (SPEC §3 node assignment, §4 rule 1). */
 export function planTree(spec: TreeSpec, options: PlanOptions): PlannedTree {
-  const jobs = flatten([spec.job], null, options.acceptingNode, null, options.newId);
+  const jobs = flatten([spec.job], null, options.acceptingNode, null, options.newId, spec.defaults);
   const first = jobs[0];
   if (!first) throw new Error('planTree: empty tree');
   return { root: first.id, jobs };

@@ -8,6 +8,35 @@ import { LIMITS } from './limits.js';
 
 const nodeName = { type: 'string', pattern: `^(\\*|${NODE_NAME_PATTERN})$` };
 
+const delay = { type: 'integer', minimum: 0, maximum: LIMITS.maxRetryDelayMs };
+
+/** SPEC §14: how often a job is tried, how long between tries, on which codes. */
+export const retrySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['attempts'],
+  properties: {
+    attempts: { type: 'integer', minimum: 1, maximum: LIMITS.maxAttempts },
+    backoff: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'delayMs'],
+      properties: {
+        type: { enum: ['fixed', 'exponential'] },
+        delayMs: delay,
+        maxDelayMs: delay,
+      },
+    },
+    // an abort is never retried: ABORTED_BY_* cannot be named
+    on: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 32,
+      items: { type: 'string', pattern: '^(?!ABORTED_BY_)[A-Z][A-Z0-9_]{0,63}$' },
+    },
+  },
+} as const;
+
 export const jobSchema = {
   $id: 'job',
   type: 'object',
@@ -23,6 +52,7 @@ export const jobSchema = {
     timeoutMs: { type: 'integer', minimum: 1, maximum: 30 * 24 * 3600 * 1000 },
     pool: { type: 'string', pattern: `^${RESOURCE_NAME_PATTERN}$` },
     poolSlots: { type: 'integer', minimum: 1, maximum: LIMITS.maxPoolSlots },
+    retry: retrySchema,
     children: { type: 'array', items: { $ref: 'job' } },
   },
 } as const;
@@ -41,6 +71,11 @@ export const treeSchema = {
     },
     context: { type: 'object' },
     admission: { enum: ['wait', 'reject'] },
+    defaults: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { retry: retrySchema },
+    },
     job: { $ref: 'job' },
   },
 } as const;

@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ValidationError } from '../shared/errors.js';
-import type { JobSpec, JsonObject, TreeSpec } from '../shared/types.js';
+import type { JobSpec, JsonObject, RetryPolicy, TreeSpec } from '../shared/types.js';
 import { LIMITS } from './limits.js';
 import { childrenSchema, jobSchema, treeSchema } from './schema.js';
 
@@ -124,6 +124,16 @@ function checkPool(job: JobSpec, path: string, types: TypeCatalog): void {
   }
 }
 
+/** What the schema cannot say of a retry policy (SPEC §14). */
+export function checkRetry(retry: RetryPolicy | undefined, path: string): void {
+  const b = retry?.backoff;
+  if (b?.maxDelayMs !== undefined && b.maxDelayMs < b.delayMs)
+    throw new ValidationError(
+      `${path}.backoff.maxDelayMs: ${b.maxDelayMs} is less than delayMs ${b.delayMs}`,
+      `${path}.backoff.maxDelayMs`,
+    );
+}
+
 function checkJob(
   job: JobSpec,
   path: string,
@@ -159,6 +169,7 @@ function checkJob(
     throw new ValidationError(`${at}: ${bad.message}`, at);
   }
   checkPool(job, path, types);
+  checkRetry(job.retry, `${path}.retry`);
   if (job.children) checkJobs(job.children, `${path}.children`, depth + 1, walk, types, node);
 }
 
@@ -178,6 +189,7 @@ export function validateTreeSpec(
   acceptingNode: string,
 ): TreeSpec {
   const spec = run(checkTree, body);
+  checkRetry(spec.defaults?.retry, 'defaults.retry');
   checkJob(spec.job, 'job', 1, { count: 0 }, types, acceptingNode);
   return spec;
 }

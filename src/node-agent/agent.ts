@@ -337,7 +337,13 @@ export class Agent extends EventEmitter<AgentEvents> {
         addChildren: async (parentId, jobs) =>
           (await this.admission.graft(parentId, { jobs })).map((j) => j.id),
         takesWork: () => this.stopping === undefined && !reporter.backlogged && !this.draining,
-        onFinished: (job, state) => {
+        onFinished: (job, state, retryAt) => {
+          if (retryAt !== undefined) {
+            // the try goes again: claim it when it is due (other nodes and the housekeeper would too)
+            setTimeout(() => this.claimer?.wake(), Math.max(0, retryAt - Date.now())).unref();
+            metrics.finished.inc({ state: 'RETRIED', type: job.type });
+            return;
+          }
           this.emit('job:end', { id: job.id, root: job.root, parent: job.parent, state });
           metrics.finished.inc({ state, type: job.type });
           metrics.claimLatency.observe(

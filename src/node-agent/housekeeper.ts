@@ -65,6 +65,7 @@ export class Housekeeper {
       this.holding = await this.store.holdLease('housekeeper', holder, ttlMs);
       if (this.holding) {
         await this.reapDeadNodes(now);
+        await this.store.promoteDue(now); // retries due while every node is too busy to claim
         await this.options.whileHolding?.();
         if (sweep) {
           await this.deleteExpiredTrees(now - retention.maxAgeMs);

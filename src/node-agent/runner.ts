@@ -34,8 +34,8 @@ export interface RunnerDeps {
   addChildren(parentId: string, jobs: JobSpec[]): Promise<string[]>;
   /** False once the agent shuts down: no freed parent is taken on then. */
   takesWork(): boolean;
-  /** Called with the claim-to-start wait of each job, for metrics. */
-  onFinished?(job: ClaimedJob, state: JobState): void;
+  /** Called with each end as stored (QUEUED with `retryAt` for a try that goes again, SPEC §14). */
+  onFinished?(job: ClaimedJob, state: JobState, retryAt?: number): void;
 }
 
 export interface RunningJob {
@@ -150,6 +150,8 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, held: H
   const resumed =
     held.supervised && held.kind ? { supervised: held.supervised, kind: held.kind } : undefined;
   const entry = resumed ? undefined : deps.types.get(job.type);
+  if (job.attempt > 1 && !resumed)
+    log.write('agent', `--- attempt ${job.attempt} of ${job.tries} ---`);
   log.write(
     'agent',
     resumed
@@ -217,7 +219,7 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, held: H
   deps.logs.release(log, job.id);
   if (held.supervised) deps.processes.remove(held.supervised.dir); // its end is Redis's or the journal's now
   const stored = delivery.kind === 'stored' ? delivery.answer : null;
-  deps.onFinished?.(job, stored?.state ?? state);
+  deps.onFinished?.(job, stored?.state ?? state, stored?.retry?.runAt);
   return stored?.next ?? null;
 }
 
@@ -235,8 +237,12 @@ function finishLine(d: Delivery, state: string, error: JobError | null, ms: numb
   const describe = (s: string, e: JobError | null): string =>
     `finished ${s} after ${ms} ms${e ? `: ${e.code} ${e.message}` : ''}`;
   switch (d.kind) {
-    case 'stored':
+    case 'stored': {
+      const retry = d.answer.retry;
+      if (retry)
+        return `${describe(state, error)}; attempt ${retry.attempt} of ${retry.tries} from ${new Date(retry.runAt).toISOString()}`;
       return describe(d.answer.state, d.answer.error);
+    }
     case 'journalled':
       return `${describe(state, error)} (journalled: Redis unavailable)`;
     case 'refused':

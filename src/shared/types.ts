@@ -9,6 +9,23 @@ export type TreeState = 'RUNNING' | 'SUCCESS' | 'FAILED' | 'ABORTED';
 export type JsonObject = { [key: string]: unknown };
 
 /** A job as submitted (SPEC §3). */
+/** SPEC §14: how a failed job is tried again. */
+export interface RetryPolicy {
+  /** Tries in all, the first one included (1–20). */
+  attempts: number;
+  backoff?: { type: 'fixed' | 'exponential'; delayMs: number; maxDelayMs?: number };
+  /** The error codes that are retried; every one but the abort codes when absent. */
+  on?: string[];
+}
+
+/** One try of a job that was tried again (SPEC §14). */
+export interface Attempt {
+  startedAt: number;
+  finishedAt: number;
+  error: JobError;
+  node: string;
+}
+
 export interface JobSpec {
   title: string;
   type: string;
@@ -20,6 +37,7 @@ export interface JobSpec {
   pool?: string;
   /** How many of the pool's slots it holds (default 1). */
   poolSlots?: number;
+  retry?: RetryPolicy;
   children?: JobSpec[];
 }
 
@@ -29,6 +47,8 @@ export interface TreeSpec {
   context?: JsonObject;
   /** "reject": refuse with 503 NO_SLOTS unless every leaf can start at once (SPEC §12). */
   admission?: 'wait' | 'reject';
+  /** What every job of the tree has unless it says otherwise. */
+  defaults?: { retry?: RetryPolicy };
   job: JobSpec;
 }
 
@@ -52,6 +72,7 @@ interface JobFields {
   timeoutMs?: number;
   pool?: string;
   poolSlots?: number;
+  retry?: RetryPolicy;
   children: string[];
 }
 
@@ -72,6 +93,11 @@ export interface JobView extends JobFields {
   result?: unknown;
   /** The version of its job type the job ran (SPEC §11), written when it ends. */
   typeVersion?: string;
+  /** SPEC §14: the number of the current (or last) try, and the tries that failed before it. */
+  attempt?: number;
+  attempts?: Attempt[];
+  /** While a retry waits: when it may be claimed. */
+  runAt?: number;
 }
 
 /** A job nested with its children, as in a tree answer. */
@@ -111,6 +137,10 @@ export interface StatusEvent {
   node: string;
   at: number;
   seq: number;
+  /** A retry (RUNNING → QUEUED, SPEC §14): the next try's number, the failed try's error, when it may start. */
+  attempt?: number;
+  error?: JobError;
+  runAt?: number;
 }
 
 /** Published on `<prefix>:paused` when a tree is paused or resumed. */

@@ -3,6 +3,7 @@
  * User JSON is stored as JSON strings and only ever parsed here.
  */
 import type {
+  Attempt,
   JobError,
   JobState,
   JobView,
@@ -44,6 +45,10 @@ export function encodePlanned(job: PlannedJob): Record<string, string | number> 
   if (job.pool !== undefined) {
     out.pool = job.pool;
     out.poolSlots = job.poolSlots ?? 1;
+  }
+  if (job.retry !== undefined) {
+    out.retry = JSON.stringify(job.retry);
+    out.tries = job.retry.attempts; // read by every claim: a plain field, no JSON in Lua
   }
   return out;
 }
@@ -91,6 +96,12 @@ export function decodeJob(h: Record<string, string>): JobView {
   if (h.error !== undefined)
     job.error = parseJson<JobError>(h.error, { code: 'UNKNOWN', message: '' });
   if (h.result !== undefined) job.result = parseJson<unknown>(h.result, null);
+  if (h.tries !== undefined) {
+    job.attempt = Number(h.attempt ?? 1);
+    job.attempts = list<Attempt>(parseJson(h.attempts, []));
+    const runAt = num(h.runAt);
+    if (runAt !== undefined && job.state === 'QUEUED') job.runAt = runAt;
+  }
   return job;
 }
 
@@ -106,6 +117,8 @@ export function decodeClaim(payload: string): ClaimedJob {
     title: p.title as string,
     params: parseJson(p.params as string, {}),
     timeoutMs: p.timeoutMs === null || p.timeoutMs === undefined ? null : Number(p.timeoutMs),
+    attempt: Number(p.attempt ?? 1),
+    tries: Number(p.tries ?? 1),
     queuedAt: Number(p.queuedAt),
     startedAt: Number(p.startedAt),
     tags: parseJson(str(p.tags) ?? '', {}),

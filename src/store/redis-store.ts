@@ -152,6 +152,10 @@ export class RedisStore extends NodeRegistry implements Store {
     return payloads.map((p) => (p === '' ? null : decodeClaim(p)));
   }
 
+  async promoteDue(at: number): Promise<number> {
+    return guard(this.redis.promoteDue(this.prefix, at));
+  }
+
   async finishJob(r: FinishReport): Promise<FinishAnswer> {
     const [answer] = await this.finishJobs([r]);
     if (answer instanceof JobtreeError) throw answer;
@@ -181,6 +185,13 @@ export class RedisStore extends NodeRegistry implements Store {
         string | null,
         string,
       ];
+      if (code === 2)
+        return {
+          state: 'QUEUED',
+          next: payload ? decodeClaim(payload) : null,
+          error: r.error ?? null,
+          retry: JSON.parse(error) as NonNullable<FinishAnswer['retry']>,
+        };
       if (code !== 1) return scriptError('finishJob', code, r.id);
       return {
         state: state as FinishAnswer['state'],

@@ -17,6 +17,7 @@ export interface ScriptClient extends Redis {
   deleteTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   adoptClaims(runningKey: string, ...argv: Arg[]): Promise<string[]>;
   reattachJobs(runningKey: string, ...argv: Arg[]): Promise<string[]>;
+  promoteDue(...argv: Arg[]): Promise<number>;
   queryTrees(...argv: Arg[]): Promise<string[]>;
   pauseTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   resumeTree(treeKey: string, ...argv: Arg[]): Promise<number>;

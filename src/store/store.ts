@@ -29,6 +29,9 @@ export interface ClaimedJob {
   title: string;
   params: JsonObject;
   timeoutMs: number | null;
+  /** SPEC §14: this try's number, of `tries` in all (1 of 1 without a retry policy). */
+  attempt: number;
+  tries: number;
   queuedAt: number;
   startedAt: number;
   tags: Record<string, string>;
@@ -58,6 +61,8 @@ export interface FinishAnswer {
   next: ClaimedJob | null;
   /** The error kept on the job: for a job stopped by an abort, the abort's cause. */
   error: JobError | null;
+  /** The failed try goes again (state QUEUED, SPEC §14): its number and when it may start. */
+  retry?: { attempt: number; tries: number; runAt: number };
 }
 
 export interface NewTree {
@@ -250,6 +255,8 @@ export interface Store {
     token: string,
     jobs: Array<{ root: string; id: string; token: string }>,
   ): Promise<Array<ClaimedJob | null>>;
+  /** Queues the retries whose runAt has come (SPEC §14); answers how many. */
+  promoteDue(at: number): Promise<number>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
   abortJob(id: string, who: string, at: number): Promise<void>;

@@ -30,6 +30,26 @@ describe('jobtree.planTree', () => {
     expect(node('Warm cache')).to.equal('api-1');
   });
 
+  it("gives every job the tree's retry default unless it has its own (§14)", () => {
+    const plan = planTree(
+      {
+        defaults: { retry: { attempts: 3 } },
+        job: {
+          title: 'r',
+          type: 'noop',
+          children: [
+            { title: 'own', type: 'noop', retry: { attempts: 5 } },
+            { title: 'once', type: 'noop', retry: { attempts: 1 } },
+            { title: 'default', type: 'noop' },
+          ],
+        },
+      },
+      { acceptingNode: 'n1', newId: counter() },
+    );
+    const tries = Object.fromEntries(plan.jobs.map((j) => [j.title, j.retry?.attempts]));
+    expect(tries).to.deep.equal({ r: 3, own: 5, once: undefined, default: 3 });
+  });
+
   it('keeps "*" as the any-node marker and passes it down', () => {
     const plan = planTree(
       { job: { title: 'r', type: 'noop', node: '*', children: [{ title: 'c', type: 'noop' }] } },

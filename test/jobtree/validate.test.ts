@@ -55,6 +55,32 @@ describe('jobtree.validateTreeSpec', () => {
     );
   });
 
+  it('checks retry policies at submission, naming the bad field (§14)', () => {
+    const withRetry = (retry: unknown) => ({
+      job: { title: 'r', type: 'noop', children: [{ title: 'c', type: 'noop', retry }] },
+    });
+    expect(pathOf(withRetry({ attempts: 21 }))).to.equal('job.children[0].retry.attempts');
+    expect(pathOf(withRetry({ attempts: 0 }))).to.equal('job.children[0].retry.attempts');
+    expect(
+      pathOf(withRetry({ attempts: 2, backoff: { type: 'fixed', delayMs: 500, maxDelayMs: 100 } })),
+    ).to.equal('job.children[0].retry.backoff.maxDelayMs');
+    expect(pathOf(withRetry({ attempts: 2, on: ['ABORTED_BY_USER'] }))).to.equal(
+      'job.children[0].retry.on[0]',
+    );
+    expect(pathOf(withRetry({ attempts: 2, backoff: { type: 'linear', delayMs: 1 } }))).to.equal(
+      'job.children[0].retry.backoff.type',
+    );
+    expect(
+      pathOf({ defaults: { retry: { attempts: 99 } }, job: { title: 'r', type: 'noop' } }),
+    ).to.equal('defaults.retry.attempts');
+    const good = withRetry({
+      attempts: 3,
+      backoff: { type: 'exponential', delayMs: 100 },
+      on: ['EXIT'],
+    });
+    expect(validateTreeSpec(good, types, 'n1').job.children?.[0]?.retry?.attempts).to.equal(3);
+  });
+
   it('rejects unknown fields instead of dropping them', () => {
     expect(pathOf({ job: { title: 'r', type: 'noop', colour: 'red' } })).to.equal('job.colour');
     expect(pathOf({ job: { title: 'r', type: 'noop' }, extra: 1 })).to.equal('extra');

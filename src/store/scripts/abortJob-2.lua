@@ -15,6 +15,7 @@ local own = cjson.encode({ code = 'ABORTED_BY_USER', message = 'aborted by ' .. 
 if f[1] == 'WAITING' or f[1] == 'QUEUED' then
   transition(root, id, f[1], 'ABORTED', f[2], now, 'finishedAt', now, 'error', own)
   retire(root, id, f[2], f[4], nil, false)
+  redis.call('ZREM', delayedKey(), root .. '|' .. id) -- a retry waiting for its time
 elseif f[1] == 'RUNNING' and not f[3] then
   redis.call('HSET', KEYS[1], 'abort', own)
   redis.call('RPUSH', P .. ':signals:' .. f[2], root .. '|' .. id)

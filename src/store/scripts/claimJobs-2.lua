@@ -2,7 +2,8 @@
   Claims up to N queued jobs for one node: its own queue first, then the
   any-node queue (SPEC §4 rule 3: atomic, a job is started at most once).
   Entries whose job is no longer QUEUED (aborted, re-waited) are dropped;
-  jobs of a paused tree are parked (see pauseTree).
+  jobs of a paused tree are parked (see pauseTree). Retries whose time has
+  come are queued first, whichever node they are for (SPEC §14).
   KEYS[1] P:queue:<node>  KEYS[2] P:queue:*
   ARGV[1] prefix  ARGV[2] node  ARGV[3] max jobs  ARGV[4] now  ARGV[5] token
   Returns an array of job payload JSON strings (see claimOne).
@@ -11,6 +12,7 @@
 ]]
 --@include common
 local node, max, now, token = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+promoteDue(now)
 local out = claimFromQueues(KEYS, node, max, token, now)
 sendWakes()
 return out

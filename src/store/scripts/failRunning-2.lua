@@ -1,7 +1,9 @@
 --[[
   Settles the RUNNING jobs of a node whose runner is gone (SPEC §9): after
   an agent restart (AGENT_RESTARTED, keeping claims of the live token) or a
-  lost node (NODE_LOST, all of them). Each ends FAILED and its tree aborts.
+  lost node (NODE_LOST, all of them). Each ends FAILED and its tree aborts,
+  unless it has tries left (SPEC §14): then it is queued again, a `*` job
+  for any node.
   KEYS[1] P:running:<node>  KEYS[2] P:node:<node>:alive
   ARGV[1] prefix  ARGV[2] node  ARGV[3] token to keep ('' for none)
   ARGV[4] now  ARGV[5] error code  ARGV[6] message
@@ -24,14 +26,19 @@ for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   elseif f[2] ~= keep then
     local final, err = 'FAILED', cjson.encode({ code = ARGV[5], message = ARGV[6] })
     if f[3] then final, err = 'ABORTED', f[3] end
-    transition(root, id, 'RUNNING', final, ARGV[2], now, 'finishedAt', now, 'error', err)
-    retire(root, id, ARGV[2], f[4], f[5], true)
-    if final == 'FAILED' then
-      abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
-        message = 'tree aborted: job ' .. id .. ' failed (' .. ARGV[5] .. ')' }))
+    -- SPEC §14: a try lost with its node is a failed try like any other
+    local retried = final == 'FAILED' and scheduleRetry(root, id, jk, ARGV[2], f[4], f[5], err, now)
+    if not retried then
+      transition(root, id, 'RUNNING', final, ARGV[2], now, 'finishedAt', now, 'error', err)
+      retire(root, id, ARGV[2], f[4], f[5], true)
+      if final == 'FAILED' then
+        abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
+          message = 'tree aborted: job ' .. id .. ' failed (' .. ARGV[5] .. ')' }))
+      end
+      settleTree(root, now)
     end
-    settleTree(root, now)
     n = n + 1
   end
 end
+sendWakes()
 return n

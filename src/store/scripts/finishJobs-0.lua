@@ -8,10 +8,11 @@
   typeVersion|''.
   A job that held pool slots gives them back, and the pool's waiting jobs
   that now fit are queued again (SPEC §12).
-  Returns, per job, four entries: code (1 done; -1 not RUNNING; -2 fenced,
-  the token is not the claim's: nothing written for that job), final
-  state, the payload claimed for the freed slot or nil, the kept error
-  JSON or ''.
+  Returns, per job, four entries: code (1 done; 2 retried, SPEC §14: back
+  to QUEUED; -1 not RUNNING; -2 fenced, the token is not the claim's:
+  nothing written for that job), final state, the payload claimed for the
+  freed slot or nil, the kept error JSON or '' (for code 2 the retry as
+  JSON {attempt, tries, runAt}).
   A job flagged by an abort ends ABORTED whatever it reports. A success may
   queue its parent. With claimFor the freed slot is filled in this same
   call: by that parent when it runs there, else by the head of the node's

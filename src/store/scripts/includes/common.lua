@@ -17,6 +17,8 @@ local function activeKey(root) return P .. ':{' .. root .. '}:active' end
 local function parkedKey(root) return P .. ':{' .. root .. '}:parked' end
 local function jobKey(root, id) return P .. ':{' .. root .. '}:job:' .. id end
 local function queueKey(node) return P .. ':queue:' .. node end
+-- SPEC §14: `R|J` of retries waiting for their time, scored by runAt.
+local function delayedKey() return P .. ':delayed' end
 local function runningKey(node) return P .. ':running:' .. node end
 local function poolKey(name) return P .. ':pool:' .. name end
 local function poolWaitKey(name) return P .. ':pool:' .. name .. ':waiting' end
@@ -54,7 +56,8 @@ afterBody[#afterBody + 1] = saveTallies
 
 -- Count a job's state change on its tree, take the next seq and publish the
 -- §4.8 message. prev is false for a new job. The caller wrote the state.
-local function announce(root, id, prev, state, node, now)
+-- `extra` adds fields to the message (a retry's attempt, error and runAt).
+local function announce(root, id, prev, state, node, now, extra)
   local t = tally(root)
   if prev then
     t.n[prev] = t.n[prev] - 1
@@ -63,9 +66,10 @@ local function announce(root, id, prev, state, node, now)
   t.n[state] = t.n[state] + 1
   t.moved[state] = true
   t.seq = t.seq + 1
-  redis.call('PUBLISH', P .. ':status', cjson.encode({
-    root = root, job = id, state = state, prev = prev or cjson.null,
-    node = node, at = tonumber(now), seq = t.seq }))
+  local message = { root = root, job = id, state = state, prev = prev or cjson.null,
+    node = node, at = tonumber(now), seq = t.seq }
+  if extra then for k, v in pairs(extra) do message[k] = v end end
+  redis.call('PUBLISH', P .. ':status', cjson.encode(message))
 end
 
 -- Write a job's new state (with any further field/value pairs in the same
@@ -150,6 +154,58 @@ local function retire(root, id, node, pool, k, wasRunning)
   end
 end
 
+-- SPEC §14: a failed try with tries left goes back to QUEUED (published with
+-- the next try's number, the failed try's error and runAt), claimable from
+-- runAt: on its node's queue at once, or on P:delayed until promoteDue
+-- queues it. Its slot and pool slots are given back; it stays active, so
+-- the tree neither aborts nor settles. Answers {attempt, tries, runAt}, or
+-- nil when the job is not tried again (no tries left, a code not in `on`).
+local function scheduleRetry(root, id, jk, node, pool, k, errJson, now)
+  local r = redis.call('HMGET', jk, 'attempt', 'tries', 'retry', 'startedAt', 'attempts', 'anyNode')
+  local attempt, tries = tonumber(r[1]) or 1, tonumber(r[2]) or 1
+  if attempt >= tries then return nil end
+  local e = { code = 'FAILED', message = '' }
+  if errJson ~= '' then e = cjson.decode(errJson) end
+  if string.sub(tostring(e.code), 1, 11) == 'ABORTED_BY_' then return nil end
+  local policy = cjson.decode(r[3])
+  if type(policy.on) == 'table' then
+    local listed = false
+    for _, c in ipairs(policy.on) do if c == e.code then listed = true end end
+    if not listed then return nil end
+  end
+  local delay = 0
+  local backoff = policy.backoff
+  if type(backoff) == 'table' then
+    delay = tonumber(backoff.delayMs) or 0
+    if backoff.type == 'exponential' then delay = delay * 2 ^ (attempt - 1) end
+    local cap = tonumber(backoff.maxDelayMs)
+    if cap and delay > cap then delay = cap end
+  end
+  delay = math.floor(delay)
+  local runAt = tonumber(now) + delay
+  local attempts = {}
+  if r[5] then attempts = cjson.decode(r[5]) end
+  attempts[#attempts + 1] = { startedAt = tonumber(r[4]), finishedAt = tonumber(now), error = e, node = node }
+  local nextNode = node
+  if r[6] then nextNode = '*' end
+  redis.call('HSET', jk, 'state', 'QUEUED', 'node', nextNode, 'attempt', attempt + 1,
+    'attempts', cjson.encode(attempts), 'runAt', runAt, 'queuedAt', runAt)
+  redis.call('HDEL', jk, 'token')
+  announce(root, id, 'RUNNING', 'QUEUED', nextNode, now,
+    { attempt = attempt + 1, error = e, runAt = runAt })
+  redis.call('SREM', runningKey(node), root .. '|' .. id)
+  if pool then
+    redis.call('HINCRBY', poolKey(pool), 'used', -(tonumber(k) or 1))
+    offerPoolSlots(pool)
+  end
+  if delay > 0 then
+    redis.call('ZADD', delayedKey(), runAt, root .. '|' .. id)
+  else
+    enqueue(root, id, nextNode)
+  end
+  return { attempt = attempt + 1, tries = tries, runAt = runAt }
+end
+
 -- A queue entry of a job that is no longer QUEUED is skipped by the next
 -- claim, one command each. When an aborted tree's entries are most of a
 -- node's queue, that claim would stall every other call to Redis (the ends
@@ -182,7 +238,10 @@ local function abortRest(root, now, errJson)
     if state == 'WAITING' or state == 'QUEUED' then
       transition(root, id, state, 'ABORTED', node, now, 'finishedAt', now, 'error', errJson)
       retire(root, id, node, f[4], nil, false)
-      if state == 'QUEUED' then dead[node] = (dead[node] or 0) + 1 end
+      if state == 'QUEUED' then
+        dead[node] = (dead[node] or 0) + 1
+        redis.call('ZREM', delayedKey(), root .. '|' .. id) -- a retry waiting for its time
+      end
     elseif state == 'RUNNING' and not f[3] then
       redis.call('HSET', jk, 'abort', errJson)
       redis.call('RPUSH', P .. ':signals:' .. node, root .. '|' .. id)
@@ -215,7 +274,8 @@ local function settleTree(root, now)
 end
 
 -- The job fields a payload needs, in the order payloadOf reads them.
-local PAYLOAD_FIELDS = { 'type', 'title', 'params', 'timeoutMs', 'children', 'parent', 'queuedAt' }
+local PAYLOAD_FIELDS = { 'type', 'title', 'params', 'timeoutMs', 'children', 'parent', 'queuedAt',
+  'attempt', 'tries' }
 
 -- What the runner needs of a job as one JSON string, from the job's
 -- PAYLOAD_FIELDS values starting at f[i]. User JSON (params, results,
@@ -230,6 +290,7 @@ local function payloadOf(root, id, startedAt, f, i)
   return cjson.encode({ id = id, root = root, type = f[i], title = f[i + 1],
     params = f[i + 2], timeoutMs = f[i + 3] or cjson.null, parent = f[i + 5] or cjson.null,
     queuedAt = f[i + 6], startedAt = startedAt, children = children, tags = tally(root).tags,
+    attempt = f[i + 7] or cjson.null, tries = f[i + 8] or cjson.null,
     context = redis.call('HGETALL', ctxKey(root)) })
 end
 
@@ -304,6 +365,12 @@ local function writeJobs(root, jobs, now)
       refs[j.pool] = (refs[j.pool] or 0) + 1
     end
     if j.state == 'QUEUED' then fields[#fields + 1] = 'queuedAt'; fields[#fields + 1] = now end
+    if j.retry then
+      fields[#fields + 1] = 'retry'; fields[#fields + 1] = j.retry
+      fields[#fields + 1] = 'tries'; fields[#fields + 1] = j.tries
+      -- a * job may retry on another node: claimOne names the claimer in `node`
+      if j.node == '*' then fields[#fields + 1] = 'anyNode'; fields[#fields + 1] = '1' end
+    end
     redis.call('HSET', jobKey(root, j.id), unpack(fields))
     ids[#ids + 1] = j.id
     roots[#roots + 1] = j.id
@@ -316,6 +383,22 @@ local function writeJobs(root, jobs, now)
   for node, entries in pairs(queued) do enqueueAll(node, entries) end
   for pool, n in pairs(refs) do redis.call('HINCRBY', poolKey(pool), 'refs', n) end
   redis.call('HINCRBY', treeKey(root), 'total', #jobs)
+end
+
+-- SPEC §14: retries whose time has come go to their node's queue (with a
+-- wake); called by every claim and by the housekeeper's tick, so no
+-- node's timer is needed and none is lost with a node.
+local function promoteDue(now)
+  local due = redis.call('ZRANGEBYSCORE', delayedKey(), '-inf', now, 'LIMIT', 0, 1000)
+  if #due == 0 then return 0 end
+  inChunks('ZREM', delayedKey(), due)
+  for _, item in ipairs(due) do
+    local sep = string.find(item, '|', 1, true)
+    local root, id = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
+    local f = redis.call('HMGET', jobKey(root, id), 'state', 'node')
+    if f[1] == 'QUEUED' then enqueue(root, id, f[2]) end
+  end
+  return #due
 end
 
 -- Pops queue entries for `node` (its own queue, then the any-node queue)

@@ -4,6 +4,8 @@
   error JSON|'', context [k, vJSON, ...] JSON|'', claimFor node|'',
   typeVersion|'' (the version of its type it ran, SPEC §11).
   Returns code, final state, claimed payload or false, kept error or ''.
+  Code 2: the failed try goes again (state QUEUED); the fourth entry is
+  then the retry as JSON {attempt, tries, runAt}.
   Needs the helpers of common.lua.
 ]]
 local function finishOne(b)
@@ -11,12 +13,22 @@ local function finishOne(b)
   local result, summary, ctx, claimFor = ARGV[b + 5], ARGV[b + 6], ARGV[b + 8], ARGV[b + 9]
   local typeVersion = ARGV[b + 10]
   local jk = jobKey(root, id)
-  local f = redis.call('HMGET', jk, 'state', 'token', 'abort', 'node', 'parent', 'pool', 'poolSlots')
+  local f = redis.call('HMGET', jk, 'state', 'token', 'abort', 'node', 'parent', 'pool', 'poolSlots', 'tries')
   if f[1] ~= 'RUNNING' then return -1, f[1] or '', false, '' end
   if f[2] ~= token then return -2, f[1], false, '' end
   local node, parent = f[4], f[5]
   local final, err = outcome, ARGV[b + 7]
   if f[3] then final, err = 'ABORTED', f[3] end
+  if final == 'FAILED' and f[8] then
+    local retry = scheduleRetry(root, id, jk, node, f[6], f[7], err, now)
+    if retry then
+      local next = false
+      if claimFor ~= '' then
+        next = claimFromQueues({ queueKey(claimFor), queueKey('*') }, claimFor, 1, token, now)[1] or false
+      end
+      return 2, 'QUEUED', next, cjson.encode(retry)
+    end
+  end
   local fields = { 'finishedAt', now }
   if result ~= '' then fields[#fields + 1] = 'result'; fields[#fields + 1] = result end
   if summary ~= '' then fields[#fields + 1] = 'summary'; fields[#fields + 1] = summary end
