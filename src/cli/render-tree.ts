@@ -28,6 +28,11 @@ export function formatDuration(
 
 function line(job: NestedJob, now: number): string {
   const parts = [`${MARK[job.state] ?? '?'} ${job.title}`, `[${job.state}]`, `@${job.node}`];
+  // SPEC §14: a job tried again says which try this is, and when the next one comes
+  if (job.tries !== undefined && (job.attempt ?? 1) > 1) {
+    const wait = job.runAt !== undefined ? `, retry at ${new Date(job.runAt).toISOString()}` : '';
+    parts.push(`(attempt ${job.attempt}/${job.tries}${wait})`);
+  }
   const d = formatDuration(job, now);
   if (d) parts.push(d);
   if (job.error) parts.push(`— ${job.error.code}: ${job.error.message}`);

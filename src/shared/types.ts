@@ -93,8 +93,9 @@ export interface JobView extends JobFields {
   result?: unknown;
   /** The version of its job type the job ran (SPEC §11), written when it ends. */
   typeVersion?: string;
-  /** SPEC §14: the number of the current (or last) try, and the tries that failed before it. */
+  /** SPEC §14: the number of the current (or last) try of `tries`, and the tries that failed before it. */
   attempt?: number;
+  tries?: number;
   attempts?: Attempt[];
   /** While a retry waits: when it may be claimed. */
   runAt?: number;

@@ -98,6 +98,7 @@ export function decodeJob(h: Record<string, string>): JobView {
   if (h.result !== undefined) job.result = parseJson<unknown>(h.result, null);
   if (h.tries !== undefined) {
     job.attempt = Number(h.attempt ?? 1);
+    job.tries = Number(h.tries);
     job.attempts = list<Attempt>(parseJson(h.attempts, []));
     const runAt = num(h.runAt);
     if (runAt !== undefined && job.state === 'QUEUED') job.runAt = runAt;

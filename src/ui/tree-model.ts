@@ -32,16 +32,45 @@ export function applyStatus(tree: LiveTree, e: StatusEvent): 'applied' | 'stale'
   const job = tree.jobs.get(e.job);
   if (!job) return 'unknown';
   tree.seq = e.seq;
+  if (e.attempt !== undefined && e.prev === 'RUNNING') retried(job, e);
   job.state = e.state;
   job.node = e.node;
   if (e.state === 'QUEUED') job.queuedAt = e.at;
-  else if (e.state === 'RUNNING') job.startedAt = e.at;
-  else if (e.state === 'SUCCESS' || e.state === 'FAILED' || e.state === 'ABORTED')
+  else if (e.state === 'RUNNING') {
+    job.startedAt = e.at;
+    delete job.runAt;
+  } else if (e.state === 'SUCCESS' || e.state === 'FAILED' || e.state === 'ABORTED')
     job.finishedAt = e.at;
   const counts: Partial<Record<JobState, number>> = {};
   for (const j of tree.jobs.values()) counts[j.state] = (counts[j.state] ?? 0) + 1;
   tree.view.state = deriveTreeState(counts);
   return 'applied';
+}
+
+/** A try failed and the job goes again (SPEC §14): keep the try, start the next afresh. */
+function retried(job: NestedJob, e: StatusEvent): void {
+  const tried = {
+    startedAt: job.startedAt ?? e.at,
+    finishedAt: e.at,
+    error: e.error ?? { code: 'FAILED', message: '' },
+    node: job.node,
+  };
+  job.attempts = [...(job.attempts ?? []), tried];
+  job.attempt = e.attempt;
+  if (e.runAt !== undefined) job.runAt = e.runAt;
+  delete job.startedAt;
+}
+
+/** The bars of a job's failed tries on the timeline (SPEC §14: each try drawn). */
+export function attemptBars(job: NestedJob, t0: number, t1: number): Bar[] {
+  const span = Math.max(1, t1 - t0);
+  const pct = (t: number) => ((t - t0) / span) * 100;
+  return (job.attempts ?? []).map((a) => ({
+    queuedLeft: pct(a.startedAt),
+    queuedWidth: 0,
+    left: pct(a.startedAt),
+    width: Math.max(0.3, pct(a.finishedAt) - pct(a.startedAt)),
+  }));
 }
 
 /** Jobs in tree order with their depth (for the timeline's rows). */

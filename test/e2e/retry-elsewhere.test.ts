@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnAgent, tempDir } from '../helpers/agents.js';
+import { runCli, spawnAgent, tempDir } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { http } from '../helpers/http.js';
@@ -52,5 +52,9 @@ describe('e2e: a retry on another node', function () {
     const log = await http(survivor.url, 'GET', `/api/v1/jobs/${root}/log`);
     expect(log.body).to.include(`stdout again on ${survivor.node}`);
     expect(log.body).to.include('--- attempt 2 of 2 ---');
+    const shown = await runCli(['--server', survivor.url, 'show', root]);
+    expect(shown.stdout).to.match(
+      new RegExp(`anywhere \\[SUCCESS\\] @${survivor.node} \\(attempt 2/2\\)`),
+    );
   });
 });

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { LineSplitter, earlierLines, parseLine } from '../../src/ui/log-lines.js';
-import { applyStatus, criticalPath, fromSnapshot } from '../../src/ui/tree-model.js';
+import { applyStatus, attemptBars, criticalPath, fromSnapshot } from '../../src/ui/tree-model.js';
 import type { NestedJob, TreeView } from '../../src/shared/types.js';
 
 describe('ui: log lines', () => {
@@ -88,6 +88,34 @@ describe('ui: tree model', () => {
     expect(applyStatus(tree, ev(6, 'r', 'ABORTED'))).to.equal('applied');
     expect(tree.view.state).to.equal('FAILED');
     expect(applyStatus(tree, ev(7, 'grafted', 'QUEUED'))).to.equal('unknown');
+  });
+
+  it('keeps each failed try of a retried job, and draws it on the timeline (§14)', () => {
+    const tree = fromSnapshot(
+      view(job('r', [job('c', [], { state: 'RUNNING', startedAt: 40, tries: 3, attempt: 1 })])),
+      3,
+    );
+    const error = { code: 'EXIT', message: 'exit code 1' };
+    const retry = {
+      root: 'r',
+      job: 'c',
+      seq: 4,
+      state: 'QUEUED' as const,
+      prev: 'RUNNING' as const,
+    };
+    expect(
+      applyStatus(tree, { ...retry, node: 'a', at: 60, attempt: 2, error, runAt: 160 }),
+    ).to.equal('applied');
+    const c = tree.jobs.get('c')!;
+    expect(c).to.include({ state: 'QUEUED', attempt: 2, runAt: 160, queuedAt: 60 });
+    expect(c.startedAt).to.equal(undefined);
+    expect(c.attempts).to.deep.equal([{ startedAt: 40, finishedAt: 60, error, node: 'a' }]);
+    const bars = attemptBars(c, 0, 200);
+    expect(bars).to.have.length(1);
+    expect(bars[0]).to.include({ left: 20, width: 10 }); // 40 to 60 of 0..200
+    applyStatus(tree, { ...retry, seq: 5, state: 'RUNNING', prev: 'QUEUED', node: 'b', at: 170 });
+    expect(c).to.include({ state: 'RUNNING', startedAt: 170, node: 'b' });
+    expect(c.runAt).to.equal(undefined);
   });
 
   it('follows the child that finished last, or the one still running', () => {

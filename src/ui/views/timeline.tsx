@@ -3,7 +3,14 @@
  * a light segment while queued, a solid one while running. The critical
  * path, the chain of jobs the tree waited for, is outlined.
  */
-import { barOf, criticalPath, flatten, timelineSpan, type LiveTree } from '../tree-model.js';
+import {
+  attemptBars,
+  barOf,
+  criticalPath,
+  flatten,
+  timelineSpan,
+  type LiveTree,
+} from '../tree-model.js';
 import { duration } from '../format.js';
 
 export function Timeline(props: { tree: LiveTree; now: number; onPick: (id: string) => void }) {
@@ -32,6 +39,14 @@ export function Timeline(props: { tree: LiveTree; now: number; onPick: (id: stri
               </button>
             </span>
             <span role="cell" class="tl-track">
+              {attemptBars(job, t0, t1).map((b, i) => (
+                <span
+                  key={i}
+                  class="tl-bar tl-attempt state-FAILED"
+                  style={{ left: `${b.left}%`, width: `${b.width}%` }}
+                  title={`attempt ${i + 1} failed: ${job.attempts?.[i]?.error.code ?? ''}`}
+                />
+              ))}
               {bar && (
                 <>
                   <span

@@ -58,6 +58,19 @@ function JobRow(props: {
         <span class="meta">
           {job.type} on <span class="node">{job.node}</span>
         </span>
+        {job.tries !== undefined && (job.attempt ?? 1) > 1 && (
+          <span
+            class="attempt"
+            title={
+              job.runAt ? `next try at ${clock(job.runAt)}` : `try ${job.attempt} of ${job.tries}`
+            }
+          >
+            attempt {job.attempt}/{job.tries}
+            {job.runAt !== undefined && job.state === 'QUEUED'
+              ? ` · retry at ${clock(job.runAt)}`
+              : ''}
+          </span>
+        )}
         <span
           class="duration"
           title={job.startedAt ? `started ${clock(job.startedAt)}` : 'not started'}
