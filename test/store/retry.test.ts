@@ -122,6 +122,28 @@ describe('store: retries (§14)', () => {
     expect(await raw.zcard(`${prefix}:delayed`)).to.equal(0);
   });
 
+  it("gives a failed try's pool slot back for the wait", async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const store = makeStore(testRedisUrl(), prefix);
+    await store.pools.set('deploys', 1, undefined);
+    const retry = { attempts: 2, backoff: { type: 'fixed' as const, delayMs: 60_000 } };
+    const plan = await submit(store, { job: { title: 'p', type: 'noop', pool: 'deploys', retry } });
+    const other = await submit(store, { job: { title: 'q', type: 'noop', pool: 'deploys' } });
+    await store.claimJobs('n1', 1, 'tok', Date.now());
+    expect((await store.pools.list())[0]).to.include({ used: 1 });
+    await store.finishJob({
+      root: plan.root,
+      id: plan.root,
+      token: 'tok',
+      outcome: 'FAILED',
+      at: Date.now(),
+      error: fail(),
+    });
+    expect((await store.pools.list())[0]).to.include({ used: 0 });
+    const [next] = await store.claimJobs('n1', 1, 'tok', Date.now());
+    expect(next?.id).to.equal(other.root); // the waiting retry does not hold the slot
+  });
+
   it('retries only the codes in `on`', async () => {
     const { store, root } = await setup({ retry: { attempts: 3, on: ['EXIT'] } });
     await store.claimJobs('n1', 1, 'tok', Date.now());
