@@ -111,6 +111,8 @@ export class Claimer {
       }
     } finally {
       this.filling = false;
+      // a wake that came meanwhile found the claim lock taken and left its work to us
+      if (this.again) this.wake();
     }
   }
 

@@ -5,10 +5,12 @@
  * adopts it within a heartbeat and runs it.
  */
 import { expect } from 'chai';
+import type { Claimer } from '../../src/node-agent/claimer.js';
 import { makeAgent } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { readJobLog } from '../helpers/job-log.js';
 import { makeStore, submit } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('agent: lost claim replies', () => {
   it('adopts and runs a job claimed under its token that it never heard of', async () => {
@@ -27,5 +29,40 @@ describe('agent: lost claim replies', () => {
     await log.until((e) => e.job === lost.root && e.state === 'SUCCESS');
     expect(await readJobLog(agent, lost.root, lost.root)).to.match(/ agent finished SUCCESS /);
     expect((await store.getJob(blocker.root)).state).to.equal('RUNNING'); // untouched
+  });
+
+  it('claims at once for a wake that came while it was adopting, not at the next poll', async () => {
+    const store = makeStore();
+    const log = await collectEvents(store);
+    const agent = await makeAgent(store, {
+      env: {
+        JOBTREE_CLAIM_POLL_MS: '60000',
+        JOBTREE_HEARTBEAT_INTERVAL_MS: '20000',
+        JOBTREE_HEARTBEAT_TTL_MS: '60000',
+      },
+    });
+    // the agent's claimer is private: this test drives its adoption by hand
+    const claimer = (agent as unknown as { claimer: Claimer }).claimer;
+    const adopt = store.adoptClaims.bind(store);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const entered = new Promise<void>((r) => {
+      store.adoptClaims = async (...args) => {
+        r();
+        await held; // an adoption whose Redis call is slow
+        return adopt(...args);
+      };
+    });
+    // an adoption waits out a claim in flight (the start's first fill): try until one runs
+    let adopting: Promise<void> = Promise.resolve();
+    await waitFor(async () => {
+      adopting = claimer.adoptOrphans();
+      return Promise.race([entered.then(() => true), adopting.then(() => false)]);
+    });
+    const plan = await submit(store, { job: { title: 'queued meanwhile', type: 'noop' } });
+    claimer.wake(); // its wake, during the adoption
+    release();
+    await adopting;
+    await log.until((e) => e.job === plan.root && e.state === 'SUCCESS', 5000);
   });
 });
