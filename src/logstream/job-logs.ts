@@ -41,6 +41,14 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
     );
   }
 
+  /**
+   * Someone else appended to the job's log (its supervisor, SPEC §16):
+   * followers read on.
+   */
+  grew(id: string): void {
+    this.emit('log:grew', id);
+  }
+
   /** The path of a job's log on this node (ids are validated). */
   path(root: string, id: string): string {
     return logPath(this.dataDir, root, id);

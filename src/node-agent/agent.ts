@@ -104,7 +104,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         orphanMs: deps.config.heartbeat.ttlMs,
         agentFile: runFile(deps.config.dataDir),
       },
-      (id) => this.logs.emit('log:grew', id),
+      (id) => this.logs.grew(id),
     );
     this.tokens = { token: deps.config.auth.token, readToken: deps.config.auth.readToken };
     this.tls = readTls(deps.config.tls);
@@ -385,7 +385,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       wake: () => claimer.wake(),
       signal: () => void this.drainSignals(claimer).catch(() => undefined),
       typesChanged: () => this.loader?.checkRegistered(),
-      // one agent starts waiting runs (any may: the run script makes each start once)
+      // one agent starts waiting runs (each may: the run script makes each start once)
       definitionWake: (name) => {
         if (this.housekeeper?.holdsLease) this.dispatch(name);
       },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ConfigError, ConflictError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Store } from '../store/store.js';
+import { isProcessAlive } from './supervisor/process-group.js';
 
 interface RunFile {
   node: string;
@@ -35,15 +36,6 @@ function ensureWritable(dataDir: string): void {
       'dataDir',
       `${dataDir} is not writable by this user (uid ${uid}): ${(err as Error).message}; give it to the agent's user (chown) or choose another dataDir`,
     );
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -37,7 +37,7 @@ export class Reporter {
   private replaying: Promise<void> | undefined;
   private closed = false;
   private sending = 0;
-  /** Jobs whose end Redis would not take in any form: never adopted as orphans. */
+  /** Jobs whose end Redis refused in every form: never adopted as orphans. */
   readonly givenUp = new Set<string>();
 
   constructor(

@@ -175,7 +175,6 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, held: H
     }
   } catch (err) {
     if (err instanceof DetachedError) {
-      clearTimeout(timer);
       log.write(
         'agent',
         `detached at agent stop: the job runs on under its supervisor, pid ${held.supervised?.pid}`,
@@ -210,9 +209,7 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, held: H
     ...(outcome.summary !== undefined ? { summary: String(outcome.summary).slice(0, 1000) } : {}),
     ...(outcome.context !== undefined ? { context: outcome.context } : {}),
     ...(error ? { error } : {}),
-    // No freed-slot claim for a job of an aborted tree: its parent never runs, and the
-    // claim would first skip the tree's dead queue entries, delaying this end's news.
-    ...(deps.takesWork() && stop.reason !== 'tree' ? { claimFor: deps.node } : {}),
+    ...(deps.takesWork() ? { claimFor: deps.node } : {}),
     ...(entry?.version !== undefined ? { typeVersion: entry.version } : {}),
   });
   log.write('agent', finishLine(delivery, state, error ?? null, at - job.startedAt));

@@ -95,7 +95,7 @@ export function isUnavailable(err: unknown): boolean {
 
 /**
  * Runs a Redis call: an outage becomes a 503 REDIS_UNAVAILABLE (isUnavailable),
- * any other refusal Redis answers (a script error, WRONGTYPE, OOM) a
+ * every other refusal Redis answers (a script error, WRONGTYPE, OOM) a
  * StoreRejectedError naming it; nothing is retried that will not pass.
  */
 export async function guard<T>(call: Promise<T>): Promise<T> {

@@ -85,7 +85,7 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
     };
     for (const s of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(s, onSignal);
   });
-  // SIGHUP (systemctl reload): a new config is validated whole before any of it is used
+  // SIGHUP (systemctl reload): a new config is validated whole before a part of it is used
   process.on('SIGHUP', () => {
     let next: Config;
     try {

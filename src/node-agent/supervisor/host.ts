@@ -10,17 +10,18 @@ import type { JobOutcome } from '../../shared/types.js';
 import { readResult } from './result-file.js';
 import {
   exitFile,
-  isRecordedAlive,
   listJobDirs,
   makeJobDir,
   readRecord,
   resultFile,
   startFile,
+  supervisorLog,
   type ExitRecord,
   type ProcessKind,
   type StartRecord,
 } from './records.js';
-import { SupervisorPool, supervisorLog } from './pool.js';
+import { SupervisorPool } from './pool.js';
+import { isRecordedAlive } from './process-group.js';
 import { Supervised, type SupervisedEnd } from './supervised.js';
 
 /** A job's process with its whole environment (the runner adds the agent's and JOBTREE_*). */

@@ -20,11 +20,10 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { followFiles } from '../job-types/follow-files.js';
 import { AppendLog } from './append-log.js';
-import { killGroup } from './process-group.js';
+import { isProcessAlive, killGroup, processStart } from './process-group.js';
 import type { FromSupervisor, ToSupervisor } from './protocol.js';
 import {
   exitFile,
-  processStart,
   startFile,
   writeRecord,
   type ExitRecord,
@@ -38,17 +37,10 @@ type StopBy = NonNullable<ExitRecord['stoppedBy']>;
 
 /** True while the agent named in the data dir's run file is a live process. */
 function agentAlive(agentFile: string): boolean {
-  let pid: number;
   try {
-    pid = (JSON.parse(readFileSync(agentFile, 'utf8')) as { pid: number }).pid;
+    return isProcessAlive((JSON.parse(readFileSync(agentFile, 'utf8')) as { pid: number }).pid);
   } catch {
-    return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return false; // no run file: no agent
   }
 }
 

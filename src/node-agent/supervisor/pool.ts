@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { FromSupervisor, ToSupervisor } from './protocol.js';
@@ -134,6 +133,3 @@ export class SupervisorPool {
     this.idle.clear();
   }
 }
-
-/** Where the supervisors' stderr goes: one file in the data dir. */
-export const supervisorLog = (dataDir: string): string => join(dataDir, 'supervisor.log');

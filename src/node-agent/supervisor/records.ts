@@ -107,31 +107,5 @@ export function makeJobDir(dataDir: string, id: string): string {
   return dir;
 }
 
-/** The start time of a process in clock ticks (field 22 of /proc/<pid>/stat), or null without /proc. */
-export function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** True while the process recorded as `pid` (started at `procStart`) runs. */
-export function isRecordedAlive(pid: number, procStart: string | null): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const now = processStart(pid);
-  if (now === null || procStart === null) return true;
-  if (now !== procStart) return false;
-  // a zombie (a supervisor child of ours not yet reaped) has ended
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Where the supervisors' stderr goes (a crash, as `[pid N] message`): one file in the data dir. */
+export const supervisorLog = (dataDir: string): string => join(dataDir, 'supervisor.log');

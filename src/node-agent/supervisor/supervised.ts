@@ -7,11 +7,10 @@
  * unseen.
  */
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
-import { isGroupAlive, killGroup } from './process-group.js';
+import { isGroupAlive, isRecordedAlive, killGroup } from './process-group.js';
 import type { SupervisorPool, SupervisorProcess } from './pool.js';
 import {
   exitFile,
-  isRecordedAlive,
   readRecord,
   startFile,
   type ExitRecord,
