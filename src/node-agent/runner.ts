@@ -141,21 +141,20 @@ function contextFor(
 }
 
 /**
- * Runs a claimed job, or follows a job re-attached after a restart (`held`
- * names its supervisor), to its end and reports it; a job let go of by a
+ * Runs a claimed job, or follows a job re-attached after a restart
+ * (`resumed` names its supervisor), to its end and reports it; a job let go of by a
  * detaching shutdown is not reported (the next agent does it).
  */
-async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, held: Held) {
+async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, resumed?: Required<Held>) {
   const log = deps.logs.open(job.root, job.id);
-  const resumed =
-    held.supervised && held.kind ? { supervised: held.supervised, kind: held.kind } : undefined;
+  const held: Held = { ...resumed }; // the supervised process, resumed or launched below
   const entry = resumed ? undefined : deps.types.get(job.type);
   if (job.attempt > 1 && !resumed)
     log.write('agent', `--- attempt ${job.attempt} of ${job.tries} ---`);
   log.write(
     'agent',
     resumed
-      ? `re-attached by ${deps.node} (run ${deps.token}) to its supervisor, pid ${resumed.supervised?.pid}`
+      ? `re-attached by ${deps.node} (run ${deps.token}) to its supervisor, pid ${resumed.supervised.pid}`
       : `claimed by ${deps.node} after ${job.startedAt - job.queuedAt} ms queued`,
   );
   const timer =
@@ -289,6 +288,6 @@ export function startJob(
   return {
     job,
     stop: (reason) => stop.stop(reason),
-    done: execute(job, deps, stop, resumed ? { ...resumed } : {}),
+    done: execute(job, deps, stop, resumed),
   };
 }
