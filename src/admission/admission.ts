@@ -30,8 +30,8 @@ export class Admission {
   /** Validates a whole tree as a submission would be, writing nothing (a definition's PUT check). */
   async check(body: unknown): Promise<TreeSpec> {
     const { store, node, types } = this.options;
-    const job = (body as { job?: unknown } | undefined)?.job;
-    const catalog = await clusterCatalog(store, types, node, collectNeeds([job]));
+    const { job, onFailure } = (body ?? {}) as { job?: unknown; onFailure?: unknown };
+    const catalog = await clusterCatalog(store, types, node, collectNeeds([job, onFailure]));
     return validateTreeSpec(body, catalog, node);
   }
 
@@ -57,6 +57,7 @@ export class Admission {
       tags: spec.tags ?? {},
       context: spec.context ?? {},
       jobs: plan.jobs,
+      ...(plan.handlers ? { handlers: plan.handlers } : {}),
       at: Date.now(),
       maxQueued,
       admission: opts.admission ?? spec.admission ?? 'wait',
@@ -85,7 +86,15 @@ export class Admission {
     });
     const { jobs, direct } = planChildren(valid, target, newId);
     await store.addChildren(
-      { root: target.root, target: targetId, jobs, direct, maxJobs: LIMITS.maxJobs },
+      {
+        root: target.root,
+        target: targetId,
+        jobs,
+        direct,
+        maxJobs: LIMITS.maxJobs,
+        // SPEC §15: kept only if the tree has no handler tree id yet
+        ...(jobs.some((j) => j.compensate) ? { handlersRoot: newId() } : {}),
+      },
       Date.now(),
     );
     return jobs;

@@ -33,13 +33,17 @@ export function parseBoundedInt(
 }
 
 /** `?wait=true&timeout=S` (default 30 s, at most an hour). */
+/** A `true`/`false` query parameter; `fallback` when absent, a 400 naming it when neither. */
+export function queryBool(ctx: Context, name: string, fallback: boolean): boolean {
+  const v = querySingle(ctx, name);
+  if (v === undefined) return fallback;
+  if (v !== 'true' && v !== 'false') throw new ValidationError(`${name}: want true or false`, name);
+  return v === 'true';
+}
+
 export function waitQuery(ctx: Context): { wait: boolean; timeoutS: number } {
-  const wait = querySingle(ctx, 'wait');
-  if (wait !== undefined && wait !== 'true' && wait !== 'false') {
-    throw new ValidationError('wait: want true or false', 'wait');
-  }
   return {
-    wait: wait === 'true',
+    wait: queryBool(ctx, 'wait', false),
     timeoutS: parseBoundedInt(querySingle(ctx, 'timeout'), 'timeout', 0, 3600, 30),
   };
 }

@@ -10,7 +10,7 @@ export interface Needs {
   pools: Set<string>;
 }
 
-/** The types and pools named anywhere in `specs` (raw, unvalidated jobs). */
+/** The types and pools named anywhere in `specs` (raw, unvalidated jobs and their compensations). */
 export function collectNeeds(specs: unknown[]): Needs {
   const needs: Needs = { types: new Set(), pools: new Set() };
   const stack = [...specs];
@@ -21,6 +21,8 @@ export function collectNeeds(specs: unknown[]): Needs {
     if (!j || typeof j !== 'object') continue;
     if (typeof j.type === 'string') needs.types.add(j.type);
     if (typeof j.pool === 'string') needs.pools.add(j.pool);
+    const c = j.compensate as { type?: unknown } | undefined;
+    if (c && typeof c.type === 'string') needs.types.add(c.type);
     if (Array.isArray(j.children)) stack.push(...j.children);
   }
   return needs;

@@ -3,7 +3,14 @@
  * (SPEC §3): ids, parents, inherited nodes, QUEUED leaves and WAITING
  * parents (§4 rule 1). Pure: ids come from the `newId` it is given.
  */
-import type { JobSpec, PlannedJob, TreeSpec } from '../shared/types.js';
+import type {
+  CompensateSpec,
+  JobSpec,
+  PlannedCompensation,
+  PlannedJob,
+  TreeSpec,
+} from '../shared/types.js';
+import { LIMITS } from './limits.js';
 
 export interface PlanOptions {
   /** The node whose API accepted the submission: the root's node by default. */
@@ -15,6 +22,11 @@ export interface PlanOptions {
 export interface PlannedTree {
   root: string;
   jobs: PlannedJob[];
+  /**
+   * SPEC §15, when the tree has handlers: the id of its handler tree's root
+   * and the onFailure jobs in the order they will run (children first).
+   */
+  handlers?: { root: string; onFailure: PlannedJob[] };
 }
 
 /** Flattens `specs` under `parent` (null for the root), iteratively in pre-order. */
@@ -59,6 +71,7 @@ function flatten(
     }
     const retry = spec.retry ?? defaults.retry;
     if (retry !== undefined && retry.attempts > 1) job.retry = retry;
+    if (spec.compensate) job.compensate = planCompensation(spec.compensate, spec.title, newId);
     slot?.push(id);
     out.push(job);
     for (let i = kids.length - 1; i >= 0; i--) {
@@ -68,12 +81,57 @@ function flatten(
   return out;
 }
 
-/** Plans a whole submission (SPEC §3 node assignment, §4 rule 1). */
+/** SPEC §15: a compensation gets its handler job's id and title at submission. */
+function planCompensation(
+  c: CompensateSpec,
+  jobTitle: string,
+  newId: () => string,
+): PlannedCompensation {
+  const out: PlannedCompensation = {
+    id: newId(),
+    type: c.type,
+    title: c.title ?? `undo: ${jobTitle}`.slice(0, LIMITS.maxTitle),
+    params: c.params ?? {},
+  };
+  if (c.timeoutMs !== undefined) out.timeoutMs = c.timeoutMs;
+  return out;
+}
+
+/** Jobs listed parents first, re-listed children first: the order a handler tree runs them in. */
+function postOrder(jobs: PlannedJob[]): PlannedJob[] {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const out: PlannedJob[] = [];
+  const first = jobs[0];
+  if (!first) return out;
+  const stack: Array<{ job: PlannedJob; expanded: boolean }> = [{ job: first, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    if (top.expanded) {
+      out.push(top.job);
+      continue;
+    }
+    stack.push({ job: top.job, expanded: true });
+    for (let i = top.job.children.length - 1; i >= 0; i--) {
+      stack.push({ job: byId.get(top.job.children[i] as string)!, expanded: false });
+    }
+  }
+  return out;
+}
+
+/** Plans a whole submission (SPEC §3 node assignment, §4 rule 1; §15 handlers). */
 export function planTree(spec: TreeSpec, options: PlanOptions): PlannedTree {
   const jobs = flatten([spec.job], null, options.acceptingNode, null, options.newId, spec.defaults);
   const first = jobs[0];
   if (!first) throw new Error('planTree: empty tree');
-  return { root: first.id, jobs };
+  const plan: PlannedTree = { root: first.id, jobs };
+  if (spec.onFailure || jobs.some((j) => j.compensate)) {
+    const root = options.newId();
+    const onFailure = spec.onFailure
+      ? postOrder(flatten([spec.onFailure], root, '*', root, options.newId))
+      : [];
+    plan.handlers = { root, onFailure };
+  }
+  return plan;
 }
 
 /**

@@ -37,22 +37,35 @@ export const retrySchema = {
   },
 } as const;
 
+const jobType = { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,63}$' };
+const title = { type: 'string', minLength: 1, maxLength: LIMITS.maxTitle };
+const timeoutMs = { type: 'integer', minimum: 1, maximum: 30 * 24 * 3600 * 1000 };
+
+/** SPEC §15: the handler that undoes a job, run on the node that ran it. */
+export const compensateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: { type: jobType, params: { type: 'object' }, title, timeoutMs },
+} as const;
+
 export const jobSchema = {
   $id: 'job',
   type: 'object',
   additionalProperties: false,
   required: ['title', 'type'],
   properties: {
-    title: { type: 'string', minLength: 1, maxLength: LIMITS.maxTitle },
+    title,
     // a registered type's name may start with a digit (SPEC §11: [a-z0-9][a-z0-9_.-]{0,63})
-    type: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.:-]{0,63}$' },
+    type: jobType,
     params: { type: 'object' },
     node: nodeName,
     key: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' },
-    timeoutMs: { type: 'integer', minimum: 1, maximum: 30 * 24 * 3600 * 1000 },
+    timeoutMs,
     pool: { type: 'string', pattern: `^${RESOURCE_NAME_PATTERN}$` },
     poolSlots: { type: 'integer', minimum: 1, maximum: LIMITS.maxPoolSlots },
     retry: retrySchema,
+    compensate: compensateSchema,
     children: { type: 'array', items: { $ref: 'job' } },
   },
 } as const;
@@ -77,6 +90,7 @@ export const treeSchema = {
       properties: { retry: retrySchema },
     },
     job: { $ref: 'job' },
+    onFailure: { $ref: 'job' },
   },
 } as const;
 

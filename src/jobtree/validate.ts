@@ -150,15 +150,33 @@ function checkJob(
     throw new ValidationError(`a tree holds at most ${LIMITS.maxJobs} jobs`, path);
   }
   const params = job.params ?? {};
+  const node = job.node ?? inherited;
+  checkTypeAndParams(job.type, params, node, path, types);
+  checkPool(job, path, types);
+  checkRetry(job.retry, `${path}.retry`);
+  if (job.compensate) {
+    const c = job.compensate;
+    checkTypeAndParams(c.type, c.params ?? {}, node, `${path}.compensate`, types);
+  }
+  if (job.children) checkJobs(job.children, `${path}.children`, depth + 1, walk, types, node);
+}
+
+/** `type` is known on `node` and `params` pass its check (SPEC §11). */
+function checkTypeAndParams(
+  type: string,
+  params: JsonObject,
+  node: string,
+  path: string,
+  types: TypeCatalog,
+): void {
   if (Buffer.byteLength(JSON.stringify(params)) > LIMITS.maxParamsBytes) {
     throw new ValidationError(`${path}.params: larger than 64 KiB`, `${path}.params`);
   }
-  const node = job.node ?? inherited;
-  const check = types.paramsCheck(job.type, node);
+  const check = types.paramsCheck(type, node);
   if (check === undefined) {
     const where = node === '*' ? 'any live node' : `node ${node}`;
     throw new ValidationError(
-      `${path}.type: unknown job type "${job.type}" (not on ${where})`,
+      `${path}.type: unknown job type "${type}" (not on ${where})`,
       `${path}.type`,
       'UNKNOWN_TYPE',
     );
@@ -168,9 +186,27 @@ function checkJob(
     const at = bad.path ? `${path}.params.${bad.path}` : `${path}.params`;
     throw new ValidationError(`${at}: ${bad.message}`, at);
   }
-  checkPool(job, path, types);
-  checkRetry(job.retry, `${path}.retry`);
-  if (job.children) checkJobs(job.children, `${path}.children`, depth + 1, walk, types, node);
+}
+
+/**
+ * SPEC §15: an onFailure subtree runs on any live node unless it names one,
+ * and holds no pool slots (a handler must not wait behind the work whose
+ * failure it handles) and no compensations of its own.
+ */
+function checkOnFailure(job: JobSpec, walk: Walk, types: TypeCatalog): void {
+  checkJob(job, 'onFailure', 2, walk, types, '*');
+  const stack: Array<[JobSpec, string]> = [[job, 'onFailure']];
+  while (stack.length > 0) {
+    const [j, at] = stack.pop() as [JobSpec, string];
+    if (j.pool !== undefined)
+      throw new ValidationError(`${at}.pool: a failure handler holds no pool`, `${at}.pool`);
+    if (j.compensate !== undefined)
+      throw new ValidationError(
+        `${at}.compensate: a failure handler has no compensation`,
+        `${at}.compensate`,
+      );
+    j.children?.forEach((c, i) => stack.push([c, `${at}.children[${i}]`]));
+  }
 }
 
 function run<T>(check: ValidateFunction<T>, body: unknown): T {
@@ -190,7 +226,9 @@ export function validateTreeSpec(
 ): TreeSpec {
   const spec = run(checkTree, body);
   checkRetry(spec.defaults?.retry, 'defaults.retry');
-  checkJob(spec.job, 'job', 1, { count: 0 }, types, acceptingNode);
+  const walk = { count: 0 };
+  checkJob(spec.job, 'job', 1, walk, types, acceptingNode);
+  if (spec.onFailure) checkOnFailure(spec.onFailure, walk, types);
   return spec;
 }
 

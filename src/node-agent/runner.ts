@@ -77,6 +77,7 @@ function processEnv(job: ClaimedJob, deps: RunnerDeps, own: JobProcess['env']) {
     JOBTREE_ROOT_ID: job.root,
     JOBTREE_NODE: deps.node,
     JOBTREE_SERVER: deps.serverUrl,
+    ...(job.outcome ? { JOBTREE_OUTCOME: JSON.stringify(job.outcome) } : {}),
   };
 }
 
@@ -124,6 +125,7 @@ function contextFor(
     log: (line, source = 'job') => log.write(source, line),
     addChildren: (parentId, jobs) => deps.addChildren(parentId, jobs),
     serverUrl: deps.serverUrl,
+    ...(job.outcome ? { outcome: job.outcome } : {}),
     runProcess: async (kind, spec) => {
       await log.sync(); // the agent's lines first: the supervisor appends after them
       const supervised = deps.processes.launch(

@@ -14,7 +14,8 @@ export type ConflictCode =
   | 'MESSAGE_TAKEN'
   | 'POOL_IN_USE'
   | 'BUILTIN_TYPE'
-  | 'NODE_TAKEN';
+  | 'NODE_TAKEN'
+  | 'HANDLER_TREE';
 export type UnavailableCode =
   'UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'NODE_UNAVAILABLE' | 'BACKLOG_FULL' | 'NO_SLOTS';
 

@@ -38,7 +38,17 @@ export interface JobSpec {
   /** How many of the pool's slots it holds (default 1). */
   poolSlots?: number;
   retry?: RetryPolicy;
+  /** SPEC §15: run when the tree ends FAILED or ABORTED after this job succeeded. */
+  compensate?: CompensateSpec;
   children?: JobSpec[];
+}
+
+/** A job's compensation handler (SPEC §15): runs on the node that ran the job. */
+export interface CompensateSpec {
+  type: string;
+  params?: JsonObject;
+  title?: string;
+  timeoutMs?: number;
 }
 
 /** A tree as submitted. */
@@ -50,7 +60,23 @@ export interface TreeSpec {
   /** What every job of the tree has unless it says otherwise. */
   defaults?: { retry?: RetryPolicy };
   job: JobSpec;
+  /** SPEC §15: runs once, after the compensations, when the tree ends FAILED or ABORTED. */
+  onFailure?: JobSpec;
 }
+
+/** What a failure handler is told of the tree it handles (SPEC §15 `ctx.outcome`). */
+export interface Outcome {
+  state: 'FAILED' | 'ABORTED';
+  /** The job whose end brought the tree down (the one a user aborted, for ABORTED). */
+  failed: { job: string; title: string; error: JobError | null } | null;
+}
+
+/**
+ * Where a tree's handler tree stands (SPEC §15): PENDING while the tree
+ * runs, SKIPPED when it ended SUCCESS, was aborted without handlers or had
+ * nothing to undo, else the handler tree's own state.
+ */
+export type HandlersState = 'PENDING' | 'SKIPPED' | TreeState;
 
 export interface JobError {
   code: string;
@@ -73,7 +99,17 @@ interface JobFields {
   pool?: string;
   poolSlots?: number;
   retry?: RetryPolicy;
+  /** The compensation planned for this job, with the id its handler job will have. */
+  compensate?: PlannedCompensation;
   children: string[];
+}
+
+export interface PlannedCompensation {
+  id: string;
+  type: string;
+  title: string;
+  params: JsonObject;
+  timeoutMs?: number;
 }
 
 /** A job flattened for storage: what `planTree` produces and `submitTree` writes. */
@@ -115,6 +151,11 @@ export interface TreeView {
   tags: Record<string, string>;
   context: JsonObject;
   job: NestedJob;
+  /** SPEC §15: the handler tree of a tree that has handlers. */
+  handlers?: { root: string; state: HandlersState };
+  /** In a handler tree: the tree it handles, and what it is told of that tree's end. */
+  handlerOf?: string;
+  outcome?: Outcome;
 }
 
 export interface TreeSummary {
@@ -127,6 +168,8 @@ export interface TreeSummary {
   finishedAt?: number;
   summary?: string;
   counts: Partial<Record<JobState, number>>;
+  /** In a handler tree: the tree it handles (SPEC §15). */
+  handlerOf?: string;
 }
 
 /** The Pub/Sub message of SPEC §4 rule 8. */

@@ -7,6 +7,8 @@ import type {
   JobError,
   JobState,
   JobView,
+  Outcome,
+  PlannedCompensation,
   PlannedJob,
   TreeSummary,
   TreeState,
@@ -49,6 +51,11 @@ export function encodePlanned(job: PlannedJob): Record<string, string | number> 
   if (job.retry !== undefined) {
     out.retry = JSON.stringify(job.retry);
     out.tries = job.retry.attempts; // read by every claim: a plain field, no JSON in Lua
+  }
+  if (job.compensate !== undefined) {
+    // params stay a string inside: Lua's cjson would turn an empty list into {}
+    const { params, ...rest } = job.compensate;
+    out.compensate = JSON.stringify({ ...rest, params: JSON.stringify(params) });
   }
   return out;
 }
@@ -96,6 +103,10 @@ export function decodeJob(h: Record<string, string>): JobView {
   if (h.error !== undefined)
     job.error = parseJson<JobError>(h.error, { code: 'UNKNOWN', message: '' });
   if (h.result !== undefined) job.result = parseJson<unknown>(h.result, null);
+  if (h.compensate !== undefined) {
+    const c = JSON.parse(h.compensate) as PlannedCompensation & { params: string };
+    job.compensate = { ...c, params: parseJson(c.params, {}) };
+  }
   if (h.tries !== undefined) {
     job.attempt = Number(h.attempt ?? 1);
     job.tries = Number(h.tries);
@@ -124,6 +135,7 @@ export function decodeClaim(payload: string): ClaimedJob {
     startedAt: Number(p.startedAt),
     tags: parseJson(str(p.tags) ?? '', {}),
     context: decodeContext(p.context),
+    ...(typeof p.outcome === 'string' ? { outcome: JSON.parse(p.outcome) as Outcome } : {}),
     children: list<Record<string, unknown>>(p.children).map((c) => ({
       id: c.id as string,
       key: str(c.key),
@@ -152,5 +164,6 @@ export function decodeSummary(h: Record<string, string>): TreeSummary {
   const finishedAt = num(h.finishedAt);
   if (finishedAt !== undefined) out.finishedAt = finishedAt;
   if (h.summary !== undefined) out.summary = h.summary;
+  if (h.handlerOf !== undefined) out.handlerOf = h.handlerOf;
   return out;
 }

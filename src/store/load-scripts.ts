@@ -1,8 +1,9 @@
 /**
  * Loads the Lua scripts of ./scripts into an ioredis client as commands
  * (defineCommand, run by EVALSHA). A file `verbNoun-<numKeys>.lua` becomes
- * the command `verbNoun`; a line `--@include name` pastes includes/name.lua,
- * and the whole runs inside wrapBody.
+ * the command `verbNoun`; a line `--@include name` pastes includes/name.lua
+ * (once, even when included again from an include), and the whole runs
+ * inside wrapBody.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,10 +19,13 @@ export interface ScriptSource {
   lua: string;
 }
 
-function expandIncludes(source: string): string {
-  return source.replace(/^--@include (\w+)$/gm, (_line, name: string) =>
-    readFileSync(join(SCRIPTS_DIR, 'includes', `${name}.lua`), 'utf8'),
-  );
+/** Pastes includes, which may include others; each at most once per script. */
+function expandIncludes(source: string, seen = new Set<string>()): string {
+  return source.replace(/^--@include (\w+)$/gm, (_line, name: string) => {
+    if (seen.has(name)) return '';
+    seen.add(name);
+    return expandIncludes(readFileSync(join(SCRIPTS_DIR, 'includes', `${name}.lua`), 'utf8'), seen);
+  });
 }
 
 /**

@@ -61,6 +61,11 @@ export function scriptError(script: string, code: number, subject: string): Jobt
       return new ConflictError(`the tree of job ${subject} has finished`, 'TREE_FINISHED');
     case 'addChildren:-2':
       return new ConflictError(`job ${subject} has started or finished`, 'JOB_STARTED');
+    case 'addChildren:-5':
+      return new ConflictError(
+        `job ${subject} is in a handler tree, which takes no new jobs`,
+        'HANDLER_TREE',
+      );
     case 'addChildren:-3':
       return new ValidationError('the tree would exceed 100000 jobs', 'jobs');
     default:

@@ -6,11 +6,14 @@
 import { JobtreeError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 import type {
+  HandlersState,
   JobError,
   JobView,
   NestedJob,
+  Outcome,
   PausedEvent,
   StatusEvent,
+  TreeState,
   TreeView,
 } from '../shared/types.js';
 import {
@@ -85,6 +88,14 @@ export class RedisStore extends NodeRegistry implements Store {
       node: t.node,
       tags: JSON.stringify(t.tags),
       context: encodeContext(t.context),
+      ...(t.handlers
+        ? {
+            handlers: t.handlers.root,
+            ...(t.handlers.onFailure.length > 0
+              ? { onFailure: JSON.stringify(t.handlers.onFailure.map(encodePlanned)) }
+              : {}),
+          }
+        : {}),
     };
     const code = await guard(
       this.redis.submitTree(
@@ -201,7 +212,12 @@ export class RedisStore extends NodeRegistry implements Store {
     });
   }
 
-  async abortJob(id: string, who: string, at: number): Promise<void> {
+  async abortJob(
+    id: string,
+    who: string,
+    at: number,
+    opts: { handlers?: boolean } = {},
+  ): Promise<void> {
     const root = await this.requireRoot(id);
     const code = await guard(
       this.redis.abortJob(
@@ -212,6 +228,7 @@ export class RedisStore extends NodeRegistry implements Store {
         id,
         at,
         who,
+        opts.handlers === false ? '1' : '',
       ),
     );
     if (code !== 1) throw scriptError('abortJob', code, id);
@@ -241,6 +258,7 @@ export class RedisStore extends NodeRegistry implements Store {
         JSON.stringify(plan.jobs.map(encodePlanned)),
         JSON.stringify(plan.direct),
         plan.maxJobs,
+        plan.handlersRoot ?? '',
       ),
     );
     if (Array.isArray(code)) throw scriptError('addChildren', code[0], code[1]);
@@ -379,7 +397,7 @@ export class RedisStore extends NodeRegistry implements Store {
       level = next;
     }
     const summary = decodeSummary(treeHash);
-    return {
+    const view: TreeView = {
       root,
       state: summary.state,
       paused: summary.paused,
@@ -388,6 +406,22 @@ export class RedisStore extends NodeRegistry implements Store {
       context: decodeContext(Object.entries(ctx).flat()),
       job: byId.get(root) as NestedJob,
     };
+    if (treeHash.handlers !== undefined) {
+      view.handlers = await this.handlersOf(treeHash.handlers, summary.state);
+    }
+    if (treeHash.handlerOf !== undefined) view.handlerOf = treeHash.handlerOf;
+    if (treeHash.outcome !== undefined) view.outcome = JSON.parse(treeHash.outcome) as Outcome;
+    return view;
+  }
+
+  /** Where a tree's handler tree stands (SPEC §15): see HandlersState. */
+  private async handlersOf(
+    root: string,
+    treeState: TreeState,
+  ): Promise<{ root: string; state: HandlersState }> {
+    if (treeState === 'RUNNING') return { root, state: 'PENDING' };
+    const state = await guard(this.redis.hget(this.keys.tree(root), 'state'));
+    return { root, state: (state as TreeState | null) ?? 'SKIPPED' };
   }
 
   async listTrees(

@@ -11,6 +11,7 @@ import type {
   JsonObject,
   LoadedTypeInfo,
   NodeView,
+  Outcome,
   PoolView,
   PausedEvent,
   PlannedJob,
@@ -37,6 +38,8 @@ export interface ClaimedJob {
   tags: Record<string, string>;
   context: JsonObject;
   children: Array<{ id: string; key: string | null; result: unknown; summary: string | null }>;
+  /** In a handler tree (SPEC §15): how the tree it handles ended. */
+  outcome?: Outcome;
 }
 
 export interface FinishReport {
@@ -72,6 +75,8 @@ export interface NewTree {
   tags: Record<string, string>;
   context: JsonObject;
   jobs: PlannedJob[];
+  /** SPEC §15: the handler tree's root id and the onFailure jobs, children first. */
+  handlers?: { root: string; onFailure: PlannedJob[] };
   at: number;
   /** Refuse the tree (503 BACKLOG_FULL) if a node queue would exceed this. */
   maxQueued?: number;
@@ -213,6 +218,8 @@ export interface GraftPlan {
   /** The ids of the target's new direct children. */
   direct: string[];
   maxJobs: number;
+  /** SPEC §15: a handler tree root id for the tree, kept unless it has one (new jobs with compensations). */
+  handlersRoot?: string;
 }
 
 export interface Subscription {
@@ -259,7 +266,8 @@ export interface Store {
   promoteDue(at: number): Promise<number>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
-  abortJob(id: string, who: string, at: number): Promise<void>;
+  /** `handlers: false` skips the tree's failure handlers (SPEC §15). */
+  abortJob(id: string, who: string, at: number, opts?: { handlers?: boolean }): Promise<void>;
   /**
    * Pauses (no job of the tree starts; running ones go on) or resumes a
    * running tree; false when it was in that state already.

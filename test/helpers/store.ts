@@ -25,6 +25,7 @@ export async function submit(store: RedisStore, spec: TreeSpec, node = 'n1', at 
     tags: spec.tags ?? {},
     context: spec.context ?? {},
     jobs: plan.jobs,
+    ...(plan.handlers ? { handlers: plan.handlers } : {}),
     at,
     ...(spec.admission ? { admission: spec.admission } : {}),
   });

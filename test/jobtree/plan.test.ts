@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { planTree, planChildren } from '../../src/jobtree/plan.js';
+import { newId } from '../../src/shared/ids.js';
 import { fixture } from '../helpers/fixtures.js';
 
 function counter(): () => string {
@@ -48,6 +49,43 @@ describe('jobtree.planTree', () => {
     );
     const tries = Object.fromEntries(plan.jobs.map((j) => [j.title, j.retry?.attempts]));
     expect(tries).to.deep.equal({ r: 3, own: 5, once: undefined, default: 3 });
+  });
+
+  it('plans handler ids at submission: compensations, onFailure children first on any node (§15)', () => {
+    const plan = planTree(
+      {
+        job: {
+          title: 'deploy',
+          type: 'noop',
+          children: [
+            { title: 'fetch', type: 'noop', compensate: { type: 'noop' } },
+            { title: 'build', type: 'noop', compensate: { type: 'noop', title: 'clean' } },
+          ],
+        },
+        onFailure: {
+          title: 'notify',
+          type: 'noop',
+          children: [
+            { title: 'page', type: 'noop', children: [{ title: 'lookup', type: 'noop' }] },
+            { title: 'mail', type: 'noop', node: 'n9' },
+          ],
+        },
+      },
+      { acceptingNode: 'n1', newId: counter() },
+    );
+    const comp = plan.jobs.map((j) => j.compensate && [j.compensate.id, j.compensate.title]);
+    expect(comp).to.deep.equal([undefined, ['id-3', 'undo: fetch'], ['id-5', 'clean']]);
+    const h = plan.handlers!;
+    expect(h.root).to.equal('id-6');
+    expect(h.onFailure.map((j) => [j.title, j.node, j.root])).to.deep.equal([
+      ['lookup', '*', 'id-6'],
+      ['page', '*', 'id-6'],
+      ['mail', 'n9', 'id-6'],
+      ['notify', '*', 'id-6'],
+    ]);
+    expect(h.onFailure[3]?.parent).to.equal('id-6');
+    const plain = planTree({ job: { title: 'x', type: 'noop' } }, { acceptingNode: 'n1', newId });
+    expect(plain.handlers).to.equal(undefined);
   });
 
   it('keeps "*" as the any-node marker and passes it down', () => {

@@ -55,6 +55,41 @@ describe('jobtree.validateTreeSpec', () => {
     );
   });
 
+  it('checks handlers at submission, naming the bad field (§15)', () => {
+    const withUndo = (compensate: unknown) => ({
+      job: { title: 'r', type: 'noop', children: [{ title: 'c', type: 'noop', compensate }] },
+    });
+    expect(pathOf(withUndo({ type: 'nope' }))).to.equal('job.children[0].compensate.type');
+    expect(pathOf(withUndo({ params: {} }))).to.equal('job.children[0].compensate.type');
+    expect(pathOf(withUndo({ type: 'sleep', params: { ms: 'x' } }))).to.match(
+      /^job\.children\[0\]\.compensate\.params/,
+    );
+    expect(pathOf(withUndo({ type: 'noop', retry: { attempts: 2 } }))).to.equal(
+      'job.children[0].compensate.retry',
+    );
+    const onFailure = (job: unknown) => ({ job: { title: 'r', type: 'noop' }, onFailure: job });
+    expect(pathOf(onFailure({ title: 'n' }))).to.equal('onFailure.type');
+    expect(
+      pathOf(
+        onFailure({
+          title: 'n',
+          type: 'noop',
+          children: [{ title: 'p', type: 'noop', pool: 'deploys' }],
+        }),
+      ),
+    ).to.equal('onFailure.children[0].pool');
+    expect(pathOf(onFailure({ title: 'n', type: 'noop', compensate: { type: 'noop' } }))).to.equal(
+      'onFailure.compensate',
+    );
+    expect(() =>
+      validateTreeSpec(
+        { ...withUndo({ type: 'noop', title: 'undo c' }), onFailure: { title: 'n', type: 'noop' } },
+        types,
+        'n1',
+      ),
+    ).not.to.throw();
+  });
+
   it('checks retry policies at submission, naming the bad field (§14)', () => {
     const withRetry = (retry: unknown) => ({
       job: { title: 'r', type: 'noop', children: [{ title: 'c', type: 'noop', retry }] },

@@ -4,6 +4,7 @@
  */
 import type Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
+import { queryBool } from '../query.js';
 
 export function jobRoutes(router: Router, deps: AppDeps): void {
   router.get('/api/v1/jobs/:id', async (ctx) => {
@@ -11,8 +12,9 @@ export function jobRoutes(router: Router, deps: AppDeps): void {
   });
 
   router.post('/api/v1/jobs/:id/abort', async (ctx) => {
+    const handlers = queryBool(ctx, 'handlers', true);
     const job = await deps.store.getJob(ctx.params.id as string);
-    await deps.store.abortJob(job.id, 'user', Date.now());
+    await deps.store.abortJob(job.id, 'user', Date.now(), { handlers });
     ctx.status = 202;
     ctx.body = { job: job.id, root: job.root, aborting: true };
   });

@@ -9,7 +9,7 @@ import { LIMITS, TAG_KEY_RE } from '../../jobtree/limits.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isJobId } from '../../shared/ids.js';
 import type { AppDeps } from '../app-deps.js';
-import { parseBoundedInt, queryList, querySingle, waitQuery } from '../query.js';
+import { parseBoundedInt, queryBool, queryList, querySingle, waitQuery } from '../query.js';
 
 function parseTags(ctx: Context): Array<[string, string]> {
   return queryList(ctx, 'tag').map((t) => {
@@ -44,6 +44,7 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
           node: j.node,
           parent: j.parent,
         })),
+        ...(planned.handlers ? { handlers: { root: planned.handlers.root } } : {}),
       };
       return;
     }
@@ -72,9 +73,10 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
 
   router.post('/api/v1/trees/:root/abort', async (ctx) => {
     const root = ctx.params.root as string;
+    const handlers = queryBool(ctx, 'handlers', true);
     if (!isJobId(root) || (await deps.store.treeState(root)) === null)
       throw new NotFoundError(`no tree ${root}`);
-    await deps.store.abortJob(root, 'user', Date.now());
+    await deps.store.abortJob(root, 'user', Date.now(), { handlers });
     ctx.status = 202;
     ctx.body = { root, aborting: true };
   });

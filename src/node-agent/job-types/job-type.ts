@@ -2,7 +2,7 @@
  * The interface every job type implements, built-in or plugin (SPEC §5):
  * a name, a JSON Schema for its params, and run(ctx).
  */
-import type { JobOutcome, JobSpec, JsonObject } from '../../shared/types.js';
+import type { JobOutcome, JobSpec, JsonObject, Outcome } from '../../shared/types.js';
 import type { ProcessKind } from '../supervisor/records.js';
 
 /** A process a job runs (shell jobs, executable types). */
@@ -39,6 +39,8 @@ export interface JobContext<P extends JsonObject = JsonObject> {
   addChildren(parentId: string, jobs: JobSpec[]): Promise<string[]>;
   /** The URL of this agent's API (what shell jobs get as JOBTREE_SERVER). */
   serverUrl: string;
+  /** In a failure handler (SPEC §15): how the tree it handles ended, and why. */
+  outcome?: Outcome;
   /**
    * Runs the job's process under a supervisor (SPEC §16): its output to the
    * log, the signal stopping its whole group, exit 0 a success; it outlives

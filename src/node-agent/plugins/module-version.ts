@@ -120,6 +120,7 @@ export class ModuleVersion {
           context: { ...ctx.context },
           results: { byKey: { ...ctx.results.byKey }, byId: { ...ctx.results.byId } },
           serverUrl: ctx.serverUrl,
+          ...(ctx.outcome ? { outcome: ctx.outcome } : {}),
         },
         { log: (line, source) => ctx.log(line, source), addChildren: ctx.addChildren },
       );

@@ -2,6 +2,7 @@
   A user aborts one job, and with it its whole tree (SPEC §4 rule 5).
   KEYS[1] P:{R}:job:<id>  KEYS[2] P:{R}:tree
   ARGV[1] prefix  ARGV[2] root  ARGV[3] id  ARGV[4] now  ARGV[5] who
+  ARGV[6] '1' to skip the tree's failure handlers (SPEC §15 --no-handlers), else ''
   Returns 1 done; -1 no such job; -2 the tree is finished (a 409).
   The job itself ends ABORTED with ABORTED_BY_USER (at once, or when it
   stops if running); every other active job as in abortRest, naming it.
@@ -11,6 +12,7 @@ local root, id, now = ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HGET', KEYS[2], 'state') ~= 'RUNNING' then return -2 end
 local f = redis.call('HMGET', KEYS[1], 'state', 'node', 'abort', 'pool')
+if ARGV[6] == '1' then redis.call('HSET', KEYS[2], 'noHandlers', '1') end
 local own = cjson.encode({ code = 'ABORTED_BY_USER', message = 'aborted by ' .. ARGV[5] })
 if f[1] == 'WAITING' or f[1] == 'QUEUED' then
   transition(root, id, f[1], 'ABORTED', f[2], now, 'finishedAt', now, 'error', own)
@@ -22,6 +24,6 @@ elseif f[1] == 'RUNNING' and not f[3] then
   redis.call('PUBLISH', P .. ':signal:' .. f[2], root .. '|' .. id)
 end
 abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_USER', job = id,
-  message = 'tree aborted by ' .. ARGV[5] .. ' at job ' .. id }))
+  message = 'tree aborted by ' .. ARGV[5] .. ' at job ' .. id }), id)
 settleTree(root, now)
 return 1

@@ -5,7 +5,10 @@
   KEYS[1] P:{R}:job:<target>  KEYS[2] P:{R}:tree
   ARGV[1] prefix  ARGV[2] root  ARGV[3] target id  ARGV[4] now
   ARGV[5] jobs JSON (as submitTree)  ARGV[6] direct child ids JSON  ARGV[7] max jobs per tree
+  ARGV[8] a handler tree root id for the tree, kept unless it has one
+  already (SPEC §15: the new jobs carry compensations), or ''
   Returns 1 done; -1 no such job; -2 target started or finished (409);
+  -5 the tree is a handler tree, whose steps are fixed when it starts;
   -3 the tree would exceed its job limit; {-4, pool} a job names a pool that
   does not exist. Preconditions write nothing.
 ]]
@@ -14,12 +17,14 @@ local root, target, now = ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local f = redis.call('HMGET', KEYS[1], 'state', 'node', 'children')
 if f[1] ~= 'WAITING' and f[1] ~= 'QUEUED' then return -2 end
+if redis.call('HEXISTS', KEYS[2], 'handlerOf') == 1 then return -5 end
 local jobs = cjson.decode(ARGV[5])
 local total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
 if total + #jobs > tonumber(ARGV[7]) then return -3 end
 local pool = missingPool(jobs)
 if pool then return { -4, pool } end
 writeJobs(root, jobs, now)
+if ARGV[8] ~= '' then redis.call('HSETNX', KEYS[2], 'handlers', ARGV[8]) end
 local direct = cjson.decode(ARGV[6])
 local children = cjson.decode(f[3])
 for _, cid in ipairs(direct) do children[#children + 1] = cid end

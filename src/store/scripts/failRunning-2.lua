@@ -31,11 +31,15 @@ for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     if not retried then
       transition(root, id, 'RUNNING', final, ARGV[2], now, 'finishedAt', now, 'error', err)
       retire(root, id, ARGV[2], f[4], f[5], true)
-      if final == 'FAILED' then
-        abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
-          message = 'tree aborted: job ' .. id .. ' failed (' .. ARGV[5] .. ')' }))
+      if tally(root).handlerOf then
+        stepEnded(root, id, now) -- SPEC §15: a handler's end never stops the next
+      else
+        if final == 'FAILED' then
+          abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
+            message = 'tree aborted: job ' .. id .. ' failed (' .. ARGV[5] .. ')' }), id)
+        end
+        settleTree(root, now)
       end
-      settleTree(root, now)
     end
     n = n + 1
   end

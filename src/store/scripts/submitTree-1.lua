@@ -3,7 +3,9 @@
   (SPEC §3 atomic submission, §4 rule 1).
   KEYS[1] P:{R}:tree
   ARGV[1] prefix  ARGV[2] root id  ARGV[3] now (ms)
-  ARGV[4] tree JSON {title, node, tags (JSON string), context: [k, vJSON, ...]}
+  ARGV[4] tree JSON {title, node, tags (JSON string), context: [k, vJSON, ...],
+  handlers?, onFailure?} (SPEC §15: the handler tree's root id and the
+  planned onFailure jobs as a JSON string, kept until the tree ends)
   ARGV[5] jobs JSON [{id,parent,key,title,type,node,params,children,pending,state,timeoutMs}]
   ARGV[6] the most entries a node queue may hold after this tree (0: no limit)
   ARGV[7] 'reject' to refuse the tree unless each leaf can start at once
@@ -51,14 +53,12 @@ if ARGV[8] ~= '' then
 end
 redis.call('HSET', KEYS[1], 'root', root, 'title', tree.title, 'node', tree.node,
   'state', 'RUNNING', 'seq', 0, 'tags', tree.tags, 'createdAt', now, 'total', 0)
+if tree.handlers then redis.call('HSET', KEYS[1], 'handlers', tree.handlers) end
+if tree.onFailure then redis.call('HSET', KEYS[1], 'onFailure', tree.onFailure) end
 local ctx = tree.context
 for i = 1, #ctx, 2 do redis.call('HSET', ctxKey(root), ctx[i], ctx[i + 1]) end
 writeJobs(root, jobs, now)
 if run then recordRun(run, root) end
-redis.call('ZADD', P .. ':trees', now, root)
-redis.call('ZADD', P .. ':state:RUNNING', now, root)
-for k, v in pairs(cjson.decode(tree.tags)) do
-  redis.call('ZADD', P .. ':tag:' .. k .. '=' .. v, now, root)
-end
+indexTree(root, tree.tags, now)
 sendWakes()
 return 1

@@ -3,6 +3,7 @@
   load-scripts.ts where a script says  --@include common
   Key layout (docs/design.md):
     P:{R}:tree  P:{R}:ctx  P:{R}:active  P:{R}:parked  P:{R}:job:<id>   (one tree, one slot)
+    P:{R}:compensable                                                        (SPEC §15)
     P:queue:<node>  P:running:<node>  P:signals:<node>  P:state:<S>  P:trees
     P:pool:<name>  P:pool:<name>:waiting                                    (SPEC §12)
   Every state change goes through transition() (or announce() after a write
@@ -25,7 +26,8 @@ local function poolWaitKey(name) return P .. ':pool:' .. name .. ':waiting' end
 
 local STATES = { 'WAITING', 'QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'ABORTED' }
 
--- A tree's counters (seq, n:<state>), tags and pause as this script sees them:
+-- A tree's counters (seq, n:<state>), tags, pause and (in a handler tree,
+-- SPEC §15) the tree it handles and that tree's outcome as this script sees them:
 -- read from P:{R}:tree at its first use, written back once when the script
 -- ends. A job's end plus the claim of the next job moved the counters six
 -- times, one HINCRBY each; now it is one HMGET and one HSET per tree.
@@ -34,8 +36,9 @@ local function tally(root)
   local t = tallies[root]
   if t then return t end
   local f = redis.call('HMGET', treeKey(root), 'seq', 'tags', 'n:WAITING', 'n:QUEUED',
-    'n:RUNNING', 'n:SUCCESS', 'n:FAILED', 'n:ABORTED', 'paused')
-  t = { seq = tonumber(f[1]) or 0, tags = f[2], paused = f[9], n = {}, moved = {} }
+    'n:RUNNING', 'n:SUCCESS', 'n:FAILED', 'n:ABORTED', 'paused', 'handlerOf', 'outcome')
+  t = { seq = tonumber(f[1]) or 0, tags = f[2], paused = f[9], handlerOf = f[10], outcome = f[11],
+    n = {}, moved = {} }
   for i, s in ipairs(STATES) do t.n[s] = tonumber(f[i + 2]) or 0 end
   tallies[root] = t
   return t
@@ -206,6 +209,71 @@ local function scheduleRetry(root, id, jk, node, pool, k, errJson, now)
   return { attempt = attempt + 1, tries = tries, runAt = runAt }
 end
 
+-- The first pool that `jobs` name and that does not exist, or nil.
+local function missingPool(jobs)
+  local seen = {}
+  for _, j in ipairs(jobs) do
+    if j.pool and not seen[j.pool] then
+      if redis.call('EXISTS', poolKey(j.pool)) == 0 then return j.pool end
+      seen[j.pool] = true
+    end
+  end
+  return nil
+end
+
+-- Writes planned jobs (submitTree, addChildren); leaves are queued. The
+-- active set, the id index and the queues get one call per 1,000 jobs,
+-- not one per job. A pool counts the jobs that name it (`refs`), so that
+-- it cannot be deleted under them.
+local function writeJobs(root, jobs, now)
+  local ids, roots, queued, refs = {}, {}, {}, {}
+  for _, j in ipairs(jobs) do
+    local fields = { 'id', j.id, 'root', root, 'title', j.title, 'type', j.type,
+      'node', j.node, 'params', j.params, 'children', j.children,
+      'pending', j.pending, 'createdAt', now, 'state', j.state }
+    if j.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = j.parent end
+    if j.key then fields[#fields + 1] = 'key'; fields[#fields + 1] = j.key end
+    if j.timeoutMs then fields[#fields + 1] = 'timeoutMs'; fields[#fields + 1] = j.timeoutMs end
+    if j.pool then
+      fields[#fields + 1] = 'pool'; fields[#fields + 1] = j.pool
+      fields[#fields + 1] = 'poolSlots'; fields[#fields + 1] = j.poolSlots
+      refs[j.pool] = (refs[j.pool] or 0) + 1
+    end
+    if j.state == 'QUEUED' then fields[#fields + 1] = 'queuedAt'; fields[#fields + 1] = now end
+    if j.retry then
+      fields[#fields + 1] = 'retry'; fields[#fields + 1] = j.retry
+      fields[#fields + 1] = 'tries'; fields[#fields + 1] = j.tries
+      -- a * job may retry on another node: claimOne names the claimer in `node`
+      if j.node == '*' then fields[#fields + 1] = 'anyNode'; fields[#fields + 1] = '1' end
+    end
+    if j.compensate then fields[#fields + 1] = 'compensate'; fields[#fields + 1] = j.compensate end
+    -- SPEC §15: in a handler tree, the job that runs when this one has ended
+    if j.next then fields[#fields + 1] = 'next'; fields[#fields + 1] = j.next end
+    redis.call('HSET', jobKey(root, j.id), unpack(fields))
+    ids[#ids + 1] = j.id
+    roots[#roots + 1] = j.id
+    roots[#roots + 1] = root
+    announce(root, j.id, false, j.state, j.node, now)
+    if j.state == 'QUEUED' then addTo(queued, j.node, root .. '|' .. j.id) end
+  end
+  inChunks('SADD', activeKey(root), ids)
+  inChunks('HSET', P .. ':jobroot', roots)
+  for node, entries in pairs(queued) do enqueueAll(node, entries) end
+  for pool, n in pairs(refs) do redis.call('HINCRBY', poolKey(pool), 'refs', n) end
+  redis.call('HINCRBY', treeKey(root), 'total', #jobs)
+end
+
+-- A new tree is listed: among all trees, the running ones and under each of its tags.
+local function indexTree(root, tagsJson, now)
+  redis.call('ZADD', P .. ':trees', now, root)
+  redis.call('ZADD', P .. ':state:RUNNING', now, root)
+  for k, v in pairs(cjson.decode(tagsJson)) do
+    redis.call('ZADD', P .. ':tag:' .. k .. '=' .. v, now, root)
+  end
+end
+
+--@include handlers
+
 -- A queue entry of a job that is no longer QUEUED is skipped by the next
 -- claim, one command each. When an aborted tree's entries are most of a
 -- node's queue, that claim would stall every other call to Redis (the ends
@@ -228,7 +296,10 @@ end
 
 -- SPEC §4 rule 4: WAITING/QUEUED jobs end ABORTED now; RUNNING ones are
 -- flagged and signalled to their node, and end ABORTED when they stop.
-local function abortRest(root, now, errJson)
+-- `cause` is the job whose end (or abort by a user) brought the tree down.
+local function abortRest(root, now, errJson, cause)
+  -- the first job to bring the tree down is what its handlers are told of (SPEC §15)
+  redis.call('HSETNX', treeKey(root), 'cause', cause)
   local ids = redis.call('SMEMBERS', activeKey(root))
   local dead = {}
   for _, id in ipairs(ids) do
@@ -264,13 +335,30 @@ local function settleTree(root, now)
   redis.call('HSET', tk, 'state', state, 'finishedAt', now)
   redis.call('ZREM', P .. ':state:RUNNING', root)
   redis.call('ZADD', P .. ':state:' .. state, f[2], root)
-  redis.call('ZADD', P .. ':finished', now, root)
+  -- a handler tree is deleted with the tree it handles, never on its own
+  if not tally(root).handlerOf then redis.call('ZADD', P .. ':finished', now, root) end
+  if state ~= 'SUCCESS' then startHandlers(root, state, now) end
   -- a definition's run frees its place among the definition's running runs,
   -- however it ended, and the next message may start (SPEC §13)
   if f[3] then
     redis.call('SREM', P .. ':def:' .. f[3] .. ':running', root)
     redis.call('PUBLISH', P .. ':defs:wake', f[3])
   end
+end
+
+-- SPEC §15: in a handler tree each job runs after the one before it,
+-- whatever that one's end: an end queues the next step (instead of freeing
+-- a parent or aborting the rest), and the last step's end settles the tree.
+local function stepEnded(root, id, now)
+  local nextId = redis.call('HGET', jobKey(root, id), 'next')
+  if nextId then
+    local f = redis.call('HMGET', jobKey(root, nextId), 'state', 'node')
+    if f[1] == 'WAITING' then
+      transition(root, nextId, 'WAITING', 'QUEUED', f[2], now, 'queuedAt', now)
+      enqueue(root, nextId, f[2])
+    end
+  end
+  settleTree(root, now)
 end
 
 -- The job fields a payload needs, in the order payloadOf reads them.
@@ -291,6 +379,7 @@ local function payloadOf(root, id, startedAt, f, i)
     params = f[i + 2], timeoutMs = f[i + 3] or cjson.null, parent = f[i + 5] or cjson.null,
     queuedAt = f[i + 6], startedAt = startedAt, children = children, tags = tally(root).tags,
     attempt = f[i + 7] or cjson.null, tries = f[i + 8] or cjson.null,
+    outcome = tally(root).outcome or cjson.null,
     context = redis.call('HGETALL', ctxKey(root)) })
 end
 
@@ -332,57 +421,6 @@ local function claimOne(root, id, node, token, now)
     'node', node, 'token', token, 'startedAt', startedAt)
   redis.call('SADD', runningKey(node), root .. '|' .. id)
   return payloadOf(root, id, startedAt, f, 4)
-end
-
--- The first pool that `jobs` name and that does not exist, or nil.
-local function missingPool(jobs)
-  local seen = {}
-  for _, j in ipairs(jobs) do
-    if j.pool and not seen[j.pool] then
-      if redis.call('EXISTS', poolKey(j.pool)) == 0 then return j.pool end
-      seen[j.pool] = true
-    end
-  end
-  return nil
-end
-
--- Writes planned jobs (submitTree, addChildren); leaves are queued. The
--- active set, the id index and the queues get one call per 1,000 jobs,
--- not one per job. A pool counts the jobs that name it (`refs`), so that
--- it cannot be deleted under them.
-local function writeJobs(root, jobs, now)
-  local ids, roots, queued, refs = {}, {}, {}, {}
-  for _, j in ipairs(jobs) do
-    local fields = { 'id', j.id, 'root', root, 'title', j.title, 'type', j.type,
-      'node', j.node, 'params', j.params, 'children', j.children,
-      'pending', j.pending, 'createdAt', now, 'state', j.state }
-    if j.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = j.parent end
-    if j.key then fields[#fields + 1] = 'key'; fields[#fields + 1] = j.key end
-    if j.timeoutMs then fields[#fields + 1] = 'timeoutMs'; fields[#fields + 1] = j.timeoutMs end
-    if j.pool then
-      fields[#fields + 1] = 'pool'; fields[#fields + 1] = j.pool
-      fields[#fields + 1] = 'poolSlots'; fields[#fields + 1] = j.poolSlots
-      refs[j.pool] = (refs[j.pool] or 0) + 1
-    end
-    if j.state == 'QUEUED' then fields[#fields + 1] = 'queuedAt'; fields[#fields + 1] = now end
-    if j.retry then
-      fields[#fields + 1] = 'retry'; fields[#fields + 1] = j.retry
-      fields[#fields + 1] = 'tries'; fields[#fields + 1] = j.tries
-      -- a * job may retry on another node: claimOne names the claimer in `node`
-      if j.node == '*' then fields[#fields + 1] = 'anyNode'; fields[#fields + 1] = '1' end
-    end
-    redis.call('HSET', jobKey(root, j.id), unpack(fields))
-    ids[#ids + 1] = j.id
-    roots[#roots + 1] = j.id
-    roots[#roots + 1] = root
-    announce(root, j.id, false, j.state, j.node, now)
-    if j.state == 'QUEUED' then addTo(queued, j.node, root .. '|' .. j.id) end
-  end
-  inChunks('SADD', activeKey(root), ids)
-  inChunks('HSET', P .. ':jobroot', roots)
-  for node, entries in pairs(queued) do enqueueAll(node, entries) end
-  for pool, n in pairs(refs) do redis.call('HINCRBY', poolKey(pool), 'refs', n) end
-  redis.call('HINCRBY', treeKey(root), 'total', #jobs)
 end
 
 -- SPEC §14: retries whose time has come go to their node's queue (with a

@@ -5,7 +5,8 @@
   typeVersion|'' (the version of its type it ran, SPEC §11).
   Returns code, final state, claimed payload or false, kept error or ''.
   Code 2: the failed try goes again (state QUEUED); the fourth entry is
-  then the retry as JSON {attempt, tries, runAt}.
+  then the retry as JSON {attempt, tries, runAt}. In a handler tree (SPEC
+  §15) any end queues the next step instead (stepEnded).
   Needs the helpers of common.lua.
 ]]
 local function finishOne(b)
@@ -13,7 +14,8 @@ local function finishOne(b)
   local result, summary, ctx, claimFor = ARGV[b + 5], ARGV[b + 6], ARGV[b + 8], ARGV[b + 9]
   local typeVersion = ARGV[b + 10]
   local jk = jobKey(root, id)
-  local f = redis.call('HMGET', jk, 'state', 'token', 'abort', 'node', 'parent', 'pool', 'poolSlots', 'tries')
+  local f = redis.call('HMGET', jk, 'state', 'token', 'abort', 'node', 'parent', 'pool', 'poolSlots',
+    'tries', 'compensate')
   if f[1] ~= 'RUNNING' then return -1, f[1] or '', false, '' end
   if f[2] ~= token then return -2, f[1], false, '' end
   local node, parent = f[4], f[5]
@@ -41,7 +43,10 @@ local function finishOne(b)
   transition(root, id, 'RUNNING', final, node, now, unpack(fields))
   retire(root, id, node, f[6], f[7], true)
   local payload = nil
-  if final == 'SUCCESS' then
+  if tally(root).handlerOf then
+    stepEnded(root, id, now)
+  elseif final == 'SUCCESS' then
+    if f[9] then redis.call('RPUSH', compensableKey(root), id) end -- SPEC §15
     if parent then
       local pk = jobKey(root, parent)
       local p = redis.call('HMGET', pk, 'pending', 'childrenDoneAt', 'state', 'node')
@@ -68,7 +73,7 @@ local function finishOne(b)
   else
     if not f[3] then
       abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_FAILURE', job = id,
-        message = 'tree aborted: job ' .. id .. ' ended ' .. final }))
+        message = 'tree aborted: job ' .. id .. ' ended ' .. final }), id)
     end
     settleTree(root, now)
   end
