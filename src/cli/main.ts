@@ -100,7 +100,10 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
   program
     .command('abort <id>')
     .description('abort a job and with it its whole tree')
-    .action((id: string) => run(() => abort(client(), id, print))());
+    .option('--no-handlers', "do not run the tree's compensations and onFailure job")
+    .action((id: string, o: { handlers: boolean }) =>
+      run(() => abort(client(), id, { handlers: o.handlers }, print))(),
+    );
   program
     .command('pause <id>')
     .description('pause the tree of a job: running jobs go on, no other job starts')

@@ -40,17 +40,43 @@ function line(job: NestedJob, now: number): string {
   return parts.join(' ');
 }
 
-/** The tree as indented lines, root first. */
-export function renderTree(tree: TreeView, now = Date.now()): string {
-  const out = [
-    `tree ${tree.root} ${stateOf(tree)}${Object.keys(tree.tags).length ? ` ${formatTags(tree.tags)}` : ''}`,
-  ];
+/** A job and its subtree as indented lines, the job first. */
+function jobLines(root: NestedJob, now: number, indent = ''): string[] {
+  const out: string[] = [];
   const walk = (job: NestedJob, prefix: string, last: boolean, top: boolean): void => {
     out.push(top ? line(job, now) : `${prefix}${last ? '└─ ' : '├─ '}${line(job, now)}`);
     const childPrefix = top ? '' : `${prefix}${last ? '   ' : '│  '}`;
     job.children.forEach((c, i) => walk(c, childPrefix, i === job.children.length - 1, false));
   };
-  walk(tree.job, '', true, true);
+  walk(root, '', true, true);
+  return out.map((l) => indent + l);
+}
+
+/** What a handler tree was told of the tree it handles (SPEC §15). */
+function outcomeLine(tree: TreeView): string {
+  const failed = tree.outcome?.failed;
+  const why = failed
+    ? `: ${failed.title}${failed.error ? ` — ${failed.error.code}: ${failed.error.message}` : ''}`
+    : '';
+  return `handles tree ${tree.handlerOf} (${tree.outcome?.state ?? '?'}${why})`;
+}
+
+/**
+ * The tree as indented lines, root first; with its handler tree (SPEC §15,
+ * `handlers`, when it has started) below, or the handlers' state.
+ */
+export function renderTree(tree: TreeView, now = Date.now(), handlers?: TreeView): string {
+  const out = [
+    `tree ${tree.root} ${stateOf(tree)}${Object.keys(tree.tags).length ? ` ${formatTags(tree.tags)}` : ''}`,
+  ];
+  if (tree.handlerOf !== undefined) out.push(outcomeLine(tree));
+  out.push(...jobLines(tree.job, now));
+  if (tree.handlers) {
+    const { root, state } = tree.handlers;
+    const when = state === 'PENDING' ? ' (run if the tree fails or is aborted)' : '';
+    out.push('', `handlers ${root} ${state}${when}`);
+    if (handlers) out.push(...jobLines(handlers.job, now, '  '));
+  }
   return out.join('\n');
 }
 

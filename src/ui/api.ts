@@ -1,5 +1,5 @@
 /** The HTTP API of SPEC §7 from the browser, with the session's token. */
-import type { JobView, NodeView, TreeSummary } from '../shared/types.js';
+import type { JobView, NodeView, TreeSummary, TreeView } from '../shared/types.js';
 import { token, tokenRefused } from './session.js';
 
 export class ApiError extends Error {
@@ -67,6 +67,7 @@ const def = (name: string, rest = '') => `/api/v1/definitions/${encodeURICompone
 
 export const api = {
   trees: (query: URLSearchParams) => json<TreePage>('GET', `/api/v1/trees?${query}`),
+  tree: (root: string) => json<TreeView>('GET', `/api/v1/trees/${root}`),
   job: (id: string) => json<JobView & { children: string[] }>('GET', `/api/v1/jobs/${id}`),
   nodes: () => json<{ nodes: NodeView[] }>('GET', '/api/v1/nodes'),
   abortTree: (root: string) => request('POST', `/api/v1/trees/${root}/abort`),

@@ -134,7 +134,11 @@ describe('store: failure handlers (§15)', () => {
     await runOne(store, 'n9', 'SUCCESS');
     const handlers = await store.getTree(hroot);
     expect(handlers.state).to.equal('FAILED');
-    expect(handlers.job.children.map((c) => c.state)).to.deep.equal(['FAILED', 'FAILED', 'SUCCESS']);
+    expect(handlers.job.children.map((c) => c.state)).to.deep.equal([
+      'FAILED',
+      'FAILED',
+      'SUCCESS',
+    ]);
     expect(events.events.some((e) => e.root === hroot && e.state === 'ABORTED')).to.equal(false);
     expect((await store.getTree(plan.root)).state).to.equal('FAILED');
   });

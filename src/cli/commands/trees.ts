@@ -93,16 +93,32 @@ export async function show(
 ): Promise<number> {
   const tree = await client.call<TreeView>('GET', `/api/v1/trees/${encodeURIComponent(root)}`);
   if (opts.follow && screen) return followTree(client, root, screen);
-  print(opts.json ? JSON.stringify(tree) : renderTree(tree));
+  if (opts.json) {
+    print(JSON.stringify(tree));
+    return EXIT.OK;
+  }
+  const h = tree.handlers;
+  const started = h !== undefined && h.state !== 'PENDING' && h.state !== 'SKIPPED';
+  const handlers = started
+    ? await client.call<TreeView>('GET', `/api/v1/trees/${encodeURIComponent(h.root)}`)
+    : undefined;
+  print(renderTree(tree, Date.now(), handlers));
   return EXIT.OK;
 }
 
-export async function abort(client: ApiClient, id: string, print: Print): Promise<number> {
+/** Aborts the tree of job `id`; `handlers: false` skips its failure handlers (SPEC §15). */
+export async function abort(
+  client: ApiClient,
+  id: string,
+  opts: { handlers?: boolean },
+  print: Print,
+): Promise<number> {
+  const q = opts.handlers === false ? '?handlers=false' : '';
   const res = await client.call<{ root: string }>(
     'POST',
-    `/api/v1/jobs/${encodeURIComponent(id)}/abort`,
+    `/api/v1/jobs/${encodeURIComponent(id)}/abort${q}`,
   );
-  print(`aborting tree ${res.root}`);
+  print(`aborting tree ${res.root}${q ? ' without its failure handlers' : ''}`);
   return EXIT.OK;
 }
 

@@ -135,6 +135,16 @@ export function TreesView(props: { query: URLSearchParams }) {
                 </td>
                 <td>
                   <a href={`#/trees/${t.root}`}>{t.title}</a>
+                  {t.handlerOf !== undefined && (
+                    <a
+                      class="handler-of"
+                      href={`#/trees/${t.handlerOf}`}
+                      title="the tree it handles"
+                    >
+                      {' '}
+                      ↩ handles a tree
+                    </a>
+                  )}
                   {t.summary && <div class="summary">{t.summary}</div>}
                 </td>
                 <td>
