@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
+import { MAX_RECONNECT_DELAY_MS } from '../store/redis-client.js';
 import { every, type Repeater } from './every.js';
 import { sweepLogs } from './log-retention.js';
 
@@ -103,13 +104,28 @@ export class Housekeeper {
     if (forgotten.length > 0) this.logger.info({ nodes: forgotten }, 'long-dead nodes forgotten');
   }
 
+  /**
+   * After Redis comes back every heartbeat key may have expired during the
+   * outage: nodes get time to beat again on a live connection, one TTL after
+   * the longest a node's reconnect may still be backing off (a TTL alone is
+   * less than that back-off at short TTLs). The connection must have stayed
+   * up since `since` too: a call sent before an outage waits it out in the
+   * client's queue and answers after it, when every key looks expired.
+   */
+  private connectionSettled(since: number | null): since is number {
+    return (
+      since !== null &&
+      this.store.connectedSince() === since &&
+      Date.now() - since >= this.options.ttlMs + MAX_RECONNECT_DELAY_MS
+    );
+  }
+
   private async reapDeadNodes(now: number): Promise<void> {
-    // After Redis comes back every heartbeat key may have expired during the
-    // outage: give the nodes one TTL on a live connection to beat again.
     const since = this.store.connectedSince();
-    if (since === null || now - since < this.options.ttlMs) return;
-    for (const node of await this.store.listNodes(now)) {
-      if (node.alive) continue;
+    if (!this.connectionSettled(since)) return;
+    const nodes = await this.store.listNodes(now);
+    for (const node of nodes) {
+      if (node.alive || !this.connectionSettled(since)) continue;
       const failed = await this.store.reapNode(node.name, now);
       if (failed)
         this.logger.warn({ node: node.name, failed }, 'node lost: its running jobs failed');

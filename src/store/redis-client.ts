@@ -7,11 +7,18 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './load-scripts.js';
 import type { ScriptClient } from './script-client.js';
 
+/**
+ * The longest a client waits between two reconnect attempts. A node whose
+ * Redis came back may stay away this long before it tries again, so the
+ * reaper (housekeeper.ts) adds it to the TTL it grants after an outage.
+ */
+export const MAX_RECONNECT_DELAY_MS = 2000;
+
 export function createRedis(url: string, extra: RedisOptions = {}): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: 2,
     connectTimeout: 5000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), MAX_RECONNECT_DELAY_MS),
     lazyConnect: false,
     ...extra,
   });

@@ -86,6 +86,10 @@ describe('store: failure handlers (§15)', () => {
     const handlers = await store.getTree(hroot);
     expect(handlers.handlerOf).to.equal(plan.root);
     expect(handlers.tags).to.deep.equal({ app: 'shop' });
+    const byTag = await store.listTrees({ tags: [['app', 'shop']], limit: 10 });
+    expect(byTag.trees.map((t) => t.root)).to.deep.equal([plan.root]); // not its handlers
+    const all = await store.listTrees({ tags: [], limit: 10 });
+    expect(all.trees.find((t) => t.root === hroot)?.handlerOf).to.equal(plan.root);
     expect(handlers.context).to.deep.equal({ release: 'v2' });
     expect(handlers.outcome).to.deep.equal({
       state: 'FAILED',

@@ -65,5 +65,7 @@ local function startHandlers(root, state, now)
   -- the handlers see the tree's context as it was when it ended
   inChunks('HSET', ctxKey(hroot), redis.call('HGETALL', ctxKey(root)))
   writeJobs(hroot, steps, now)
-  indexTree(hroot, h[5], now)
+  -- listed among all trees and by state, but not under the tags it shows:
+  -- a tag query (a definition's runs among them) finds the tree, not its handlers
+  indexTree(hroot, '{}', now)
 end
