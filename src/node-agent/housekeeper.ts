@@ -67,6 +67,7 @@ export class Housekeeper {
       if (this.holding) {
         await this.reapDeadNodes(now);
         await this.store.promoteDue(now); // retries due while every node is too busy to claim
+        await this.store.continueAborts(now); // big aborts whose caller died half-way
         await this.options.whileHolding?.();
         if (sweep) {
           await this.deleteExpiredTrees(now - retention.maxAgeMs);

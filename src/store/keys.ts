@@ -56,6 +56,10 @@ export class Keys {
   lease(name: string): string {
     return `${this.prefix}:lease:${name}`;
   }
+  /** root → when it began, of big trees whose abort goes on in chunks (SPEC §17). */
+  aborting(): string {
+    return `${this.prefix}:aborting`;
+  }
   /** root → finishedAt of finished trees, for retention. */
   finished(): string {
     return `${this.prefix}:finished`;

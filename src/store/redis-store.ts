@@ -167,6 +167,18 @@ export class RedisStore extends NodeRegistry implements Store {
     return guard(this.redis.promoteDue(this.prefix, at));
   }
 
+  /** Runs a big tree's abort to its end, one chunk per script (SPEC §17). */
+  private async continueAbort(root: string, at: number): Promise<void> {
+    const tree = this.keys.tree(root);
+    while ((await guard(this.redis.abortMore(tree, this.prefix, root, at))) === 0);
+  }
+
+  async continueAborts(at: number): Promise<number> {
+    const roots = await guard(this.redis.zrange(this.keys.aborting(), 0, 99));
+    for (const root of roots) await this.continueAbort(root, at);
+    return roots.length;
+  }
+
   async finishJob(r: FinishReport): Promise<FinishAnswer> {
     const [answer] = await this.finishJobs([r]);
     if (answer instanceof JobtreeError) throw answer;
@@ -189,6 +201,10 @@ export class RedisStore extends NodeRegistry implements Store {
       r.typeVersion ?? '',
     ]);
     const flat = await guard(this.redis.finishJobs(this.prefix, ...argv));
+    // trees a failure left aborting in chunks: their abort ends before the answer
+    for (const root of flat.slice(reports.length * 4)) {
+      await this.continueAbort(String(root), Math.max(...reports.map((r) => r.at)));
+    }
     return reports.map((r, i) => {
       const [code, state, payload, error] = flat.slice(i * 4, i * 4 + 4) as [
         number,
@@ -231,7 +247,8 @@ export class RedisStore extends NodeRegistry implements Store {
         opts.handlers === false ? '1' : '',
       ),
     );
-    if (code !== 1) throw scriptError('abortJob', code, id);
+    if (code === 2) await this.continueAbort(root, at);
+    else if (code !== 1) throw scriptError('abortJob', code, id);
   }
 
   async setPaused(root: string, paused: boolean, at: number): Promise<boolean> {

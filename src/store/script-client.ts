@@ -11,6 +11,7 @@ export interface ScriptClient extends Redis {
   claimJobs(queue: string, anyQueue: string, ...argv: Arg[]): Promise<string[]>;
   finishJobs(...argv: Arg[]): Promise<Array<number | string | null>>;
   abortJob(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
+  abortMore(treeKey: string, ...argv: Arg[]): Promise<number>;
   addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number | [number, string]>;
   failRunning(runningKey: string, aliveKey: string, ...argv: Arg[]): Promise<number>;
   holdLease(leaseKey: string, ...argv: Arg[]): Promise<number>;

@@ -264,6 +264,11 @@ export interface Store {
   ): Promise<Array<ClaimedJob | null>>;
   /** Queues the retries whose runAt has come (SPEC §14); answers how many. */
   promoteDue(at: number): Promise<number>;
+  /**
+   * SPEC §17: goes on with the aborts of big trees left under way (a chunk
+   * at a time) by a caller that died; answers how many trees it finished.
+   */
+  continueAborts(at: number): Promise<number>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
   /** `handlers: false` skips the tree's failure handlers (SPEC §15). */

@@ -3,7 +3,8 @@
   KEYS[1] P:{R}:job:<id>  KEYS[2] P:{R}:tree
   ARGV[1] prefix  ARGV[2] root  ARGV[3] id  ARGV[4] now  ARGV[5] who
   ARGV[6] '1' to skip the tree's failure handlers (SPEC §15 --no-handlers), else ''
-  Returns 1 done; -1 no such job; -2 the tree is finished (a 409).
+  Returns 1 done; 2 done in part: a big tree's abort goes on in chunks
+  (abortMore, SPEC §17); -1 no such job; -2 the tree is finished (a 409).
   The job itself ends ABORTED with ABORTED_BY_USER (at once, or when it
   stops if running); every other active job as in abortRest, naming it.
 ]]
@@ -26,4 +27,5 @@ end
 abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_USER', job = id,
   message = 'tree aborted by ' .. ARGV[5] .. ' at job ' .. id }), id)
 settleTree(root, now)
+if #leftAborts() > 0 then return 2 end
 return 1

@@ -18,6 +18,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local f = redis.call('HMGET', KEYS[1], 'state', 'node', 'children')
 if f[1] ~= 'WAITING' and f[1] ~= 'QUEUED' then return -2 end
 if redis.call('HEXISTS', KEYS[2], 'handlerOf') == 1 then return -5 end
+if redis.call('HEXISTS', KEYS[2], 'aborting') == 1 then return -2 end -- its abort is under way
 local jobs = cjson.decode(ARGV[5])
 local total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
 if total + #jobs > tonumber(ARGV[7]) then return -3 end

@@ -10,7 +10,8 @@
   ARGV[7] '1' to act only if the node is dead (no live heartbeat key), so a
   node that beat again since the reaper looked is left alone.
   Returns the number of jobs failed, or -1 when the node is alive and
-  ARGV[7] asked for a dead one. Stale entries are removed.
+  ARGV[7] asked for a dead one. Stale entries are removed. A big tree's
+  abort it starts goes on in chunks from the housekeeper (P:aborting).
 ]]
 --@include common
 if ARGV[7] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
@@ -25,7 +26,11 @@ for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('SREM', KEYS[1], item)
   elseif f[2] ~= keep then
     local final, err = 'FAILED', cjson.encode({ code = ARGV[5], message = ARGV[6] })
-    if f[3] then final, err = 'ABORTED', f[3] end
+    if f[3] then
+      final, err = 'ABORTED', f[3]
+    elseif tally(root).aborting then
+      final, err = 'ABORTED', tally(root).aborting
+    end
     -- SPEC §14: a try lost with its node is a failed try like any other
     local retried = final == 'FAILED' and scheduleRetry(root, id, jk, ARGV[2], f[4], f[5], err, now)
     if not retried then

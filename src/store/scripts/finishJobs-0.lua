@@ -18,7 +18,9 @@
   call: by that parent when it runs there, else by the head of the node's
   queues (one round trip per job instead of two). Any other end aborts the
   rest of the tree, naming this job. Publishes each transition on P:status
-  and a wake per node that got work.
+  and a wake per node that got work. After the four entries per job come
+  the roots of trees left aborting in chunks (the caller continues them
+  with abortMore).
 ]]
 --@include common
 --@include finish
@@ -30,5 +32,7 @@ for b = 2, #ARGV, 11 do
   out[#out + 1] = payload
   out[#out + 1] = err
 end
+-- SPEC §17: then the roots of trees whose abort goes on in chunks (abortMore)
+for _, root in ipairs(leftAborts()) do out[#out + 1] = root end
 sendWakes()
 return out

@@ -26,8 +26,9 @@ local function poolWaitKey(name) return P .. ':pool:' .. name .. ':waiting' end
 
 local STATES = { 'WAITING', 'QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'ABORTED' }
 
--- A tree's counters (seq, n:<state>), tags, pause and (in a handler tree,
--- SPEC §15) the tree it handles and that tree's outcome as this script sees them:
+-- A tree's counters (seq, n:<state>), tags, pause, the error of an abort
+-- still under way (SPEC §17, `aborting`) and (in a handler tree, SPEC §15)
+-- the tree it handles and that tree's outcome as this script sees them:
 -- read from P:{R}:tree at its first use, written back once when the script
 -- ends. A job's end plus the claim of the next job moved the counters six
 -- times, one HINCRBY each; now it is one HMGET and one HSET per tree.
@@ -36,9 +37,9 @@ local function tally(root)
   local t = tallies[root]
   if t then return t end
   local f = redis.call('HMGET', treeKey(root), 'seq', 'tags', 'n:WAITING', 'n:QUEUED',
-    'n:RUNNING', 'n:SUCCESS', 'n:FAILED', 'n:ABORTED', 'paused', 'handlerOf', 'outcome')
+    'n:RUNNING', 'n:SUCCESS', 'n:FAILED', 'n:ABORTED', 'paused', 'handlerOf', 'outcome', 'aborting')
   t = { seq = tonumber(f[1]) or 0, tags = f[2], paused = f[9], handlerOf = f[10], outcome = f[11],
-    n = {}, moved = {} }
+    aborting = f[12], n = {}, moved = {} }
   for i, s in ipairs(STATES) do t.n[s] = tonumber(f[i + 2]) or 0 end
   tallies[root] = t
   return t
@@ -294,13 +295,10 @@ local function pruneQueues(root, deadByNode)
   end
 end
 
--- SPEC §4 rule 4: WAITING/QUEUED jobs end ABORTED now; RUNNING ones are
--- flagged and signalled to their node, and end ABORTED when they stop.
--- `cause` is the job whose end (or abort by a user) brought the tree down.
-local function abortRest(root, now, errJson, cause)
-  -- the first job to bring the tree down is what its handlers are told of (SPEC §15)
-  redis.call('HSETNX', treeKey(root), 'cause', cause)
-  local ids = redis.call('SMEMBERS', activeKey(root))
+-- SPEC §4 rule 4 for the jobs `ids` of a tree: WAITING/QUEUED ones end
+-- ABORTED now; RUNNING ones are flagged and signalled to their node, and
+-- end ABORTED when they stop.
+local function abortJobs(root, ids, now, errJson)
   local dead = {}
   for _, id in ipairs(ids) do
     local jk = jobKey(root, id)
@@ -322,6 +320,62 @@ local function abortRest(root, now, errJson, cause)
   pruneQueues(root, dead)
 end
 
+-- SPEC §17: an abort touches at most ABORT_CHUNK jobs per script, so that
+-- no script holds Redis long; a bigger tree is marked `aborting` (claims
+-- and ends of its jobs then act as if each were aborted already) and the
+-- rest goes chunk by chunk (abortMore), driven by the caller that started
+-- it and, should it die, by the housekeeper (P:aborting). `abortsLeft`
+-- lists the trees a script leaves to be continued.
+local ABORT_CHUNK = 2000
+local abortsLeft = {}
+
+-- One more chunk of an aborting tree; true when none is left.
+local function abortMore(root, now)
+  local tk = treeKey(root)
+  local f = redis.call('HMGET', tk, 'aborting', 'abortCursor')
+  if not f[2] then return true end
+  local scan = redis.call('SSCAN', activeKey(root), f[2], 'COUNT', ABORT_CHUNK)
+  abortJobs(root, scan[2], now, f[1])
+  if scan[1] == '0' then
+    redis.call('HDEL', tk, 'abortCursor')
+    redis.call('ZREM', P .. ':aborting', root)
+    abortsLeft[root] = nil
+    return true
+  end
+  redis.call('HSET', tk, 'abortCursor', scan[1])
+  abortsLeft[root] = true
+  return false
+end
+
+-- The trees whose abort this script leaves to be continued (abortsLeft).
+local function leftAborts()
+  local roots = {}
+  for root in pairs(abortsLeft) do roots[#roots + 1] = root end
+  return roots
+end
+
+-- SPEC §4 rule 4 for a whole tree; `cause` is the job whose end (or abort by
+-- a user) brought it down. A tree of more than ABORT_CHUNK active jobs is
+-- aborted in chunks (abortMore).
+local function abortRest(root, now, errJson, cause)
+  local tk = treeKey(root)
+  -- the first job to bring the tree down is what its handlers are told of (SPEC §15)
+  redis.call('HSETNX', tk, 'cause', cause)
+  local t = tally(root)
+  if t.aborting then
+    abortMore(root, now)
+    return
+  end
+  if redis.call('SCARD', activeKey(root)) <= ABORT_CHUNK then
+    abortJobs(root, redis.call('SMEMBERS', activeKey(root)), now, errJson)
+    return
+  end
+  t.aborting = errJson
+  redis.call('HSET', tk, 'aborting', errJson, 'abortCursor', '0')
+  redis.call('ZADD', P .. ':aborting', now, root)
+  abortMore(root, now)
+end
+
 -- SPEC §4 rule 6: once no job is active the tree takes its final state.
 local function settleTree(root, now)
   if redis.call('SCARD', activeKey(root)) > 0 then return end
@@ -334,6 +388,10 @@ local function settleTree(root, now)
   elseif n.ABORTED > 0 then state = 'ABORTED' end
   redis.call('HSET', tk, 'state', state, 'finishedAt', now)
   redis.call('ZREM', P .. ':state:RUNNING', root)
+  if tally(root).aborting then
+    redis.call('ZREM', P .. ':aborting', root)
+    abortsLeft[root] = nil
+  end
   redis.call('ZADD', P .. ':state:' .. state, f[2], root)
   -- a handler tree is deleted with the tree it handles, never on its own
   if not tally(root).handlerOf then redis.call('ZADD', P .. ':finished', now, root) end
@@ -406,7 +464,12 @@ end
 local function claimOne(root, id, node, token, now)
   local f = redis.call('HMGET', jobKey(root, id), 'state', 'pool', 'poolSlots', unpack(PAYLOAD_FIELDS))
   if f[1] ~= 'QUEUED' then return nil end
-  if tally(root).paused then
+  local t = tally(root)
+  if t.aborting then -- its chunk of the abort has not come yet: it ends here instead
+    abortJobs(root, { id }, now, t.aborting)
+    return nil
+  end
+  if t.paused then
     redis.call('RPUSH', parkedKey(root), id)
     return nil
   end

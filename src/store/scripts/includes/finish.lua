@@ -20,7 +20,11 @@ local function finishOne(b)
   if f[2] ~= token then return -2, f[1], false, '' end
   local node, parent = f[4], f[5]
   local final, err = outcome, ARGV[b + 7]
-  if f[3] then final, err = 'ABORTED', f[3] end
+  if f[3] then
+    final, err = 'ABORTED', f[3]
+  elseif tally(root).aborting then -- flagged by a chunk of the abort yet to come
+    final, err = 'ABORTED', tally(root).aborting
+  end
   if final == 'FAILED' and f[8] then
     local retry = scheduleRetry(root, id, jk, node, f[6], f[7], err, now)
     if retry then
