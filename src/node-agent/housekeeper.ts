@@ -10,6 +10,9 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { MAX_RECONNECT_DELAY_MS } from '../store/redis-client.js';
+
+/** A big tree being stored with no step for this long lost its submitter (SPEC §17). */
+const STORING_IDLE_MS = 10_000;
 import { every, type Repeater } from './every.js';
 import { sweepLogs } from './log-retention.js';
 
@@ -68,6 +71,7 @@ export class Housekeeper {
         await this.reapDeadNodes(now);
         await this.store.promoteDue(now); // retries due while every node is too busy to claim
         await this.store.continueAborts(now); // big aborts whose caller died half-way
+        await this.store.continueStoring(now, STORING_IDLE_MS); // big trees whose submitter died
         await this.options.whileHolding?.();
         if (sweep) {
           await this.deleteExpiredTrees(now - retention.maxAgeMs);

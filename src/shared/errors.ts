@@ -17,7 +17,12 @@ export type ConflictCode =
   | 'NODE_TAKEN'
   | 'HANDLER_TREE';
 export type UnavailableCode =
-  'UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'NODE_UNAVAILABLE' | 'BACKLOG_FULL' | 'NO_SLOTS';
+  | 'UNAVAILABLE'
+  | 'REDIS_UNAVAILABLE'
+  | 'NODE_UNAVAILABLE'
+  | 'BACKLOG_FULL'
+  | 'NO_SLOTS'
+  | 'TREE_STORING';
 
 export type ErrorCode =
   | ValidationCode

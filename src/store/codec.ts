@@ -117,8 +117,11 @@ export function decodeJob(h: Record<string, string>): JobView {
   return job;
 }
 
-/** The payload claimOne (common.lua) returns. */
-export function decodeClaim(payload: string): ClaimedJob {
+/**
+ * The payload claimOne (common.lua) returns. A job of very many children
+ * comes with their ids only (`childIds`): the store reads the rest.
+ */
+export function decodeClaim(payload: string): ClaimedJob & { childIds?: string[] } {
   const p = JSON.parse(payload) as Record<string, unknown>;
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   return {
@@ -136,6 +139,7 @@ export function decodeClaim(payload: string): ClaimedJob {
     tags: parseJson(str(p.tags) ?? '', {}),
     context: decodeContext(p.context),
     ...(typeof p.outcome === 'string' ? { outcome: JSON.parse(p.outcome) as Outcome } : {}),
+    ...(typeof p.childIds === 'string' ? { childIds: JSON.parse(p.childIds) as string[] } : {}),
     children: list<Record<string, unknown>>(p.children).map((c) => ({
       id: c.id as string,
       key: str(c.key),

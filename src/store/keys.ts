@@ -56,6 +56,10 @@ export class Keys {
   lease(name: string): string {
     return `${this.prefix}:lease:${name}`;
   }
+  /** root → its last step, of committed big trees still being stored (SPEC §17). */
+  storing(): string {
+    return `${this.prefix}:storing`;
+  }
   /** root → when it began, of big trees whose abort goes on in chunks (SPEC §17). */
   aborting(): string {
     return `${this.prefix}:aborting`;

@@ -15,7 +15,9 @@ import { ReplyError } from 'ioredis';
 
 /** Negative script answers, by script. */
 export function scriptError(script: string, code: number, subject: string): JobtreeError {
-  switch (`${script}:${code}`) {
+  // a big tree's commit refuses for the same reasons as a whole submission (SPEC §17)
+  const name = script === 'commitTree' && code !== -9 ? 'submitTree' : script;
+  switch (`${name}:${code}`) {
     case 'abortJob:-1':
     case 'addChildren:-1':
       return new NotFoundError(`no job ${subject}`);
@@ -26,6 +28,8 @@ export function scriptError(script: string, code: number, subject: string): Jobt
     case 'resumeTree:-2':
       return new ConflictError(`tree ${subject} has finished`, 'TREE_FINISHED');
     case 'submitTree:-1':
+    case 'stageJobs:-1':
+    case 'commitTree:-1':
       return new ConflictError(`tree ${subject} exists already`);
     case 'submitTree:-3':
     case 'addChildren:-4':
@@ -57,6 +61,14 @@ export function scriptError(script: string, code: number, subject: string): Jobt
       return new ConflictError(`job ${subject} is not running`, 'NOT_RUNNING');
     case 'finishJob:-2':
       return new FencedError(`job ${subject} is claimed by another run (fenced)`);
+    case 'abortJob:-3':
+      return new UnavailableError(
+        `the tree of job ${subject} is still being stored; try again in a moment`,
+        'TREE_STORING',
+        1,
+      );
+    case 'commitTree:-9':
+      return new JobtreeError('INTERNAL', `the staged jobs of tree ${subject} expired`);
     case 'abortJob:-2':
       return new ConflictError(`the tree of job ${subject} has finished`, 'TREE_FINISHED');
     case 'addChildren:-2':

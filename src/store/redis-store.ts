@@ -32,6 +32,7 @@ import { RedisJobTypeStore } from './job-type-store.js';
 import { NodeRegistry } from './node-registry.js';
 import { RedisPoolStore } from './pool-store.js';
 import { PubSub } from './pubsub.js';
+import { STAGE_ABOVE, finishStoring, submitStaged, type Staging } from './staged-submit.js';
 import type { ScriptClient } from './script-client.js';
 import type {
   AgentListener,
@@ -83,20 +84,16 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   async submitTree(t: NewTree): Promise<Submitted> {
-    const tree = {
-      title: t.title,
-      node: t.node,
-      tags: JSON.stringify(t.tags),
-      context: encodeContext(t.context),
-      ...(t.handlers
-        ? {
-            handlers: t.handlers.root,
-            ...(t.handlers.onFailure.length > 0
-              ? { onFailure: JSON.stringify(t.handlers.onFailure.map(encodePlanned)) }
-              : {}),
-          }
-        : {}),
-    };
+    if (t.jobs.length > STAGE_ABOVE) {
+      const code = await submitStaged(
+        this.staging,
+        t,
+        this.treeArg(t),
+        t.run && this.encodeRun(t.run),
+      );
+      return this.submitted('commitTree', code, t.root);
+    }
+    const tree = this.treeArg(t);
     const code = await guard(
       this.redis.submitTree(
         this.keys.tree(t.root),
@@ -110,13 +107,46 @@ export class RedisStore extends NodeRegistry implements Store {
         t.run ? JSON.stringify(this.encodeRun(t.run)) : '',
       ),
     );
+    return this.submitted('submitTree', code, t.root);
+  }
+
+  private get staging(): Staging {
+    return { redis: this.redis, keys: this.keys, prefix: this.prefix };
+  }
+
+  private submitted(script: string, code: number | [number, string], root: string): Submitted {
     if (Array.isArray(code)) {
       // an idempotency key names the run it started already: that run is the answer
       if (code[0] === -6) return { root: code[1], created: false };
-      throw scriptError('submitTree', code[0], code[1]);
+      throw scriptError(script, code[0], code[1]);
     }
-    if (code !== 1) throw scriptError('submitTree', code, t.root);
-    return { root: t.root, created: true };
+    if (code !== 1) throw scriptError(script, code, root);
+    return { root, created: true };
+  }
+
+  async continueStoring(at: number, idleMs: number): Promise<number> {
+    const roots = await guard(
+      this.redis.zrangebyscore(this.keys.storing(), '-inf', at - idleMs, 'LIMIT', 0, 10),
+    );
+    for (const root of roots) await finishStoring(this.staging, root, at);
+    return roots.length;
+  }
+
+  private treeArg(t: NewTree): Record<string, unknown> {
+    return {
+      title: t.title,
+      node: t.node,
+      tags: JSON.stringify(t.tags),
+      context: encodeContext(t.context),
+      ...(t.handlers
+        ? {
+            handlers: t.handlers.root,
+            ...(t.handlers.onFailure.length > 0
+              ? { onFailure: JSON.stringify(t.handlers.onFailure.map(encodePlanned)) }
+              : {}),
+          }
+        : {}),
+    };
   }
 
   private encodeRun(run: RunLink): Record<string, string | number> {
@@ -140,14 +170,44 @@ export class RedisStore extends NodeRegistry implements Store {
         token,
       ),
     );
-    return payloads.map(decodeClaim);
+    return this.claims(payloads);
+  }
+
+  /**
+   * Decodes claim payloads; a job whose children came as ids only (more
+   * than the script reads, SPEC §17) gets their keys, results and
+   * summaries here, 1,000 a pipeline.
+   */
+  private async claims(payloads: string[]): Promise<ClaimedJob[]> {
+    return Promise.all(
+      payloads.map(async (payload) => {
+        const { childIds, ...job } = decodeClaim(payload);
+        if (childIds === undefined) return job;
+        for (let i = 0; i < childIds.length; i += 1000) {
+          const ids = childIds.slice(i, i + 1000);
+          const pipe = this.redis.pipeline();
+          for (const id of ids) pipe.hmget(this.keys.job(job.root, id), 'key', 'result', 'summary');
+          const rows = (await guard(pipe.exec())) ?? [];
+          rows.forEach(([, r], k) => {
+            const [key, result, summary] = r as Array<string | null>;
+            job.children.push({
+              id: ids[k] as string,
+              key: key ?? null,
+              result: result === null || result === undefined ? null : JSON.parse(result),
+              summary: summary ?? null,
+            });
+          });
+        }
+        return job;
+      }),
+    );
   }
 
   async adoptClaims(node: string, token: string, running: string[]): Promise<ClaimedJob[]> {
     const payloads = await guard(
       this.redis.adoptClaims(this.keys.running(node), this.prefix, token, ...running),
     );
-    return payloads.map(decodeClaim);
+    return this.claims(payloads);
   }
 
   async reattachJobs(
@@ -160,7 +220,8 @@ export class RedisStore extends NodeRegistry implements Store {
     const payloads = await guard(
       this.redis.reattachJobs(this.keys.running(node), this.prefix, node, token, ...triples),
     );
-    return payloads.map((p) => (p === '' ? null : decodeClaim(p)));
+    const claimed = await this.claims(payloads.filter((p) => p !== ''));
+    return payloads.map((p) => (p === '' ? null : (claimed.shift() as ClaimedJob)));
   }
 
   async promoteDue(at: number): Promise<number> {
@@ -205,6 +266,12 @@ export class RedisStore extends NodeRegistry implements Store {
     for (const root of flat.slice(reports.length * 4)) {
       await this.continueAbort(String(root), Math.max(...reports.map((r) => r.at)));
     }
+    const nexts = await this.claims(
+      reports.flatMap((_, i) => {
+        const payload = flat[i * 4 + 2];
+        return typeof payload === 'string' && payload !== '' ? [payload] : [];
+      }),
+    );
     return reports.map((r, i) => {
       const [code, state, payload, error] = flat.slice(i * 4, i * 4 + 4) as [
         number,
@@ -215,14 +282,14 @@ export class RedisStore extends NodeRegistry implements Store {
       if (code === 2)
         return {
           state: 'QUEUED',
-          next: payload ? decodeClaim(payload) : null,
+          next: payload ? (nexts.shift() as ClaimedJob) : null,
           error: r.error ?? null,
           retry: JSON.parse(error) as NonNullable<FinishAnswer['retry']>,
         };
       if (code !== 1) return scriptError('finishJob', code, r.id);
       return {
         state: state as FinishAnswer['state'],
-        next: payload ? decodeClaim(payload) : null,
+        next: payload ? (nexts.shift() as ClaimedJob) : null,
         error: error ? (JSON.parse(error) as JobError) : null,
       };
     });
@@ -341,10 +408,21 @@ export class RedisStore extends NodeRegistry implements Store {
     );
   }
 
+  /** Deletes a finished tree, then its handler tree, a chunk a script (SPEC §9, §15, §17). */
   async deleteTree(root: string): Promise<number | null> {
     if (!isJobId(root)) return 0;
-    const n = await guard(this.redis.deleteTree(this.keys.tree(root), this.prefix, root));
-    return n < 0 ? null : n;
+    let deleted = 0;
+    let tree: string | null = root;
+    while (tree !== null) {
+      const answer: [number, number, string] = await guard(
+        this.redis.deleteTree(this.keys.tree(tree), this.prefix, tree),
+      );
+      const [code, n, next] = answer;
+      if (code < 0) return null;
+      deleted += n;
+      if (code === 1) tree = next === '' ? null : next;
+    }
+    return deleted;
   }
 
   async treeEnds(roots: string[]): Promise<Array<TreeEnd | null>> {
@@ -396,7 +474,8 @@ export class RedisStore extends NodeRegistry implements Store {
     const [[, treeHash], [, ctx]] = (await guard(
       this.redis.multi().hgetall(this.keys.tree(root)).hgetall(this.keys.ctx(root)).exec(),
     )) as [[null, Record<string, string>], [null, Record<string, string>]];
-    if (!treeHash.root) throw new NotFoundError(`no tree ${root}`);
+    // a tree half-way through its deletion (deleteTree) is gone already
+    if (!treeHash.root || treeHash.deleting) throw new NotFoundError(`no tree ${root}`);
     const byId = new Map<string, NestedJob>();
     let level = [root];
     while (level.length > 0) {

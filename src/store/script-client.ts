@@ -8,6 +8,10 @@ type Arg = string | number;
 
 export interface ScriptClient extends Redis {
   submitTree(treeKey: string, ...argv: Arg[]): Promise<number | [number, string]>;
+  stageJobs(treeKey: string, ...argv: Arg[]): Promise<number>;
+  commitTree(treeKey: string, ...argv: Arg[]): Promise<number | [number, string]>;
+  storeMore(treeKey: string, ...argv: Arg[]): Promise<number>;
+  dropStaged(treeKey: string, ...argv: Arg[]): Promise<number>;
   claimJobs(queue: string, anyQueue: string, ...argv: Arg[]): Promise<string[]>;
   finishJobs(...argv: Arg[]): Promise<Array<number | string | null>>;
   abortJob(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
@@ -15,7 +19,7 @@ export interface ScriptClient extends Redis {
   addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number | [number, string]>;
   failRunning(runningKey: string, aliveKey: string, ...argv: Arg[]): Promise<number>;
   holdLease(leaseKey: string, ...argv: Arg[]): Promise<number>;
-  deleteTree(treeKey: string, ...argv: Arg[]): Promise<number>;
+  deleteTree(treeKey: string, ...argv: Arg[]): Promise<[number, number, string]>;
   adoptClaims(runningKey: string, ...argv: Arg[]): Promise<string[]>;
   reattachJobs(runningKey: string, ...argv: Arg[]): Promise<string[]>;
   promoteDue(...argv: Arg[]): Promise<number>;

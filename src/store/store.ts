@@ -269,6 +269,11 @@ export interface Store {
    * at a time) by a caller that died; answers how many trees it finished.
    */
   continueAborts(at: number): Promise<number>;
+  /**
+   * SPEC §17: finishes storing the committed big trees whose last step is
+   * older than `idleMs` (their submitter died); answers how many.
+   */
+  continueStoring(at: number, idleMs: number): Promise<number>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
   /** `handlers: false` skips the tree's failure handlers (SPEC §15). */

@@ -32,6 +32,21 @@ export async function submit(store: RedisStore, spec: TreeSpec, node = 'n1', at 
   return plan;
 }
 
+/** Claims up to `max` jobs for `node` and ends each SUCCESS; answers how many it ran. */
+export async function runClaimed(store: RedisStore, node: string, max: number): Promise<number> {
+  const claimed = await store.claimJobs(node, max, 'tok', Date.now());
+  await store.finishJobs(
+    claimed.map((c) => ({
+      root: c.root,
+      id: c.id,
+      token: 'tok',
+      outcome: 'SUCCESS',
+      at: Date.now(),
+    })),
+  );
+  return claimed.length;
+}
+
 /** What an agent named `name` would register (run id `run-<name>`). */
 export function nodeInfo(name: string): NodeInfo {
   return {

@@ -1,7 +1,7 @@
 /**
  * A big tree's abort in chunks (SPEC §17: no script holds Redis long): a
- * failure in a tree of more than 2,000 active jobs marks it aborting and
- * aborts 2,000 jobs a script; meanwhile a claim that meets one of its jobs
+ * failure in a tree of more than 1,000 active jobs marks it aborting and
+ * aborts 1,000 jobs a script; meanwhile a claim that meets one of its jobs
  * aborts that job instead of starting it, a running job ends ABORTED
  * whatever it reports, and whoever comes next (the caller, or the
  * housekeeper's continueAborts) finishes the abort; every job ends once.
@@ -56,7 +56,10 @@ describe('store: aborting a big tree in chunks (§17)', function () {
     expect([...states].sort()).to.deep.equal(['ABORTED', 'FAILED']);
     expect(done.job.state).to.equal('ABORTED');
     expect(await raw.zcard(`${prefix}:aborting`)).to.equal(0);
-    expect(await raw.llen(`${prefix}:queue:n1`)).to.equal(0);
+    // entries of aborted jobs left on the queue are dropped by the claims that meet them
+    while ((await raw.llen(`${prefix}:queue:n1`)) > 0) {
+      expect(await store.claimJobs('n1', 10, 'tok3', t + 5)).to.deep.equal([]);
+    }
     // every job ended exactly once, each end published once
     const ended = () => events.events.filter((e) => e.state === 'ABORTED' || e.state === 'FAILED');
     await waitFor(() => ended().length >= LEAVES + 1, { what: 'every end published' });

@@ -1,74 +1,114 @@
 --[[
   Retention (SPEC §9): deletes a finished tree and every key and index entry
-  it made, or nothing when the tree is still running.
+  it made, at most ~1,000 jobs a call (SPEC §17: no script holds Redis
+  long), or nothing when the tree is still running.
   KEYS[1] P:{R}:tree
   ARGV[1] prefix  ARGV[2] root id
-  Deletes P:{R}:tree, P:{R}:ctx, P:{R}:active, P:{R}:parked, P:{R}:job:<id> of every job
-  (found by walking `children` from the root), and removes the tree's
-  entries from P:jobroot, P:trees, P:state:<S>, P:finished, P:tag:<k>=<v>,
-  and any queue or signal entry of its jobs still left on a node's list
-  (aborted before a claim popped them, or signalled to a node that never
-  came back).
-  A tree's handler tree (SPEC §15) is deleted with it, in the same way.
-  Returns the number of jobs deleted; 0 when the tree does not exist;
-  -1 when it or its handler tree is still RUNNING (nothing deleted).
-  Cost: one pass over the tree, plus one pass over each node list that may
-  hold its entries (never one LREM per job, which is quadratic).
+  The first call takes the tree out of P:trees, P:state:<S> and its tag
+  indexes (it is gone for every query from then on) and marks it
+  `deleting`; each call then deletes the next jobs found by walking
+  `children` from the root (the frontier is the list P:{R}:doomed; a job of
+  very many children is expanded a chunk at a time, never decoded whole), with
+  their P:jobroot entries and any queue or signal entry left on a node's
+  list (aborted before a claim popped it, or signalled to a node that never
+  came back; a list over 5,000 entries is left to the claims, which drop
+  such entries, rather than rewritten). The last call deletes P:{R}:tree,
+  P:{R}:ctx, P:{R}:active, P:{R}:parked and the rest, and the P:finished
+  entry, which keeps a half-deleted tree in the next sweep.
+  Returns {code, jobs deleted by this call, handler tree root or ''}: code
+  1 done, 0 more to do, -1 the tree or its handler tree (SPEC §15, deleted
+  after it by the caller) is still RUNNING; {1, 0, ''} when there is no
+  such tree.
 ]]
 --@include common
 local root = ARGV[2]
+local DELETE_CHUNK, MAX_LIST = 1000, 5000
+local tk = KEYS[1]
+local doomed = P .. ':{' .. root .. '}:doomed'
 
--- Removes every `tree|...` entry of a list in one pass.
-local function dropEntries(list, tree)
-  local mark = tree .. '|'
+-- Removes every `root|...` entry of a short list in one pass.
+local function dropEntries(list)
+  if redis.call('LLEN', list) > MAX_LIST then return end
+  local mark = root .. '|'
   local kept, dropped = {}, false
   for _, item in ipairs(redis.call('LRANGE', list, 0, -1)) do
     if string.sub(item, 1, #mark) == mark then dropped = true else kept[#kept + 1] = item end
   end
   if not dropped then return end
   redis.call('DEL', list)
-  for i = 1, #kept, 1000 do
-    redis.call('RPUSH', list, unpack(kept, i, math.min(i + 999, #kept)))
-  end
+  inChunks('RPUSH', list, kept)
 end
 
--- Deletes one finished tree's keys and index entries; answers its job count.
-local function deleteOne(tree, t)
-  local n = 0
-  local lists = {}
-  local level = { tree }
-  while #level > 0 do
-    local nextLevel = {}
-    for _, id in ipairs(level) do
-      local jk = jobKey(tree, id)
-      local f = redis.call('HMGET', jk, 'children', 'node', 'queuedAt', 'startedAt', 'abort')
-      for _, cid in ipairs(cjson.decode(f[1] or '[]')) do nextLevel[#nextLevel + 1] = cid end
-      if f[3] and not f[4] then lists[queueKey(f[2])] = true end
-      if f[5] then lists[P .. ':signals:' .. f[2]] = true end
-      redis.call('HDEL', P .. ':jobroot', id)
-      redis.call('DEL', jk)
-      n = n + 1
-    end
-    level = nextLevel
-  end
-  for list in pairs(lists) do dropEntries(list, tree) end
-  redis.call('DEL', treeKey(tree), ctxKey(tree), activeKey(tree), parkedKey(tree), compensableKey(tree))
-  redis.call('ZREM', P .. ':trees', tree)
-  redis.call('ZREM', P .. ':state:' .. t[1], tree)
-  redis.call('ZREM', P .. ':finished', tree)
-  for k, v in pairs(cjson.decode(t[2])) do redis.call('ZREM', P .. ':tag:' .. k .. '=' .. v, tree) end
-  return n
-end
-
-local t = redis.call('HMGET', KEYS[1], 'state', 'tags', 'handlers')
+local t = redis.call('HMGET', tk, 'state', 'tags', 'handlers', 'deleting')
 if not t[1] then
   redis.call('ZREM', P .. ':finished', root) -- a stale entry would come back every sweep
-  return 0
+  return { 1, 0, '' }
 end
-if t[1] == 'RUNNING' then return -1 end
--- SPEC §15: the tree's handler tree goes with it, once it has ended too
-local h = t[3] and redis.call('HMGET', treeKey(t[3]), 'state', 'tags')
-if h and h[1] == 'RUNNING' then return -1 end
-local n = deleteOne(root, t)
-if h and h[1] then n = n + deleteOne(t[3], h) end
-return n
+if t[1] == 'RUNNING' then return { -1, 0, '' } end
+local hroot = t[3]
+if hroot and redis.call('HGET', treeKey(hroot), 'state') == 'RUNNING' then return { -1, 0, '' } end
+if not t[4] then
+  redis.call('ZREM', P .. ':trees', root)
+  redis.call('ZREM', P .. ':state:' .. t[1], root)
+  for k, v in pairs(cjson.decode(t[2])) do redis.call('ZREM', P .. ':tag:' .. k .. '=' .. v, root) end
+  redis.call('HSET', tk, 'deleting', '1')
+  redis.call('DEL', doomed)
+  redis.call('RPUSH', doomed, root)
+end
+
+-- Deletes one job whose children are on the frontier already.
+local n, lists = 0, {}
+local function deleteJob(id, f)
+  if f[3] and not f[4] then lists[queueKey(f[2])] = true end
+  if f[5] then lists[P .. ':signals:' .. f[2]] = true end
+  redis.call('HDEL', P .. ':jobroot', id)
+  redis.call('DEL', jobKey(root, id))
+  n = n + 1
+end
+
+-- A job of very many children is expanded a budget at a time, by scanning
+-- its `children` JSON from a position (`@<id>:<pos>` on the frontier)
+-- instead of decoding it whole; the job goes once all are on the frontier.
+local function expandFrom(id, pos, budget)
+  local f = redis.call('HMGET', jobKey(root, id), 'children', 'node', 'queuedAt', 'startedAt', 'abort')
+  local text, found = f[1] or '[]', {}
+  while #found < budget do
+    local s, e, cid = string.find(text, '"([^"]+)"', pos)
+    if not s then break end
+    found[#found + 1] = cid
+    pos = e + 1
+  end
+  inChunks('RPUSH', doomed, found)
+  if #found == budget then
+    redis.call('RPUSH', doomed, '@' .. id .. ':' .. pos)
+  else
+    deleteJob(id, f)
+  end
+  return #found
+end
+
+local budget = DELETE_CHUNK
+while budget > 0 do
+  local item = redis.call('LPOP', doomed)
+  if not item then break end
+  if string.sub(item, 1, 1) == '@' then
+    local sep = string.find(item, ':', 2, true)
+    budget = budget - expandFrom(string.sub(item, 2, sep - 1), tonumber(string.sub(item, sep + 1)), budget)
+  else
+    local f = redis.call('HMGET', jobKey(root, item), 'children', 'node', 'queuedAt', 'startedAt', 'abort')
+    if f[1] and #f[1] > 40000 then
+      budget = budget - expandFrom(item, 1, budget)
+    else
+      inChunks('RPUSH', doomed, cjson.decode(f[1] or '[]'))
+      deleteJob(item, f)
+      budget = budget - 1
+    end
+  end
+end
+for list in pairs(lists) do dropEntries(list) end
+if redis.call('EXISTS', doomed) == 1 then return { 0, n, '' } end
+redis.call('DEL', tk, ctxKey(root), activeKey(root), parkedKey(root), compensableKey(root),
+  stageKey(root), leavesKey(root))
+redis.call('ZREM', P .. ':finished', root)
+if hroot and redis.call('EXISTS', treeKey(hroot)) == 1 then return { 1, n, hroot } end
+return { 1, n, '' }

@@ -25,38 +25,14 @@
 --@include common
 --@include admission
 --@include runs
+--@include submit
 local root, now = ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local tree = cjson.decode(ARGV[4])
 local jobs = cjson.decode(ARGV[5])
-local maxQueued = tonumber(ARGV[6])
-if maxQueued > 0 then
-  local adding = {}
-  for _, j in ipairs(jobs) do
-    if j.state == 'QUEUED' then adding[j.node] = (adding[j.node] or 0) + 1 end
-  end
-  for node, n in pairs(adding) do
-    if redis.call('LLEN', queueKey(node)) + n > maxQueued then return { -2, node } end
-  end
-end
-local pool = missingPool(jobs)
-if pool then return { -3, pool } end
-if ARGV[7] == 'reject' then
-  local why = leavesCannotStart(jobs)
-  if why then return { -4, why } end
-end
-local run = nil
-if ARGV[8] ~= '' then
-  run = cjson.decode(ARGV[8])
-  local refusal = runRefusal(run)
-  if refusal then return refusal end
-end
-redis.call('HSET', KEYS[1], 'root', root, 'title', tree.title, 'node', tree.node,
-  'state', 'RUNNING', 'seq', 0, 'tags', tree.tags, 'createdAt', now, 'total', 0)
-if tree.handlers then redis.call('HSET', KEYS[1], 'handlers', tree.handlers) end
-if tree.onFailure then redis.call('HSET', KEYS[1], 'onFailure', tree.onFailure) end
-local ctx = tree.context
-for i = 1, #ctx, 2 do redis.call('HSET', ctxKey(root), ctx[i], ctx[i + 1]) end
+local refusal, run = submitRefusal(statsOf(jobs), tonumber(ARGV[6]), ARGV[7], ARGV[8])
+if refusal then return refusal end
+writeTreeHash(root, tree, now)
 writeJobs(root, jobs, now)
 if run then recordRun(run, root) end
 indexTree(root, tree.tags, now)

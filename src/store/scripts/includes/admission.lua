@@ -1,6 +1,7 @@
 --[[
-  leavesCannotStart(jobs): for a submission with admission "reject" (SPEC
-  §12), why one of its leaves could not start at once, or nil when all can.
+  leavesCannotStart(perNode, perPool): for a submission with admission
+  "reject" (SPEC §12), why one of its leaves could not start at once, or
+  nil when all can.
   A node's free slots are its concurrency less its running jobs and the
   entries already on its queue (they are ahead of these); a `*` leaf may
   use any live node's. A pool's free slots are its slots less those held.
@@ -21,14 +22,8 @@ local function anyNodeFree()
   return free
 end
 
-local function leavesCannotStart(jobs)
-  local perNode, perPool = {}, {}
-  for _, j in ipairs(jobs) do
-    if j.state == 'QUEUED' then
-      perNode[j.node] = (perNode[j.node] or 0) + 1
-      if j.pool then perPool[j.pool] = (perPool[j.pool] or 0) + (tonumber(j.poolSlots) or 1) end
-    end
-  end
+-- perNode: leaves per node; perPool: the pool slots the leaves need.
+local function leavesCannotStart(perNode, perPool)
   for pool, k in pairs(perPool) do
     local f = redis.call('HMGET', poolKey(pool), 'slots', 'used')
     local free = (tonumber(f[1]) or 0) - (tonumber(f[2]) or 0)

@@ -4,6 +4,7 @@
   Key layout (docs/design.md):
     P:{R}:tree  P:{R}:ctx  P:{R}:active  P:{R}:parked  P:{R}:job:<id>   (one tree, one slot)
     P:{R}:compensable                                                        (SPEC §15)
+    P:{R}:stage  P:{R}:leaves                                                (SPEC §17)
     P:queue:<node>  P:running:<node>  P:signals:<node>  P:state:<S>  P:trees
     P:pool:<name>  P:pool:<name>:waiting                                    (SPEC §12)
   Every state change goes through transition() (or announce() after a write
@@ -17,6 +18,10 @@ local function ctxKey(root) return P .. ':{' .. root .. '}:ctx' end
 local function activeKey(root) return P .. ':{' .. root .. '}:active' end
 local function parkedKey(root) return P .. ':{' .. root .. '}:parked' end
 local function jobKey(root, id) return P .. ':{' .. root .. '}:job:' .. id end
+-- SPEC §17, a big tree stored in steps: its job ids in plan order, then its
+-- leaves (`node|J`) waiting to be queued once every job is announced.
+local function stageKey(root) return P .. ':{' .. root .. '}:stage' end
+local function leavesKey(root) return P .. ':{' .. root .. '}:leaves' end
 local function queueKey(node) return P .. ':queue:' .. node end
 -- SPEC §14: `R|J` of retries waiting for their time, scored by runAt.
 local function delayedKey() return P .. ':delayed' end
@@ -51,12 +56,25 @@ local function saveTallies()
       args[#args + 1] = 'n:' .. s
       args[#args + 1] = t.n[s]
     end
-    if #args > 0 then redis.call('HSET', treeKey(root), 'seq', t.seq, unpack(args)) end
+    if t.published then redis.call('HSET', treeKey(root), 'seq', t.seq, unpack(args)) end
   end
 end
 -- afterBody is declared by the wrapper load-scripts.ts puts around every
 -- script: its hooks run when the body has returned, whichever return it took.
 afterBody[#afterBody + 1] = saveTallies
+
+-- Takes the tree's next seq and publishes the §4.8 message of a state the
+-- tree's counters have already (announce counts it first; a staged tree's
+-- counts are written whole by commitTree).
+local function publish(root, id, prev, state, node, now, extra)
+  local t = tally(root)
+  t.seq = t.seq + 1
+  t.published = true
+  local message = { root = root, job = id, state = state, prev = prev or cjson.null,
+    node = node, at = tonumber(now), seq = t.seq }
+  if extra then for k, v in pairs(extra) do message[k] = v end end
+  redis.call('PUBLISH', P .. ':status', cjson.encode(message))
+end
 
 -- Count a job's state change on its tree, take the next seq and publish the
 -- §4.8 message. prev is false for a new job. The caller wrote the state.
@@ -69,11 +87,7 @@ local function announce(root, id, prev, state, node, now, extra)
   end
   t.n[state] = t.n[state] + 1
   t.moved[state] = true
-  t.seq = t.seq + 1
-  local message = { root = root, job = id, state = state, prev = prev or cjson.null,
-    node = node, at = tonumber(now), seq = t.seq }
-  if extra then for k, v in pairs(extra) do message[k] = v end end
-  redis.call('PUBLISH', P .. ':status', cjson.encode(message))
+  publish(root, id, prev, state, node, now, extra)
 end
 
 -- Write a job's new state (with any further field/value pairs in the same
@@ -222,6 +236,31 @@ local function missingPool(jobs)
   return nil
 end
 
+-- The fields of a planned job's hash (writeJobs, stageJobs).
+local function jobFields(root, j, now)
+  local fields = { 'id', j.id, 'root', root, 'title', j.title, 'type', j.type,
+    'node', j.node, 'params', j.params, 'children', j.children,
+    'pending', j.pending, 'createdAt', now, 'state', j.state }
+  if j.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = j.parent end
+  if j.key then fields[#fields + 1] = 'key'; fields[#fields + 1] = j.key end
+  if j.timeoutMs then fields[#fields + 1] = 'timeoutMs'; fields[#fields + 1] = j.timeoutMs end
+  if j.pool then
+    fields[#fields + 1] = 'pool'; fields[#fields + 1] = j.pool
+    fields[#fields + 1] = 'poolSlots'; fields[#fields + 1] = j.poolSlots
+  end
+  if j.state == 'QUEUED' then fields[#fields + 1] = 'queuedAt'; fields[#fields + 1] = now end
+  if j.retry then
+    fields[#fields + 1] = 'retry'; fields[#fields + 1] = j.retry
+    fields[#fields + 1] = 'tries'; fields[#fields + 1] = j.tries
+    -- a * job may retry on another node: claimOne names the claimer in `node`
+    if j.node == '*' then fields[#fields + 1] = 'anyNode'; fields[#fields + 1] = '1' end
+  end
+  if j.compensate then fields[#fields + 1] = 'compensate'; fields[#fields + 1] = j.compensate end
+  -- SPEC §15: in a handler tree, the job that runs when this one has ended
+  if j.next then fields[#fields + 1] = 'next'; fields[#fields + 1] = j.next end
+  return fields
+end
+
 -- Writes planned jobs (submitTree, addChildren); leaves are queued. The
 -- active set, the id index and the queues get one call per 1,000 jobs,
 -- not one per job. A pool counts the jobs that name it (`refs`), so that
@@ -229,27 +268,8 @@ end
 local function writeJobs(root, jobs, now)
   local ids, roots, queued, refs = {}, {}, {}, {}
   for _, j in ipairs(jobs) do
-    local fields = { 'id', j.id, 'root', root, 'title', j.title, 'type', j.type,
-      'node', j.node, 'params', j.params, 'children', j.children,
-      'pending', j.pending, 'createdAt', now, 'state', j.state }
-    if j.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = j.parent end
-    if j.key then fields[#fields + 1] = 'key'; fields[#fields + 1] = j.key end
-    if j.timeoutMs then fields[#fields + 1] = 'timeoutMs'; fields[#fields + 1] = j.timeoutMs end
-    if j.pool then
-      fields[#fields + 1] = 'pool'; fields[#fields + 1] = j.pool
-      fields[#fields + 1] = 'poolSlots'; fields[#fields + 1] = j.poolSlots
-      refs[j.pool] = (refs[j.pool] or 0) + 1
-    end
-    if j.state == 'QUEUED' then fields[#fields + 1] = 'queuedAt'; fields[#fields + 1] = now end
-    if j.retry then
-      fields[#fields + 1] = 'retry'; fields[#fields + 1] = j.retry
-      fields[#fields + 1] = 'tries'; fields[#fields + 1] = j.tries
-      -- a * job may retry on another node: claimOne names the claimer in `node`
-      if j.node == '*' then fields[#fields + 1] = 'anyNode'; fields[#fields + 1] = '1' end
-    end
-    if j.compensate then fields[#fields + 1] = 'compensate'; fields[#fields + 1] = j.compensate end
-    -- SPEC §15: in a handler tree, the job that runs when this one has ended
-    if j.next then fields[#fields + 1] = 'next'; fields[#fields + 1] = j.next end
+    local fields = jobFields(root, j, now)
+    if j.pool then refs[j.pool] = (refs[j.pool] or 0) + 1 end
     redis.call('HSET', jobKey(root, j.id), unpack(fields))
     ids[#ids + 1] = j.id
     roots[#roots + 1] = j.id
@@ -326,7 +346,7 @@ end
 -- rest goes chunk by chunk (abortMore), driven by the caller that started
 -- it and, should it die, by the housekeeper (P:aborting). `abortsLeft`
 -- lists the trees a script leaves to be continued.
-local ABORT_CHUNK = 2000
+local ABORT_CHUNK = 1000 -- ~18 ms a chunk here
 local abortsLeft = {}
 
 -- One more chunk of an aborting tree; true when none is left.
@@ -426,14 +446,21 @@ local PAYLOAD_FIELDS = { 'type', 'title', 'params', 'timeoutMs', 'children', 'pa
 -- What the runner needs of a job as one JSON string, from the job's
 -- PAYLOAD_FIELDS values starting at f[i]. User JSON (params, results,
 -- context values) travels as strings so Lua never re-encodes it.
+-- A job of more than ~1,000 children gets their ids only (SPEC §17: a claim
+-- stays short), and the store reads their results outside the script.
+local PAYLOAD_CHILDREN_BYTES = 40000
 local function payloadOf(root, id, startedAt, f, i)
-  local children = {}
-  for _, cid in ipairs(cjson.decode(f[i + 4])) do
-    local c = redis.call('HMGET', jobKey(root, cid), 'key', 'result', 'summary')
-    children[#children + 1] = { id = cid, key = c[1] or cjson.null,
-      result = c[2] or cjson.null, summary = c[3] or cjson.null }
+  local children, childIds = {}, cjson.null
+  if #f[i + 4] > PAYLOAD_CHILDREN_BYTES then
+    childIds = f[i + 4]
+  else
+    for _, cid in ipairs(cjson.decode(f[i + 4])) do
+      local c = redis.call('HMGET', jobKey(root, cid), 'key', 'result', 'summary')
+      children[#children + 1] = { id = cid, key = c[1] or cjson.null,
+        result = c[2] or cjson.null, summary = c[3] or cjson.null }
+    end
   end
-  return cjson.encode({ id = id, root = root, type = f[i], title = f[i + 1],
+  return cjson.encode({ id = id, root = root, type = f[i], title = f[i + 1], childIds = childIds,
     params = f[i + 2], timeoutMs = f[i + 3] or cjson.null, parent = f[i + 5] or cjson.null,
     queuedAt = f[i + 6], startedAt = startedAt, children = children, tags = tally(root).tags,
     attempt = f[i + 7] or cjson.null, tries = f[i + 8] or cjson.null,
