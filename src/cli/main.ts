@@ -96,6 +96,7 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .description('show a tree with the state of every job')
     .option('--json', 'print JSON')
     .option('--follow', 'show it live with the logs of its jobs until it ends')
+    .option('--all', 'list every job of a big tree instead of folding its subtrees')
     .action((root: string, o) => run(() => show(client(), root, o, print, screen))());
   program
     .command('abort <id>')

@@ -40,13 +40,29 @@ function line(job: NestedJob, now: number): string {
   return parts.join(' ');
 }
 
-/** A job and its subtree as indented lines, the job first. */
+/** "… 2,497 more jobs (QUEUED 2,400, SUCCESS 97)" for a job whose children are not all listed (SPEC §17). */
+function foldedLine(job: NestedJob): string | null {
+  if (job.next === undefined || job.next === null) return null;
+  const more = (job.childCount ?? 0) - job.children.length;
+  const counts = Object.entries(job.counts ?? {})
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([s, n]) => `${s} ${(n ?? 0).toLocaleString('en-US')}`)
+    .join(', ');
+  const what = `${more.toLocaleString('en-US')} more ${more === 1 ? 'child' : 'children'}`;
+  return `… ${what}${counts ? ` (subtree: ${counts})` : ''}; --all shows them`;
+}
+
+/** A job and its subtree as indented lines, the job first; big subtrees folded. */
 function jobLines(root: NestedJob, now: number, indent = ''): string[] {
   const out: string[] = [];
   const walk = (job: NestedJob, prefix: string, last: boolean, top: boolean): void => {
     out.push(top ? line(job, now) : `${prefix}${last ? '└─ ' : '├─ '}${line(job, now)}`);
     const childPrefix = top ? '' : `${prefix}${last ? '   ' : '│  '}`;
-    job.children.forEach((c, i) => walk(c, childPrefix, i === job.children.length - 1, false));
+    const folded = foldedLine(job);
+    job.children.forEach((c, i) =>
+      walk(c, childPrefix, i === job.children.length - 1 && folded === null, false),
+    );
+    if (folded !== null) out.push(`${childPrefix}└─ ${folded}`);
   };
   walk(root, '', true, true);
   return out.map((l) => indent + l);

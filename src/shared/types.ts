@@ -140,6 +140,15 @@ export interface JobView extends JobFields {
 /** A job nested with its children, as in a tree answer. */
 export interface NestedJob extends Omit<JobView, 'children'> {
   children: NestedJob[];
+  /**
+   * SPEC §17, in a tree read in pages: how many children the job has (its
+   * `children` may list only the first page), the cursor of the next page
+   * (null when all are listed), and the per-state counts of the job and its
+   * whole subtree when that subtree is not listed whole.
+   */
+  childCount?: number;
+  next?: string | null;
+  counts?: Partial<Record<JobState, number>>;
 }
 
 export interface TreeView {

@@ -18,7 +18,6 @@ import type {
 } from '../shared/types.js';
 import {
   decodeClaim,
-  decodeContext,
   decodeJob,
   decodeSummary,
   encodeContext,
@@ -32,6 +31,7 @@ import { RedisJobTypeStore } from './job-type-store.js';
 import { NodeRegistry } from './node-registry.js';
 import { RedisPoolStore } from './pool-store.js';
 import { PubSub } from './pubsub.js';
+import { readChildren, readTree, type TreeReadOptions } from './tree-pages.js';
 import { STAGE_ABOVE, finishStoring, submitStaged, type Staging } from './staged-submit.js';
 import type { ScriptClient } from './script-client.js';
 import type {
@@ -86,7 +86,7 @@ export class RedisStore extends NodeRegistry implements Store {
   async submitTree(t: NewTree): Promise<Submitted> {
     if (t.jobs.length > STAGE_ABOVE) {
       const code = await submitStaged(
-        this.staging,
+        this.parts,
         t,
         this.treeArg(t),
         t.run && this.encodeRun(t.run),
@@ -110,7 +110,8 @@ export class RedisStore extends NodeRegistry implements Store {
     return this.submitted('submitTree', code, t.root);
   }
 
-  private get staging(): Staging {
+  /** What the helper modules (staged-submit, tree-pages) need of this store. */
+  private get parts(): Staging {
     return { redis: this.redis, keys: this.keys, prefix: this.prefix };
   }
 
@@ -128,7 +129,7 @@ export class RedisStore extends NodeRegistry implements Store {
     const roots = await guard(
       this.redis.zrangebyscore(this.keys.storing(), '-inf', at - idleMs, 'LIMIT', 0, 10),
     );
-    for (const root of roots) await finishStoring(this.staging, root, at);
+    for (const root of roots) await finishStoring(this.parts, root, at);
     return roots.length;
   }
 
@@ -468,46 +469,27 @@ export class RedisStore extends NodeRegistry implements Store {
     return { state: state as TreeView['state'], seq: Number(seq) };
   }
 
-  /** The whole tree, read level by level (one pipeline per level). */
-  async getTree(root: string): Promise<TreeView> {
+  /** The whole tree, or a page of it (SPEC §17, tree-pages.ts). */
+  async getTree(root: string, opts?: TreeReadOptions): Promise<TreeView> {
     if (!isJobId(root)) throw new NotFoundError(`no tree ${root}`);
-    const [[, treeHash], [, ctx]] = (await guard(
-      this.redis.multi().hgetall(this.keys.tree(root)).hgetall(this.keys.ctx(root)).exec(),
-    )) as [[null, Record<string, string>], [null, Record<string, string>]];
-    // a tree half-way through its deletion (deleteTree) is gone already
-    if (!treeHash.root || treeHash.deleting) throw new NotFoundError(`no tree ${root}`);
-    const byId = new Map<string, NestedJob>();
-    let level = [root];
-    while (level.length > 0) {
-      const pipe = this.redis.pipeline();
-      for (const id of level) pipe.hgetall(this.keys.job(root, id));
-      const rows = (await guard(pipe.exec())) ?? [];
-      const next: string[] = [];
-      for (const [, h] of rows) {
-        const view = decodeJob(h as Record<string, string>);
-        next.push(...view.children);
-        const nested: NestedJob = { ...view, children: [] };
-        byId.set(view.id, nested);
-        if (view.parent) byId.get(view.parent)?.children.push(nested);
-      }
-      level = next;
-    }
-    const summary = decodeSummary(treeHash);
-    const view: TreeView = {
-      root,
-      state: summary.state,
-      paused: summary.paused,
-      seq: Number(treeHash.seq),
-      tags: summary.tags,
-      context: decodeContext(Object.entries(ctx).flat()),
-      job: byId.get(root) as NestedJob,
-    };
+    const { view, treeHash } = await readTree(this.parts, root, opts);
+    const summary = { state: view.state };
     if (treeHash.handlers !== undefined) {
       view.handlers = await this.handlersOf(treeHash.handlers, summary.state);
     }
     if (treeHash.handlerOf !== undefined) view.handlerOf = treeHash.handlerOf;
     if (treeHash.outcome !== undefined) view.outcome = JSON.parse(treeHash.outcome) as Outcome;
     return view;
+  }
+
+  async getChildren(
+    root: string,
+    parent: string,
+    cursor: string | undefined,
+    limit?: number,
+  ): Promise<{ jobs: NestedJob[]; next: string | null }> {
+    if (!isJobId(root) || !isJobId(parent)) throw new NotFoundError(`no job ${parent}`);
+    return readChildren(this.parts, root, parent, cursor, limit);
   }
 
   /** Where a tree's handler tree stands (SPEC §15): see HandlersState. */

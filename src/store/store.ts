@@ -10,6 +10,7 @@ import type {
   JobView,
   JsonObject,
   LoadedTypeInfo,
+  NestedJob,
   NodeView,
   Outcome,
   PoolView,
@@ -311,7 +312,19 @@ export interface Store {
   connectedSince(): number | null;
   findRoot(id: string): Promise<string | null>;
   getJob(id: string): Promise<JobView>;
-  getTree(root: string): Promise<TreeView>;
+  /**
+   * The whole tree; a tree of more than 10,000 jobs, or one read with
+   * `depth`, comes in pages (SPEC §17): jobs down to `depth`, each job's
+   * children cut to `limit` with childCount, next and counts.
+   */
+  getTree(root: string, opts?: { depth?: number; limit?: number }): Promise<TreeView>;
+  /** The page of `parent`'s children from `cursor` (SPEC §17); a bad cursor is a ValidationError. */
+  getChildren(
+    root: string,
+    parent: string,
+    cursor: string | undefined,
+    limit?: number,
+  ): Promise<{ jobs: NestedJob[]; next: string | null }>;
   treeState(root: string): Promise<{ state: TreeState; seq: number } | null>;
   listTrees(query: TreeQuery): Promise<{ trees: TreeSummary[]; next: string | null }>;
   registerNode(info: NodeInfo, ttlMs: number): Promise<{ draining: boolean }>;

@@ -41,7 +41,9 @@ export function useLiveTree(root: string): {
       const t = tree.current;
       if (e.root !== root || !t) return;
       const applied = applyStatus(t, e);
-      if (applied === 'unknown') subscribe(); // a grafted job: a fresh snapshot has it
+      // a grafted job: a fresh snapshot has it (a paged one lists only part of the tree anyway)
+      if (applied === 'unknown' && !t.partial) subscribe();
+      if (applied === 'unknown' && t.partial) redraw();
       if (applied !== 'applied') return;
       redraw();
       if (TERMINAL.has(e.state)) {

@@ -10,6 +10,8 @@ export interface LiveTree {
   view: TreeView;
   seq: number;
   jobs: Map<string, NestedJob>;
+  /** SPEC §17: the snapshot lists only pages of the tree (a job has more children than listed). */
+  partial: boolean;
 }
 
 function index(job: NestedJob, into: Map<string, NestedJob>): Map<string, NestedJob> {
@@ -19,7 +21,9 @@ function index(job: NestedJob, into: Map<string, NestedJob>): Map<string, Nested
 }
 
 export function fromSnapshot(view: TreeView, seq: number): LiveTree {
-  return { view, seq, jobs: index(view.job, new Map()) };
+  const jobs = index(view.job, new Map());
+  const partial = [...jobs.values()].some((j) => j.next !== undefined && j.next !== null);
+  return { view, seq, jobs, partial };
 }
 
 /**
@@ -29,8 +33,17 @@ export function fromSnapshot(view: TreeView, seq: number): LiveTree {
  */
 export function applyStatus(tree: LiveTree, e: StatusEvent): 'applied' | 'stale' | 'unknown' {
   if (e.seq <= tree.seq) return 'stale';
+  // a paged snapshot keeps the whole tree's counts on its root (SPEC §17)
+  const counts = tree.partial ? tree.view.job.counts : undefined;
+  if (counts) {
+    if (e.prev) counts[e.prev] = (counts[e.prev] ?? 1) - 1;
+    counts[e.state] = (counts[e.state] ?? 0) + 1;
+  }
   const job = tree.jobs.get(e.job);
-  if (!job) return 'unknown';
+  if (!job) {
+    tree.seq = tree.partial ? e.seq : tree.seq;
+    return 'unknown';
+  }
   tree.seq = e.seq;
   if (e.attempt !== undefined && e.prev === 'RUNNING') retried(job, e);
   job.state = e.state;
@@ -41,9 +54,11 @@ export function applyStatus(tree: LiveTree, e: StatusEvent): 'applied' | 'stale'
     delete job.runAt;
   } else if (e.state === 'SUCCESS' || e.state === 'FAILED' || e.state === 'ABORTED')
     job.finishedAt = e.at;
-  const counts: Partial<Record<JobState, number>> = {};
-  for (const j of tree.jobs.values()) counts[j.state] = (counts[j.state] ?? 0) + 1;
-  tree.view.state = deriveTreeState(counts);
+  if (!tree.partial) {
+    const all: Partial<Record<JobState, number>> = {};
+    for (const j of tree.jobs.values()) all[j.state] = (all[j.state] ?? 0) + 1;
+    tree.view.state = deriveTreeState(all);
+  } else if (counts) tree.view.state = deriveTreeState(counts);
   return 'applied';
 }
 

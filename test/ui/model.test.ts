@@ -90,6 +90,31 @@ describe('ui: tree model', () => {
     expect(applyStatus(tree, ev(7, 'grafted', 'QUEUED'))).to.equal('unknown');
   });
 
+  it("keeps a paged snapshot's counts live from events of jobs it does not list (§17)", () => {
+    const root = job('r', [job('c', [], { state: 'QUEUED' })], {
+      childCount: 3,
+      next: '1',
+      counts: { WAITING: 1, QUEUED: 3 },
+    });
+    const tree = fromSnapshot(view(root), 3);
+    expect(tree.partial).to.equal(true);
+    const ev = (seq: number, id: string, state: NestedJob['state'], prev: NestedJob['state']) => ({
+      root: 'r',
+      job: id,
+      state,
+      prev,
+      node: 'b',
+      at: seq,
+      seq,
+    });
+    // not listed: counted on the root, no new snapshot asked for (the hook checks `partial`)
+    expect(applyStatus(tree, ev(4, 'unlisted', 'RUNNING', 'QUEUED'))).to.equal('unknown');
+    expect(applyStatus(tree, ev(4, 'unlisted', 'RUNNING', 'QUEUED'))).to.equal('stale');
+    expect(applyStatus(tree, ev(5, 'c', 'SUCCESS', 'QUEUED'))).to.equal('applied');
+    expect(tree.view.job.counts).to.deep.equal({ WAITING: 1, QUEUED: 1, RUNNING: 1, SUCCESS: 1 });
+    expect(tree.view.state).to.equal('RUNNING');
+  });
+
   it('keeps each failed try of a retried job, and draws it on the timeline (§14)', () => {
     const tree = fromSnapshot(
       view(job('r', [job('c', [], { state: 'RUNNING', startedAt: 40, tries: 3, attempt: 1 })])),

@@ -67,8 +67,29 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
     });
   });
 
+  // SPEC §17: ?depth=N&limit=L pages a tree; ?children=JOB&cursor=C&limit=L pages a job's children
   router.get('/api/v1/trees/:root', async (ctx) => {
-    ctx.body = await deps.store.getTree(ctx.params.root as string);
+    const root = ctx.params.root as string;
+    const limitText = querySingle(ctx, 'limit');
+    const limit =
+      limitText === undefined
+        ? undefined
+        : parseBoundedInt(limitText, 'limit', 1, LIMITS.maxJobs, 0);
+    const children = querySingle(ctx, 'children');
+    if (children !== undefined) {
+      if (!isJobId(children)) throw new ValidationError('children: not a job id', 'children');
+      ctx.body = await deps.store.getChildren(root, children, querySingle(ctx, 'cursor'), limit);
+      return;
+    }
+    const depthText = querySingle(ctx, 'depth');
+    const depth =
+      depthText === undefined
+        ? undefined
+        : parseBoundedInt(depthText, 'depth', 0, LIMITS.maxDepth, 0);
+    ctx.body = await deps.store.getTree(root, {
+      ...(depth !== undefined ? { depth } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    });
   });
 
   router.post('/api/v1/trees/:root/abort', async (ctx) => {

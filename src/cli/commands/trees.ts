@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { NodeView, TreeSummary, TreeView } from '../../shared/types.js';
+import { LIMITS } from '../../jobtree/limits.js';
 import type { ApiClient } from '../client.js';
 import { CliError, EXIT } from '../client.js';
 import { renderList, renderTree } from '../render-tree.js';
@@ -87,11 +88,16 @@ export async function list(
 export async function show(
   client: ApiClient,
   root: string,
-  opts: { json?: boolean; follow?: boolean },
+  opts: { json?: boolean; follow?: boolean; all?: boolean },
   print: Print,
   screen?: Screen,
 ): Promise<number> {
-  const tree = await client.call<TreeView>('GET', `/api/v1/trees/${encodeURIComponent(root)}`);
+  // SPEC §17: a big tree comes folded (depth 1, 1,000 children a job) unless --all
+  const all = opts.all ? `?depth=${LIMITS.maxDepth}&limit=${LIMITS.maxJobs}` : '';
+  const tree = await client.call<TreeView>(
+    'GET',
+    `/api/v1/trees/${encodeURIComponent(root)}${all}`,
+  );
   if (opts.follow && screen) return followTree(client, root, screen);
   if (opts.json) {
     print(JSON.stringify(tree));
