@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.js';
+import { bigTreeFigures } from './big-tree.js';
 import { logFigures } from './log-scenarios.js';
 import { BENCH_DIR, median, percentile, Rig, round } from './rig.js';
 import type { JobSpec } from '../src/shared/types.js';
@@ -28,6 +29,9 @@ function arg(name: string, fallback: string): string {
 }
 
 type Measurement = Record<string, number | string>;
+
+/** Whether the bench started its own redis-server (server settings may then be changed). */
+let ownRedis = false;
 
 /** The tree each throughput scenario runs. */
 const TREES: Record<string, () => JobSpec> = {
@@ -115,6 +119,14 @@ async function measure(
   run: number,
 ): Promise<Measurement> {
   const prefix = `bench-${randomUUID()}`;
+  if (scenario === 'big') {
+    try {
+      const figures = await bigTreeFigures(redisUrl, prefix, ownRedis);
+      return { type: 'measurement', scenario, concurrency: conc, run, ...figures };
+    } finally {
+      await deletePrefix(redisUrl, prefix);
+    }
+  }
   if (scenario === 'logs') {
     try {
       return {
@@ -160,17 +172,22 @@ const PLAN: Record<string, number[]> = {
   latency: [1],
   logs: [4],
   abort: [16],
+  // SPEC §17: a 100,000-job tree through the store (no agent)
+  big: [1],
 };
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
-  const only = arg('only', 'flat,flat_module,flat_shell,tree,chain,latency,logs,abort').split(',');
+  const only = arg('only', 'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big').split(
+    ',',
+  );
   let own: TestRedis | undefined;
   let redisUrl = arg('redis', '');
   if (!redisUrl) {
     own = await startRedis();
     redisUrl = own.url;
   }
+  ownRedis = own !== undefined;
   console.log(
     JSON.stringify({
       type: 'env',

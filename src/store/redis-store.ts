@@ -16,13 +16,7 @@ import type {
   TreeState,
   TreeView,
 } from '../shared/types.js';
-import {
-  decodeClaim,
-  decodeJob,
-  decodeSummary,
-  encodeContext,
-  encodePlanned,
-} from './codec.js';
+import { decodeClaim, decodeJob, decodeSummary, encodeContext, encodePlanned } from './codec.js';
 import { Keys } from './keys.js';
 import { createScriptClient } from './redis-client.js';
 import { guard, scriptError } from './redis-errors.js';

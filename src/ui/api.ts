@@ -1,5 +1,5 @@
 /** The HTTP API of SPEC §7 from the browser, with the session's token. */
-import type { JobView, NodeView, TreeSummary, TreeView } from '../shared/types.js';
+import type { JobView, NestedJob, NodeView, TreeSummary, TreeView } from '../shared/types.js';
 import { token, tokenRefused } from './session.js';
 
 export class ApiError extends Error {
@@ -68,6 +68,11 @@ const def = (name: string, rest = '') => `/api/v1/definitions/${encodeURICompone
 export const api = {
   trees: (query: URLSearchParams) => json<TreePage>('GET', `/api/v1/trees?${query}`),
   tree: (root: string) => json<TreeView>('GET', `/api/v1/trees/${root}`),
+  children: (root: string, job: string, cursor: string) =>
+    json<{ jobs: NestedJob[]; next: string | null }>(
+      'GET',
+      `/api/v1/trees/${root}?children=${job}&cursor=${cursor}&limit=1000`,
+    ),
   job: (id: string) => json<JobView & { children: string[] }>('GET', `/api/v1/jobs/${id}`),
   nodes: () => json<{ nodes: NodeView[] }>('GET', '/api/v1/nodes'),
   abortTree: (root: string) => request('POST', `/api/v1/trees/${root}/abort`),

@@ -1,7 +1,7 @@
 /**
  * A big tree's abort in chunks (SPEC §17: no script holds Redis long): a
- * failure in a tree of more than 1,000 active jobs marks it aborting and
- * aborts 1,000 jobs a script; meanwhile a claim that meets one of its jobs
+ * failure in a tree of more than 500 active jobs marks it aborting and
+ * aborts 500 jobs a script; meanwhile a claim that meets one of its jobs
  * aborts that job instead of starting it, a running job ends ABORTED
  * whatever it reports, and whoever comes next (the caller, or the
  * housekeeper's continueAborts) finishes the abort; every job ends once.

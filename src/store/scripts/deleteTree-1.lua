@@ -22,7 +22,7 @@
 ]]
 --@include common
 local root = ARGV[2]
-local DELETE_CHUNK, MAX_LIST = 1000, 5000
+local DELETE_CHUNK, MAX_LIST = 500, 5000
 local tk = KEYS[1]
 local doomed = P .. ':{' .. root .. '}:doomed'
 
@@ -69,8 +69,8 @@ end
 -- A job of very many children is expanded a budget at a time, by scanning
 -- its `children` JSON from a position (`@<id>:<pos>` on the frontier)
 -- instead of decoding it whole; the job goes once all are on the frontier.
-local function expandFrom(id, pos, budget)
-  local f = redis.call('HMGET', jobKey(root, id), 'children', 'node', 'queuedAt', 'startedAt', 'abort')
+local function expandFrom(id, pos, budget, f)
+  f = f or redis.call('HMGET', jobKey(root, id), 'children', 'node', 'queuedAt', 'startedAt', 'abort')
   local text, found = f[1] or '[]', {}
   while #found < budget do
     local s, e, cid = string.find(text, '"([^"]+)"', pos)
@@ -97,7 +97,7 @@ while budget > 0 do
   else
     local f = redis.call('HMGET', jobKey(root, item), 'children', 'node', 'queuedAt', 'startedAt', 'abort')
     if f[1] and #f[1] > 40000 then
-      budget = budget - expandFrom(item, 1, budget)
+      budget = budget - expandFrom(item, 1, budget, f)
     else
       inChunks('RPUSH', doomed, cjson.decode(f[1] or '[]'))
       deleteJob(item, f)

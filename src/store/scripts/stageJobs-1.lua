@@ -8,6 +8,8 @@
   KEYS[1] P:{R}:tree
   ARGV[1] prefix  ARGV[2] root  ARGV[3] now  ARGV[4] jobs JSON (as submitTree)
   ARGV[5] ttl ms  ARGV[6] '1' for the first chunk
+  ARGV[7..] pairs (index in ARGV[4], children JSON) of jobs whose list of
+  children is long: it comes apart so that the script stores it unparsed
   Returns 1; -1 when the first chunk finds the root stored or staged already.
 ]]
 --@include common
@@ -15,8 +17,10 @@ local root, now, ttl = ARGV[2], ARGV[3], tonumber(ARGV[5])
 if ARGV[6] == '1' and (redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', stageKey(root)) == 1) then
   return -1
 end
+local jobs = cjson.decode(ARGV[4])
+for i = 7, #ARGV, 2 do jobs[tonumber(ARGV[i])].children = ARGV[i + 1] end
 local ids = {}
-for _, j in ipairs(cjson.decode(ARGV[4])) do
+for _, j in ipairs(jobs) do
   local jk = jobKey(root, j.id)
   redis.call('HSET', jk, unpack(jobFields(root, j, now)))
   redis.call('PEXPIRE', jk, ttl)

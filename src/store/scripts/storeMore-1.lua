@@ -11,7 +11,7 @@
 ]]
 --@include common
 local root, now = ARGV[2], ARGV[3]
-local ANNOUNCE_CHUNK, QUEUE_CHUNK = 1000, 2000
+local ANNOUNCE_CHUNK, QUEUE_CHUNK = 500, 1000
 local f = redis.call('HMGET', KEYS[1], 'storing', 'announced', 'total')
 if not f[1] then return 1 end
 local from, total = tonumber(f[2]), tonumber(f[3])

@@ -33,6 +33,8 @@ export function JobRow(props: {
   now: number;
   selected: string | null;
   onError: (m: string) => void;
+  /** SPEC §17: fetch the next page of a job's children (a paged tree), when the page can. */
+  onMore?: (job: NestedJob) => Promise<void>;
 }) {
   const { job, now } = props;
   const [result, setResult] = useState<string | null>(null);
@@ -49,6 +51,11 @@ export function JobRow(props: {
         <span class="meta">
           {job.type} on <span class="node">{job.node}</span>
         </span>
+        {job.counts && (job.childCount ?? 0) > 0 && (
+          <span class="meta subtree-counts" title="this job and every job under it">
+            {(job.childCount ?? 0).toLocaleString()} children · {countsText(job.counts)}
+          </span>
+        )}
         {job.tries !== undefined && (job.attempt ?? 1) > 1 && (
           <span
             class="attempt"
@@ -118,6 +125,44 @@ export function JobRow(props: {
           ))}
         </ul>
       )}
+      <MoreChildren job={job} {...(props.onMore ? { onMore: props.onMore } : {})} />
     </li>
+  );
+}
+
+/** "QUEUED 2,390, SUCCESS 11": the states a subtree holds, none left out but the empty ones. */
+function countsText(counts: NonNullable<NestedJob['counts']>): string {
+  return Object.entries(counts)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([s, n]) => `${s} ${(n ?? 0).toLocaleString()}`)
+    .join(', ');
+}
+
+/** "2,400 more children — subtree: QUEUED 2,390, SUCCESS 11" and a button for the next page (SPEC §17). */
+function MoreChildren(props: { job: NestedJob; onMore?: (job: NestedJob) => Promise<void> }) {
+  const { job } = props;
+  const [busy, setBusy] = useState(false);
+  if (job.next === undefined || job.next === null) return null;
+  const more = (job.childCount ?? 0) - job.children.length;
+  const counts = countsText(job.counts ?? {});
+  return (
+    <div class="more-children">
+      <span class="meta">
+        {more.toLocaleString()} more {more === 1 ? 'child' : 'children'}
+        {counts ? ` — subtree: ${counts}` : ''}
+      </span>
+      {props.onMore && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            void props.onMore!(job).finally(() => setBusy(false));
+          }}
+        >
+          Show {Math.min(more, 1000).toLocaleString()} more
+        </button>
+      )}
+    </div>
   );
 }

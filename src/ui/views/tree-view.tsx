@@ -113,6 +113,18 @@ export function TreeView(props: { root: string; logJob: string | null }) {
               now={now}
               selected={props.logJob}
               onError={setError}
+              onMore={async (job) => {
+                // SPEC §17: the next page joins the live tree, so its jobs follow events too
+                try {
+                  const page = await api.children(view.root, job.id, job.next ?? '0');
+                  for (const c of page.jobs) t.jobs.set(c.id, c);
+                  job.children.push(...page.jobs);
+                  job.next = page.next;
+                  redraw();
+                } catch (err) {
+                  setError((err as Error).message);
+                }
+              }}
             />
           </ul>
         ) : (
