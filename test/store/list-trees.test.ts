@@ -67,6 +67,18 @@ describe('store.listTrees', () => {
     expect(new Set(seen).size).to.equal(25);
   });
 
+  it('walks an index in batches past ties of any size, each entry once (§17: no offset scan)', async () => {
+    const store = makeStore();
+    const at = (i: number) => (i < 250 ? 9000 : 8000 + (i % 5)); // 250 in one millisecond
+    for (let i = 0; i < 450; i++)
+      await submit(store, { tags: { k: 'w' }, job: { title: `t${i}`, type: 'noop' } }, 'n1', at(i));
+    const all = await store.listTrees({ tags: [['k', 'w']], limit: 1000 });
+    expect(new Set(all.trees.map((t) => t.root)).size).to.equal(450);
+    const created = all.trees.map((t) => t.createdAt);
+    expect([...created].sort((a, b) => b - a)).to.deep.equal(created);
+    expect(all.next).to.equal(null);
+  });
+
   it('rejects a cursor it did not make', async () => {
     const store = makeStore();
     const err = await store

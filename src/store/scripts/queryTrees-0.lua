@@ -6,7 +6,9 @@
   ARGV[4] cursor root  ARGV[5..] index keys (sorted sets scored by createdAt)
   Returns {roots..., next} where next is 'score:root' or '' at the end.
   Scans at most 20,000 entries per call; a page cut short by that still
-  returns a cursor, so a caller always makes progress.
+  returns a cursor, so a caller always makes progress. Each batch of 200
+  starts at the last score seen (skipping only the ties already seen), so
+  the scan costs its length, not its length squared.
 ]]
 local limit = tonumber(ARGV[2])
 local idx = {}
@@ -22,9 +24,20 @@ if ARGV[3] ~= '' then max, cs = ARGV[3], ARGV[3] end
 local out, offset, scanned = {}, 0, 0
 local lastScore, lastRoot = nil, nil
 while #out < limit and scanned < 20000 do
+  -- each batch starts at the last score seen, skipping only the entries of that
+  -- same score already seen: no batch walks past the ones before it (SPEC §17)
   local batch = redis.call('ZREVRANGEBYSCORE', src, max, '-inf', 'WITHSCORES', 'LIMIT', offset, 200)
   if #batch == 0 then lastScore = nil break end
-  offset = offset + #batch / 2
+  local batchEnd = batch[#batch]
+  if batchEnd == max then
+    offset = offset + #batch / 2
+  else
+    offset = 0
+    for i = #batch, 1, -2 do
+      if batch[i] == batchEnd then offset = offset + 1 else break end
+    end
+    max = batchEnd
+  end
   for i = 1, #batch, 2 do
     local root, score = batch[i], batch[i + 1]
     if not (cs and score == cs and root >= cr) then
