@@ -8,11 +8,16 @@
   ARGV[1] prefix  ARGV[2] node  ARGV[3] max jobs  ARGV[4] now  ARGV[5] token
   Returns an array of job payload JSON strings (see claimOne).
   Publishes QUEUED→RUNNING on P:status for each claim, and a wake to the
-  node when it stopped at the bound on entries passed over.
+  node when it stopped at the bound on entries passed over. A node that
+  gets fewer jobs than it asked for is put on P:idle with its free slots
+  (taken off when it gets them all): work for any node wakes idle nodes
+  only (SPEC §17).
 ]]
 --@include common
 local node, max, now, token = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 promoteDue(now)
 local out = claimFromQueues(KEYS, node, max, token, now)
+-- SPEC §17: a node left with free slots is idle; work for any node wakes it
+if #out < max then redis.call('HSET', idleKey(), node, max - #out) else redis.call('HDEL', idleKey(), node) end
 sendWakes()
 return out

@@ -106,8 +106,14 @@ local function inChunks(command, key, items)
   end
 end
 
--- Wakes are collected and sent once per node at the end of a script.
+-- Wakes are collected and sent once per node at the end of a script:
+-- node → the number of entries queued for it (true: just a wake).
 local wakes = {}
+
+-- SPEC §17: nodes with free slots that found nothing to claim, node → free
+-- slots (claimJobs and finishJobs keep it), so that work for any node wakes
+-- enough of them and not every node of the cluster.
+local function idleKey() return P .. ':idle' end
 
 -- Adds `item` to the list groups[key], made on first use.
 local function addTo(groups, key, item)
@@ -122,12 +128,33 @@ end
 -- Appends `R|J` entries to a node's queue; the node gets a wake.
 local function enqueueAll(node, entries)
   inChunks('RPUSH', queueKey(node), entries)
-  wakes[node] = true
+  wakes[node] = (tonumber(wakes[node]) or 0) + #entries
 end
 local function enqueue(root, id, node) enqueueAll(node, { root .. '|' .. id }) end
 
+-- Wakes idle nodes whose free slots add up to `n` (each is taken off the
+-- idle list: it says again if it stays idle); a dead one is dropped. With
+-- no idle node, every node is busy and takes any-node work as a slot frees.
+local function wakeIdle(n)
+  local idle = redis.call('HGETALL', idleKey())
+  for i = 1, #idle, 2 do
+    if n <= 0 then return end
+    redis.call('HDEL', idleKey(), idle[i])
+    if redis.call('EXISTS', P .. ':node:' .. idle[i] .. ':alive') == 1 then
+      redis.call('PUBLISH', P .. ':wake:' .. idle[i], '1')
+      n = n - (tonumber(idle[i + 1]) or 1)
+    end
+  end
+end
+
 local function sendWakes()
-  for node in pairs(wakes) do redis.call('PUBLISH', P .. ':wake:' .. node, '1') end
+  for node, n in pairs(wakes) do
+    if node == '*' then
+      wakeIdle(tonumber(n) or 1)
+    else
+      redis.call('PUBLISH', P .. ':wake:' .. node, '1')
+    end
+  end
 end
 
 -- SPEC §12: a pool's freed slots go to the jobs that a claim found waiting

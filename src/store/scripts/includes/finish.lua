@@ -83,6 +83,8 @@ local function finishOne(b)
   end
   if payload == nil and claimFor ~= '' then
     payload = claimFromQueues({ queueKey(claimFor), queueKey('*') }, claimFor, 1, token, now)[1]
+    -- nothing for the freed slot: the node is idle for work for any node (SPEC §17)
+    if payload == nil then redis.call('HSETNX', idleKey(), claimFor, 1) end
   end
   return 1, final, payload or false, err
 end
