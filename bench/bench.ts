@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -32,6 +32,8 @@ type Measurement = Record<string, number | string>;
 
 /** Whether the bench started its own redis-server (server settings may then be changed). */
 let ownRedis = false;
+/** No-op jobs run before each measurement (the peer's --warmup, default 300). */
+const warmup = Number(arg('warmup', '300'));
 
 /** The tree each throughput scenario runs. */
 const TREES: Record<string, () => JobSpec> = {
@@ -142,10 +144,13 @@ async function measure(
   }
   const rig = await Rig.start(redisUrl, prefix, conc, 'bench', scenario === 'flat_module');
   try {
-    // Warm-up as the peer's: 300 single jobs and a 31-job tree (scripts loaded, JIT warm).
-    await rig.runTree(flatTree(300));
-    await rig.runTree(completeTree(5, 2));
-    if (scenario === 'flat_module') await rig.runTree(flatTree(300, 'bench-noop'));
+    // Warm-up as the peer's --warmup N: N single jobs and a 31-job tree per 300
+    // of them (scripts loaded, JIT warm; a daemon runs warm for weeks).
+    await rig.runTree(flatTree(warmup));
+    for (let i = 0; i < Math.max(1, Math.round(warmup / 300)); i++) {
+      await rig.runTree(completeTree(5, 2));
+    }
+    if (scenario === 'flat_module') await rig.runTree(flatTree(warmup, 'bench-noop'));
     const figures = await scenarioFigures(rig, scenario, conc);
     return {
       type: 'measurement',
@@ -194,6 +199,7 @@ async function main(): Promise<void> {
       node: process.version,
       redis: redisUrl,
       runs,
+      warmup,
       started: new Date().toISOString(),
     }),
   );

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:compare -- [--peer DIR] [--rounds R] [--runs N]`
+ * `npm run bench:compare -- [--peer DIR] [--rounds R] [--runs N] [--warmup N]`
  *
  * Runs jobtree's benchmark and the BullMQ peer (../shared/bench/bullmq by
  * default) back to back on one private redis-server, flushed before each,
@@ -105,6 +105,8 @@ function ratios(ours: Medians, peer: Medians): Record<string, number> {
 async function main(): Promise<void> {
   const rounds = Number(arg('rounds', '2'));
   const runs = arg('runs', '3');
+  // both sides warm the same before each measurement (the peer's --warmup, default 300)
+  const warmup = arg('warmup', '300');
   const peer = preparedPeer(resolve(arg('peer', '../shared/bench/bullmq')));
   const redis = await startRedis();
   const flush = async (): Promise<void> => {
@@ -126,6 +128,8 @@ async function main(): Promise<void> {
           redis.url,
           '--runs',
           runs,
+          '--warmup',
+          warmup,
           '--only',
           'flat,tree,chain,latency',
           '--keep-data', // removed after the last round: deletions slow the next round's file creation
@@ -135,7 +139,7 @@ async function main(): Promise<void> {
       await flush();
       const theirs = await summaryOf(
         process.execPath,
-        ['bench.mjs', '--port', String(redis.port), '--runs', runs],
+        ['bench.mjs', '--port', String(redis.port), '--runs', runs, '--warmup', warmup],
         peer,
       );
       const line = ratios(ours, theirs);
