@@ -25,11 +25,11 @@ function chain(depth: number): Record<string, unknown> {
 const padded = (bytes: number) => ({ command: 'true', env: { PAD: 'x'.repeat(bytes - 40) } });
 
 /** Everything under the prefix but the node registry and leases, which heartbeats rewrite. */
+/** What requests may change: everything but the agent's own bookkeeping (heartbeat, lease, idle slots). */
 async function stateOf(prefix: string): Promise<string> {
   const dump = await dumpPrefix(prefix);
-  const kept = [...dump]
-    .filter(([k]) => !k.startsWith(`${prefix}:node:`) && !k.startsWith(`${prefix}:lease:`))
-    .sort();
+  const own = [`${prefix}:node:`, `${prefix}:lease:`, `${prefix}:idle`];
+  const kept = [...dump].filter(([k]) => !own.some((p) => k.startsWith(p))).sort();
   return JSON.stringify(kept);
 }
 
