@@ -467,9 +467,8 @@ export class RedisStore extends NodeRegistry implements Store {
   async getTree(root: string, opts?: TreeReadOptions): Promise<TreeView> {
     if (!isJobId(root)) throw new NotFoundError(`no tree ${root}`);
     const { view, treeHash } = await readTree(this.parts, root, opts);
-    const summary = { state: view.state };
     if (treeHash.handlers !== undefined) {
-      view.handlers = await this.handlersOf(treeHash.handlers, summary.state);
+      view.handlers = await this.handlersOf(treeHash.handlers, view.state);
     }
     if (treeHash.handlerOf !== undefined) view.handlerOf = treeHash.handlerOf;
     if (treeHash.outcome !== undefined) view.outcome = JSON.parse(treeHash.outcome) as Outcome;
