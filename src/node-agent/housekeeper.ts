@@ -111,17 +111,19 @@ export class Housekeeper {
 
   /**
    * After Redis comes back every heartbeat key may have expired during the
-   * outage: nodes get time to beat again on a live connection, one TTL after
-   * the longest a node's reconnect may still be backing off (a TTL alone is
-   * less than that back-off at short TTLs). The connection must have stayed
-   * up since `since` too: a call sent before an outage waits it out in the
+   * outage: nodes get time to beat again on a live connection. A node may
+   * reach Redis again up to one back-off after this one did (a network, or
+   * a failover, coming back to the nodes unevenly) and then wait out its
+   * own reconnect back-off: two back-offs and a TTL (a TTL alone is less
+   * than one back-off at short TTLs). The connection must have stayed up
+   * since `since` too: a call sent before an outage waits it out in the
    * client's queue and answers after it, when every key looks expired.
    */
   private connectionSettled(since: number | null): since is number {
     return (
       since !== null &&
       this.store.connectedSince() === since &&
-      Date.now() - since >= this.options.ttlMs + MAX_RECONNECT_DELAY_MS
+      Date.now() - since >= this.options.ttlMs + 2 * MAX_RECONNECT_DELAY_MS
     );
   }
 

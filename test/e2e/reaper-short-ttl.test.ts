@@ -1,11 +1,12 @@
 /**
  * SPEC §9 with the shortest heartbeat the config accepts (200 ms TTL):
  * after an outage longer than the TTL every node's heartbeat key has
- * expired, and the nodes come back one by one, as their reconnect back-off
- * allows (up to 2 s apart). Node a comes back first; node b, which runs a
- * job across the outage, 1.2 s later (each talks to Redis through a gate
- * of its own). a's reaper must not declare b lost meanwhile: b's job ends
- * SUCCESS.
+ * expired, and the nodes come back one by one: the network reaches them
+ * unevenly, then each waits out its own reconnect back-off (up to 2 s).
+ * Node a comes back first; node b, which runs a job across the outage,
+ * regains Redis 1.2 s later (each talks to Redis through a gate of its
+ * own) and then reconnects when its back-off allows. a's reaper must not
+ * declare b lost meanwhile: b's job ends SUCCESS.
  */
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
