@@ -3,8 +3,16 @@
  * ioredis adds them at run time, so their types are declared here.
  */
 import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
 
 type Arg = string | number;
+
+/** What the store's helper modules (staged-submit, tree-pages) need of it. */
+export interface StoreParts {
+  redis: ScriptClient;
+  keys: Keys;
+  prefix: string;
+}
 
 export interface ScriptClient extends Redis {
   submitTree(treeKey: string, ...argv: Arg[]): Promise<number | [number, string]>;

@@ -11,9 +11,8 @@ import type { PlannedJob } from '../shared/types.js';
 import type { NewTree } from './store.js';
 import { UnavailableError } from '../shared/errors.js';
 import { encodePlanned } from './codec.js';
-import type { Keys } from './keys.js';
 import { guard, scriptError } from './redis-errors.js';
-import type { ScriptClient } from './script-client.js';
+import type { StoreParts } from './script-client.js';
 
 /**
  * Trees of more jobs than this are stored in steps. One script writes
@@ -28,11 +27,7 @@ const LONG_CHILDREN = 40_000;
 /** How long staged jobs wait for their commit before Redis drops them. */
 const STAGE_TTL_MS = 24 * 3600 * 1000;
 
-export interface Staging {
-  redis: ScriptClient;
-  keys: Keys;
-  prefix: string;
-}
+export type Staging = StoreParts;
 
 /** What commitTree checks and counts without the jobs (see includes/submit.lua). */
 export function stagedStats(jobs: PlannedJob[]) {

@@ -8,9 +8,8 @@
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import type { JobState, NestedJob, TreeView } from '../shared/types.js';
 import { decodeContext, decodeJob, decodeSummary } from './codec.js';
-import type { Keys } from './keys.js';
 import { guard } from './redis-errors.js';
-import type { ScriptClient } from './script-client.js';
+import type { StoreParts } from './script-client.js';
 
 /** A tree of more jobs answers as `depth=1` would unless a depth is asked. */
 export const FULL_TREE_MAX = 10_000;
@@ -24,10 +23,7 @@ export interface TreeReadOptions {
   limit?: number;
 }
 
-export interface Reader {
-  redis: ScriptClient;
-  keys: Keys;
-}
+type Reader = StoreParts;
 
 type Hash = Record<string, string>;
 

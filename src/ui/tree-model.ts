@@ -41,7 +41,7 @@ export function applyStatus(tree: LiveTree, e: StatusEvent): 'applied' | 'stale'
   }
   const job = tree.jobs.get(e.job);
   if (!job) {
-    tree.seq = tree.partial ? e.seq : tree.seq;
+    if (tree.partial) tree.seq = e.seq; // counted above: not to be counted twice
     return 'unknown';
   }
   tree.seq = e.seq;

@@ -3,6 +3,9 @@
  * playwright-core (no browser download), closed after the test.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
+import { spawnAgent } from './agents.js';
+import { testRedisUrl } from './hooks.js';
 import { track } from './track.js';
 
 export async function openBrowser(): Promise<Browser> {
@@ -23,4 +26,12 @@ export async function openPage(
   const page = await context.newPage();
   page.on('pageerror', (err) => errors.push(err.message));
   return page;
+}
+
+/** One agent on the test Redis (a fresh prefix) and a page to look at it; errors as openPage's. */
+export async function agentAndPage(node = 'n1') {
+  const agent = await spawnAgent({ node, redisUrl: testRedisUrl(), prefix: `jt-${randomUUID()}` });
+  const errors: string[] = [];
+  const page = await openPage(await openBrowser(), errors);
+  return { agent, page, errors };
 }

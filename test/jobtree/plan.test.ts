@@ -51,7 +51,7 @@ describe('jobtree.planTree', () => {
     expect(tries).to.deep.equal({ r: 3, own: 5, once: undefined, default: 3 });
   });
 
-  it('plans handler ids at submission: compensations, onFailure children first on any node (§15)', () => {
+  it('plans handler ids at submission: compensations, onFailure children first, for whichever node claims them (§15)', () => {
     const plan = planTree(
       {
         job: {

@@ -114,7 +114,7 @@ describe('store: failure handlers (§15)', () => {
     expect(first.outcome?.failed?.job).to.equal(switchJob!.id);
     const second = await runOne(store, 'n1', 'SUCCESS');
     expect(second.params).to.deep.equal({ undo: 'fetch' });
-    const notify = await runOne(store, 'n3', 'SUCCESS'); // `*`: any node
+    const notify = await runOne(store, 'n3', 'SUCCESS'); // `*`: whichever node claims it
     expect(notify).to.include({ title: 'tell the team' });
     expect(notify.outcome?.state).to.equal('FAILED');
     await runOne(store, 'n3', 'SUCCESS'); // the handler root

@@ -67,7 +67,7 @@ describe('store.listTrees', () => {
     expect(new Set(seen).size).to.equal(25);
   });
 
-  it('walks an index in batches past ties of any size, each entry once (§17: no offset scan)', async () => {
+  it('walks an index in batches past ties of every size, each entry once (§17: no offset scan)', async () => {
     const store = makeStore();
     const at = (i: number) => (i < 250 ? 9000 : 8000 + (i % 5)); // 250 in one millisecond
     for (let i = 0; i < 450; i++)

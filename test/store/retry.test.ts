@@ -159,7 +159,7 @@ describe('store: retries (§14)', () => {
     expect(answer.retry).to.equal(undefined);
   });
 
-  it('retries a try lost with its node, a * job on any node', async () => {
+  it('retries a try lost with its node, a * job on whichever node claims it', async () => {
     const { store, root } = await setup({ node: '*', retry: { attempts: 2 } });
     await store.registerNode(nodeInfo('a'), 1); // its heartbeat expires at once
     const [job] = await store.claimJobs('a', 1, 'run-a', Date.now());

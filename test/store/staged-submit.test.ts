@@ -40,7 +40,7 @@ const TOTAL = 1 + 50 + 50 * 60;
 describe('store: a big tree stored in steps (§17)', function () {
   this.timeout(30000);
 
-  it('announces every job once, parents first, before any of it runs, and runs it whole', async () => {
+  it('announces every job once, parents first, before a job of it runs, and runs it whole', async () => {
     expect(TOTAL).to.be.above(STAGE_ABOVE);
     const store = makeStore(testRedisUrl(), `jt-${randomUUID()}`);
     const events = await collectEvents(store);

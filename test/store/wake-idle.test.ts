@@ -39,16 +39,16 @@ async function settled(store: ReturnType<typeof makeStore>, woken: string[]) {
   woken.pop();
 }
 
-describe('store: work for any node wakes idle nodes only (§17)', () => {
+describe('store: work for whichever node wakes idle nodes only (§17)', () => {
   it('wakes one idle node for one * job, and nobody when no node is idle', async () => {
     const { store, woken } = await setup();
-    await submit(store, { job: { title: 'any', type: 'noop', node: '*' } });
+    await submit(store, { job: { title: 'anywhere', type: 'noop', node: '*' } });
     await settled(store, woken);
     expect(woken).to.deep.equal([]); // nobody said it was idle: nobody is woken
     await store.claimJobs('n5', 8, 'tok', Date.now()); // takes the * job, 7 slots left
     for (const n of ['n1', 'n2', 'n3'])
       expect(await store.claimJobs(n, 4, 'tok', Date.now())).to.deep.equal([]);
-    await submit(store, { job: { title: 'any', type: 'noop', node: '*' } });
+    await submit(store, { job: { title: 'anywhere', type: 'noop', node: '*' } });
     await settled(store, woken);
     expect(woken).to.have.length(1);
     expect(['n1', 'n2', 'n3', 'n5']).to.include(woken[0]);

@@ -6,11 +6,8 @@
  * page's heap; saves the README's screenshot.
  */
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { spawnAgent } from '../helpers/agents.js';
-import { openBrowser, openPage } from '../helpers/browser.js';
-import { testRedisUrl } from '../helpers/hooks.js';
+import { agentAndPage } from '../helpers/browser.js';
 import { http } from '../helpers/http.js';
 
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
@@ -19,11 +16,7 @@ describe('ui: a 100,000-job tree in a real browser', function () {
   this.timeout(90000);
 
   it('draws the first page of a 100,000-job tree, its counts, and the next page on a click', async () => {
-    const agent = await spawnAgent({
-      node: 'n1',
-      redisUrl: testRedisUrl(),
-      prefix: `jt-${randomUUID()}`,
-    });
+    const { agent, page, errors } = await agentAndPage();
     // node "far" has no agent: the leaves stay queued
     const children = Array.from({ length: 99_999 }, (_, i) => ({
       title: `host ${i}`,
@@ -34,8 +27,6 @@ describe('ui: a 100,000-job tree in a real browser', function () {
       job: { title: 'Deploy 99,999 hosts', type: 'noop', node: 'far', children },
     });
     const root = body.root as string;
-    const errors: string[] = [];
-    const page = await openPage(await openBrowser(), errors);
     const started = Date.now();
     await page.goto(`${agent.url}/#/trees/${root}`);
     const more = page.locator(`[data-job="${root}"] > .more-children`);

@@ -6,13 +6,11 @@
  * Saves the README's screenshot of the section.
  */
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnAgent, tempDir } from '../helpers/agents.js';
-import { openBrowser, openPage } from '../helpers/browser.js';
-import { testRedisUrl } from '../helpers/hooks.js';
+import { tempDir } from '../helpers/agents.js';
+import { agentAndPage } from '../helpers/browser.js';
 import { http } from '../helpers/http.js';
 
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
@@ -21,11 +19,7 @@ describe('ui: failure handlers in a real browser', function () {
   this.timeout(60000);
 
   it('shows the handlers waiting, then their tree live once the tree fails', async () => {
-    const agent = await spawnAgent({
-      node: 'n1',
-      redisUrl: testRedisUrl(),
-      prefix: `jt-${randomUUID()}`,
-    });
+    const { agent, page, errors } = await agentAndPage();
     const gate = join(tempDir(), 'gate');
     const { body } = await http(agent.url, 'POST', '/api/v1/trees', {
       job: {
@@ -44,8 +38,6 @@ describe('ui: failure handlers in a real browser', function () {
     });
     const root = body.root as string;
     const hroot = (body.handlers as { root: string }).root;
-    const errors: string[] = [];
-    const page = await openPage(await openBrowser(), errors);
     await page.goto(`${agent.url}/#/trees/${root}`);
     const section = page.locator('section.handlers');
     await section.locator('.handlers-state[data-state="PENDING"]').waitFor();

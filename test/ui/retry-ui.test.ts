@@ -4,23 +4,17 @@
  * timeline draws the failed try beside the one that counts.
  */
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnAgent, tempDir } from '../helpers/agents.js';
-import { openBrowser, openPage } from '../helpers/browser.js';
-import { testRedisUrl } from '../helpers/hooks.js';
+import { tempDir } from '../helpers/agents.js';
+import { agentAndPage } from '../helpers/browser.js';
 import { http } from '../helpers/http.js';
 
 describe('ui: a retrying job in a real browser', function () {
   this.timeout(60000);
 
   it('shows the attempt, the wait, and each try on the timeline', async () => {
-    const agent = await spawnAgent({
-      node: 'n1',
-      redisUrl: testRedisUrl(),
-      prefix: `jt-${randomUUID()}`,
-    });
+    const { agent, page, errors } = await agentAndPage();
     const gate = join(tempDir(), 'gate');
     const { body } = await http(agent.url, 'POST', '/api/v1/trees', {
       job: {
@@ -34,8 +28,6 @@ describe('ui: a retrying job in a real browser', function () {
       },
     });
     const root = body.root as string;
-    const errors: string[] = [];
-    const page = await openPage(await openBrowser(), errors);
     await page.goto(`${agent.url}/#/trees/${root}`);
     const row = page.locator(`[data-job="${root}"] > .row`);
     await row.locator('.attempt', { hasText: 'attempt 2/3 · retry at' }).waitFor();

@@ -107,8 +107,9 @@ local function inChunks(command, key, items)
 end
 
 -- Wakes are collected and sent once per node at the end of a script:
--- node → the number of entries queued for it (true: just a wake).
+-- node → the number of entries queued for it.
 local wakes = {}
+local function addWake(node, n) wakes[node] = (wakes[node] or 0) + n end
 
 -- SPEC §17: nodes with free slots that found nothing to claim, node → free
 -- slots (claimJobs and finishJobs keep it), so that work for any node wakes
@@ -128,7 +129,7 @@ end
 -- Appends `R|J` entries to a node's queue; the node gets a wake.
 local function enqueueAll(node, entries)
   inChunks('RPUSH', queueKey(node), entries)
-  wakes[node] = (tonumber(wakes[node]) or 0) + #entries
+  addWake(node, #entries)
 end
 local function enqueue(root, id, node) enqueueAll(node, { root .. '|' .. id }) end
 
@@ -150,7 +151,7 @@ end
 local function sendWakes()
   for node, n in pairs(wakes) do
     if node == '*' then
-      wakeIdle(tonumber(n) or 1)
+      wakeIdle(n)
     else
       redis.call('PUBLISH', P .. ':wake:' .. node, '1')
     end
@@ -175,7 +176,7 @@ local function offerPoolSlots(pool)
     local state, node, k = unpack(redis.call('HMGET', jobKey(root, id), 'state', 'node', 'poolSlots'))
     if state == 'QUEUED' then
       redis.call('LPUSH', queueKey(node), root .. '|' .. id)
-      wakes[node] = true
+      addWake(node, 1)
       free = free - (tonumber(k) or 1)
     else
       skipped = skipped + 1
@@ -476,6 +477,6 @@ local function claimFromQueues(queues, node, max, token, now)
       if payload then out[#out + 1] = payload else skipped = skipped + 1 end
     end
   end
-  if skipped >= SKIP_BOUND and #out < max then wakes[node] = true end
+  if skipped >= SKIP_BOUND and #out < max then addWake(node, 1) end
   return out
 end
