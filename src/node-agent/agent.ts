@@ -20,6 +20,7 @@ import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
 import type { Tokens } from '../logstream/token.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
+import { ClaimLedger } from './claim-ledger.js';
 import { Claimer } from './claimer.js';
 import { Heartbeat } from './heartbeat.js';
 import { Housekeeper } from './housekeeper.js';
@@ -166,8 +167,9 @@ export class Agent extends EventEmitter<AgentEvents> {
       config.definitions.dirs,
       this.deps.logger.child({ mod: 'definitions' }),
     );
-    const { reporter, resumed } = await this.settlePreviousRun(runId, takesOver, log);
-    const claimer = this.makeClaimer(info, reporter, metrics);
+    const ledger = new ClaimLedger(); // this run's claims in flight, shared by ends and fills
+    const { reporter, resumed } = await this.settlePreviousRun(runId, takesOver, ledger, log);
+    const claimer = this.makeClaimer(info, reporter, ledger, metrics);
     this.claimer = claimer;
     for (const r of resumed) claimer.resume(r.job, r.supervised, r.kind);
     await this.listen(claimer);
@@ -264,6 +266,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private async settlePreviousRun(
     runId: string,
     takesOver: string | null,
+    ledger: ClaimLedger,
     log: Logger,
   ): Promise<{ reporter: Reporter; resumed: Resumed[] }> {
     const { config, store } = this.deps;
@@ -271,6 +274,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       store,
       Journal.inDataDir(config.dataDir),
       this.deps.logger.child({ mod: 'reporter' }),
+      ledger,
       () => this.claimer?.wake(),
     );
     this.reporter = reporter;
@@ -321,7 +325,12 @@ export class Agent extends EventEmitter<AgentEvents> {
     return resumed;
   }
 
-  private makeClaimer(info: NodeInfo, reporter: Reporter, metrics: AgentMetrics): Claimer {
+  private makeClaimer(
+    info: NodeInfo,
+    reporter: Reporter,
+    ledger: ClaimLedger,
+    metrics: AgentMetrics,
+  ): Claimer {
     const { config, store } = this.deps;
     return new Claimer(
       store,
@@ -354,6 +363,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       },
       { concurrency: config.concurrency, batch: config.claim.batch, pollMs: config.claim.pollMs },
       this.deps.logger.child({ mod: 'claimer' }),
+      ledger,
     );
   }
 

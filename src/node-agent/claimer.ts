@@ -2,11 +2,13 @@
  * Turns free slots into claims (Sidekiq's Manager + Fetch): one claim call
  * for up to `batch` jobs whenever a slot frees, a wake arrives or the poll
  * timer fires. A slot whose job freed its parent runs that parent next
- * without asking Redis again (finishJobs claims it).
+ * without asking Redis again (finishJobs claims it). Which calls may claim,
+ * and when an adoption may run, is the ClaimLedger's to say.
  */
 import type { Logger } from 'pino';
 import { isRedisUnavailable } from '../shared/errors.js';
 import type { ClaimedJob, Store } from '../store/store.js';
+import type { ClaimLedger } from './claim-ledger.js';
 import { startJob, type RunnerDeps, type RunningJob, type StopReason } from './runner.js';
 import type { ProcessKind } from './supervisor/records.js';
 import type { Supervised } from './supervisor/supervised.js';
@@ -30,6 +32,7 @@ export class Claimer {
     private readonly deps: RunnerDeps,
     private options: ClaimerOptions,
     private readonly logger: Logger,
+    private readonly ledger: ClaimLedger,
   ) {}
 
   get size(): number {
@@ -60,8 +63,8 @@ export class Claimer {
   /** Asks for a claim round (a wake message, a freed slot). */
   wake(): void {
     if (this.stopped) return;
-    if (this.filling) {
-      this.again = true;
+    if (this.filling || this.ledger.adopting) {
+      this.again = true; // the fill in flight, or the adoption's end, claims again
       return;
     }
     void this.fill();
@@ -75,13 +78,19 @@ export class Claimer {
         const free = this.options.concurrency - this.running.size;
         // takesWork is false while job ends wait in the journal (SPEC §9: no claims in an outage).
         if (free <= 0 || this.stopped || !this.deps.takesWork()) break;
-        const jobs = await this.store.claimJobs(
-          this.deps.node,
-          Math.min(free, this.options.batch),
-          this.deps.token,
-          Date.now(),
-        );
-        for (const job of jobs) this.run(job);
+        this.ledger.fillStarts();
+        let jobs: ClaimedJob[];
+        try {
+          jobs = await this.store.claimJobs(
+            this.deps.node,
+            Math.min(free, this.options.batch),
+            this.deps.token,
+            Date.now(),
+          );
+          for (const job of jobs) this.run(job);
+        } finally {
+          this.ledger.fillDone();
+        }
         if (jobs.length === Math.min(free, this.options.batch)) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
@@ -94,24 +103,24 @@ export class Claimer {
   /**
    * Runs the jobs Redis shows RUNNING under this run's token that this
    * claimer does not know: a claim executed whose reply was lost when the
-   * connection dropped. Only while no claim of ours is in flight (no fill,
-   * no end that may claim a freed parent), so nothing is adopted twice.
+   * connection dropped. It runs alone (the ledger's rule) and never while
+   * ends wait in the journal: those jobs are RUNNING in Redis still.
    */
   async adoptOrphans(): Promise<void> {
-    if (this.filling || this.stopped || this.deps.reporter.busy) return;
-    this.filling = true;
+    if (this.stopped || this.deps.reporter.backlogged) return;
     try {
-      const orphans = await this.store.adoptClaims(this.deps.node, this.deps.token, [
-        ...this.running.keys(),
-        ...this.deps.reporter.givenUp, // RUNNING still, but their end was refused: never run twice
-      ]);
-      for (const job of orphans) {
-        this.logger.warn({ job: job.id }, 'adopted a claim whose reply was lost');
-        this.run(job);
-      }
+      await this.ledger.alone(async () => {
+        const orphans = await this.store.adoptClaims(this.deps.node, this.deps.token, [
+          ...this.running.keys(),
+          ...this.deps.reporter.givenUp, // RUNNING still, but their end was refused: never run twice
+        ]);
+        for (const job of orphans) {
+          this.logger.warn({ job: job.id }, 'adopted a claim whose reply was lost');
+          this.run(job);
+        }
+      });
     } finally {
-      this.filling = false;
-      // a wake that came meanwhile found the claim lock taken and left its work to us
+      // a wake that came meanwhile was left to the adoption's end
       if (this.again) this.wake();
     }
   }
@@ -136,7 +145,8 @@ export class Claimer {
   private settle(id: string, next: ClaimedJob | null): void {
     this.running.delete(id);
     if (next) this.run(next);
-    else this.wake();
+    this.ledger.endSettled(id); // after run: what its end claimed is known now
+    if (!next) this.wake();
     if (this.running.size === 0) for (const resolve of this.idle) resolve();
   }
 

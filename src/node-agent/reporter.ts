@@ -16,6 +16,7 @@
 import type { Logger } from 'pino';
 import { isRedisUnavailable, JobtreeError, StoreRejectedError } from '../shared/errors.js';
 import type { FinishAnswer, FinishReport, Store } from '../store/store.js';
+import type { ClaimLedger } from './claim-ledger.js';
 import type { Journal } from './journal.js';
 
 /** What became of one reported end. */
@@ -36,7 +37,6 @@ export class Reporter {
   private scheduled = false;
   private replaying: Promise<void> | undefined;
   private closed = false;
-  private sending = 0;
   /** Jobs whose end Redis refused in every form: never adopted as orphans. */
   readonly givenUp = new Set<string>();
 
@@ -44,18 +44,11 @@ export class Reporter {
     private readonly store: Store,
     private readonly journal: Journal,
     private readonly logger: Logger,
+    /** An end may claim (claimFor): held there from its report until the claimer settles it. */
+    private readonly ledger: ClaimLedger,
     /** Called when the journal has been emptied into Redis. */
     private readonly onReplayed: () => void = () => undefined,
   ) {}
-
-  /**
-   * True while some job's end is not settled in Redis: queued, on its way
-   * (its answer may claim a freed parent), or journalled. The claimer adopts
-   * no orphaned claim meanwhile: such a job may be one of these.
-   */
-  get busy(): boolean {
-    return this.scheduled || this.sending > 0 || this.backlogged;
-  }
 
   /** True while ends wait on disk for Redis (the agent claims nothing meanwhile). */
   get backlogged(): boolean {
@@ -63,6 +56,7 @@ export class Reporter {
   }
 
   report(report: FinishReport): Promise<Delivery> {
+    this.ledger.endReported(report.id);
     return new Promise((resolve) => {
       this.queue.push({ report, resolve });
       if (!this.scheduled) {
@@ -89,22 +83,16 @@ export class Reporter {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
-    this.sending++;
+    await this.ledger.afterAdoption(); // an end may claim: never while an adoption looks
+    if (!this.backlogged && (await this.sendToRedis(batch))) return;
     try {
-      if (!this.backlogged && (await this.sendToRedis(batch))) return;
-      try {
-        await this.journal.append(batch.map((p) => p.report));
-      } catch (err) {
-        // The disk failed too: nothing is left to keep the end; the restart rule settles the job.
-        this.logger.error({ err }, 'journal write failed');
-      }
-      for (const p of batch) p.resolve({ kind: 'journalled' });
-      void this.replay();
-    } finally {
-      // Not before the runners have taken the answers: a freed parent claimed
-      // by this call is registered in microtasks that all run before setImmediate.
-      setImmediate(() => this.sending--);
+      await this.journal.append(batch.map((p) => p.report));
+    } catch (err) {
+      // The disk failed too: nothing is left to keep the end; the restart rule settles the job.
+      this.logger.error({ err }, 'journal write failed');
     }
+    for (const p of batch) p.resolve({ kind: 'journalled' });
+    void this.replay();
   }
 
   /** Sends a batch to Redis; false when it must go to the journal instead. */
