@@ -8,23 +8,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type * as Serve from '../src/api/serve.js';
-import type * as Load from '../src/config/load.js';
-import type * as AgentModule from '../src/node-agent/agent.js';
 import type { JobType } from '../src/node-agent/job-types/job-type.js';
-import type * as Store from '../src/store/redis-store.js';
-
-// The agent under test is the compiled one in dist/ (npm run bench builds it first), as
-// `jobtree agent` runs it: loaded from src through tsx it carries tsx's helpers, a few
-// per cent of its time. The path is computed so TypeScript takes the types from src.
-const DIST = '../dist/';
-async function fromDist<T>(path: string): Promise<T> {
-  return (await import(DIST + path)) as T;
-}
-const { serveApi } = await fromDist<typeof Serve>('api/serve.js');
-const { loadConfig } = await fromDist<typeof Load>('config/load.js');
-const { Agent } = await fromDist<typeof AgentModule>('node-agent/agent.js');
-const { RedisStore } = await fromDist<typeof Store>('store/redis-store.js');
+import { Agent, loadConfig, RedisStore, serveApi } from './dist.js';
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 

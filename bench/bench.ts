@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,agents] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.js';
 import { bigTreeFigures } from './big-tree.js';
 import { logFigures } from './log-scenarios.js';
+import { manyAgentsFigures } from './many-agents.js';
 import { BENCH_DIR, median, percentile, Rig, round } from './rig.js';
 import type { JobSpec } from '../src/shared/types.js';
 import { chain, completeTree, countJobs, flatTree } from './scenarios.js';
@@ -129,6 +130,14 @@ async function measure(
       await deletePrefix(redisUrl, prefix);
     }
   }
+  if (scenario === 'agents') {
+    try {
+      const figures = await manyAgentsFigures(redisUrl, prefix, conc);
+      return { type: 'measurement', scenario, concurrency: 1, run, ...figures };
+    } finally {
+      await deletePrefix(redisUrl, prefix);
+    }
+  }
   if (scenario === 'logs') {
     try {
       return {
@@ -179,13 +188,16 @@ const PLAN: Record<string, number[]> = {
   abort: [16],
   // SPEC §17: a 100,000-job tree through the store (no agent)
   big: [1],
+  // SPEC §17: 1, 10 and 100 agents of one slot each (the plan's figure is the agent count)
+  agents: [1, 10, 100],
 };
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
-  const only = arg('only', 'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big').split(
-    ',',
-  );
+  const only = arg(
+    'only',
+    'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,agents',
+  ).split(',');
   let own: TestRedis | undefined;
   let redisUrl = arg('redis', '');
   if (!redisUrl) {
@@ -204,21 +216,26 @@ async function main(): Promise<void> {
     }),
   );
   const results: Measurement[] = [];
-  for (const scenario of only) {
-    for (const conc of PLAN[scenario] ?? []) {
-      for (let run = 1; run <= runs; run++) {
-        const m = await measure(redisUrl, scenario, conc, run);
-        console.log(JSON.stringify(m));
-        results.push(m);
+  try {
+    for (const scenario of only) {
+      for (const conc of PLAN[scenario] ?? []) {
+        for (let run = 1; run <= runs; run++) {
+          const m = await measure(redisUrl, scenario, conc, run);
+          console.log(JSON.stringify(m));
+          results.push(m);
+        }
       }
     }
+  } catch (err) {
+    if (own) await destroyRedis(own); // never leave the private server behind
+    throw err;
   }
   const medians: Record<string, Record<string, number>> = {};
   for (const m of results) {
-    const key = `${m.scenario}_c${m.concurrency}`;
+    const key = m.scenario === 'agents' ? `agents_${m.agents}` : `${m.scenario}_c${m.concurrency}`;
     if (medians[key]) continue;
     const same = results.filter(
-      (x) => x.scenario === m.scenario && x.concurrency === m.concurrency,
+      (x) => x.scenario === m.scenario && x.concurrency === m.concurrency && x.agents === m.agents,
     );
     const fields = Object.keys(m).filter(
       (f) => typeof m[f] === 'number' && !['concurrency', 'run'].includes(f),
