@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,agents] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,agents] [--conc 1,16] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -198,6 +198,8 @@ async function main(): Promise<void> {
     'only',
     'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,agents',
   ).split(',');
+  // --conc 1,16: only these concurrencies of each scenario (bench:compare runs one row at a time)
+  const concs = arg('conc', '') ? arg('conc', '').split(',').map(Number) : undefined;
   let own: TestRedis | undefined;
   let redisUrl = arg('redis', '');
   if (!redisUrl) {
@@ -218,7 +220,7 @@ async function main(): Promise<void> {
   const results: Measurement[] = [];
   try {
     for (const scenario of only) {
-      for (const conc of PLAN[scenario] ?? []) {
+      for (const conc of (PLAN[scenario] ?? []).filter((c) => !concs || concs.includes(c))) {
         for (let run = 1; run <= runs; run++) {
           const m = await measure(redisUrl, scenario, conc, run);
           console.log(JSON.stringify(m));

@@ -138,6 +138,15 @@ export interface JobView extends JobFields {
 }
 
 /** A job nested with its children, as in a tree answer. */
+/** One job a title search of a tree found (SPEC §17): enough to show it and open its log. */
+export interface FoundJob {
+  id: string;
+  parent: string | null;
+  title: string;
+  state: JobState;
+  node: string;
+}
+
 export interface NestedJob extends Omit<JobView, 'children'> {
   children: NestedJob[];
   /**

@@ -6,6 +6,7 @@
 import { JobtreeError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 import type {
+  FoundJob,
   HandlersState,
   JobError,
   JobView,
@@ -25,7 +26,7 @@ import { RedisJobTypeStore } from './job-type-store.js';
 import { NodeRegistry } from './node-registry.js';
 import { RedisPoolStore } from './pool-store.js';
 import { PubSub } from './pubsub.js';
-import { readChildren, readTree, type TreeReadOptions } from './tree-pages.js';
+import { readChildren, readTree, searchTree, type TreeReadOptions } from './tree-pages.js';
 import { STAGE_ABOVE, finishStoring, submitStaged, type Staging } from './staged-submit.js';
 import type { ScriptClient } from './script-client.js';
 import type {
@@ -483,6 +484,15 @@ export class RedisStore extends NodeRegistry implements Store {
   ): Promise<{ jobs: NestedJob[]; next: string | null }> {
     if (!isJobId(root) || !isJobId(parent)) throw new NotFoundError(`no job ${parent}`);
     return readChildren(this.parts, root, parent, cursor, limit);
+  }
+
+  async searchTree(
+    root: string,
+    text: string,
+    limit: number,
+  ): Promise<{ jobs: FoundJob[]; more: boolean }> {
+    if (!isJobId(root)) throw new NotFoundError(`no tree ${root}`);
+    return searchTree(this.parts, root, text, limit);
   }
 
   /** Where a tree's handler tree stands (SPEC §15): see HandlersState. */

@@ -5,6 +5,7 @@
  */
 import type { JobtreeError } from '../shared/errors.js';
 import type {
+  FoundJob,
   JobError,
   JobState,
   JobView,
@@ -325,6 +326,12 @@ export interface Store {
     cursor: string | undefined,
     limit?: number,
   ): Promise<{ jobs: NestedJob[]; next: string | null }>;
+  /** Jobs whose title holds `text`, case-insensitive, at most `limit` (SPEC §17: searched by title). */
+  searchTree(
+    root: string,
+    text: string,
+    limit: number,
+  ): Promise<{ jobs: FoundJob[]; more: boolean }>;
   treeState(root: string): Promise<{ state: TreeState; seq: number } | null>;
   listTrees(query: TreeQuery): Promise<{ trees: TreeSummary[]; next: string | null }>;
   registerNode(info: NodeInfo, ttlMs: number): Promise<{ draining: boolean }>;

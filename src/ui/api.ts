@@ -1,5 +1,12 @@
 /** The HTTP API of SPEC §7 from the browser, with the session's token. */
-import type { JobView, NestedJob, NodeView, TreeSummary, TreeView } from '../shared/types.js';
+import type {
+  FoundJob,
+  JobView,
+  NestedJob,
+  NodeView,
+  TreeSummary,
+  TreeView,
+} from '../shared/types.js';
 import { token, tokenRefused } from './session.js';
 
 export class ApiError extends Error {
@@ -72,6 +79,11 @@ export const api = {
     json<{ jobs: NestedJob[]; next: string | null }>(
       'GET',
       `/api/v1/trees/${root}?children=${job}&cursor=${cursor}&limit=1000`,
+    ),
+  search: (root: string, text: string) =>
+    json<{ jobs: FoundJob[]; more: boolean }>(
+      'GET',
+      `/api/v1/trees/${root}?search=${encodeURIComponent(text)}&limit=100`,
     ),
   job: (id: string) => json<JobView & { children: string[] }>('GET', `/api/v1/jobs/${id}`),
   nodes: () => json<{ nodes: NodeView[] }>('GET', '/api/v1/nodes'),

@@ -88,9 +88,65 @@ export function attemptBars(job: NestedJob, t0: number, t1: number): Bar[] {
   }));
 }
 
-/** Jobs in tree order with their depth (for the timeline's rows). */
-export function flatten(job: NestedJob, depth = 0): Array<{ job: NestedJob; depth: number }> {
-  return [{ job, depth }, ...job.children.flatMap((c) => flatten(c, depth + 1))];
+/** Children a job may have before the timeline draws them as one aggregated row. */
+export const AGGREGATE_ABOVE = 50;
+
+/** A timeline row: one job, or (SPEC §17) all the children of a big job as one row. */
+export type TimelineRow =
+  | { kind: 'job'; job: NestedJob; depth: number }
+  | {
+      kind: 'group';
+      parent: NestedJob;
+      depth: number;
+      /** Every child, listed in the page or not. */
+      count: number;
+      /** Jobs by state: the parent's subtree counts when the page has them, else the listed children's. */
+      counts: Partial<Record<JobState, number>>;
+      /** The listed children's earliest queue or start and latest end (or now), if any ran. */
+      from?: number;
+      to?: number;
+    };
+
+/**
+ * Jobs in tree order with their depth; the children of a job with more
+ * than AGGREGATE_ABOVE of them (or more than its page lists) as one row,
+ * unless the job is in `expanded`.
+ */
+export function timelineRows(
+  job: NestedJob,
+  now: number,
+  expanded: ReadonlySet<string> = new Set(),
+  depth = 0,
+): TimelineRow[] {
+  const rows: TimelineRow[] = [{ kind: 'job', job, depth }];
+  const count = job.childCount ?? job.children.length;
+  if (count === 0) return rows;
+  if (count <= AGGREGATE_ABOVE || expanded.has(job.id)) {
+    for (const c of job.children) rows.push(...timelineRows(c, now, expanded, depth + 1));
+    return rows;
+  }
+  let from: number | undefined;
+  let to: number | undefined;
+  const listed: Partial<Record<JobState, number>> = {};
+  for (const c of job.children) {
+    listed[c.state] = (listed[c.state] ?? 0) + 1;
+    const start = c.queuedAt ?? c.startedAt;
+    if (start === undefined) continue;
+    from = Math.min(from ?? start, start);
+    to = Math.max(to ?? start, c.finishedAt ?? (c.startedAt !== undefined ? now : start));
+  }
+  const counts = { ...(job.counts ?? listed) };
+  // a parent's subtree counts hold the parent itself: the row is about its children
+  if (job.counts) counts[job.state] = (counts[job.state] ?? 1) - 1;
+  rows.push({
+    kind: 'group',
+    parent: job,
+    depth: depth + 1,
+    count,
+    counts,
+    ...(from !== undefined ? { from, to } : {}),
+  });
+  return rows;
 }
 
 /**

@@ -76,6 +76,50 @@ describe('api: trees in pages (§17)', function () {
     }
   });
 
+  it('finds jobs by title anywhere in the tree, at most the limit, and says when there are more', async () => {
+    const agent = await makeAgent(makeStore(), { node: 'search' });
+    const api = (p: string) => http(agent.url, 'GET', p);
+    const { body } = await http(agent.url, 'POST', '/api/v1/trees', {
+      job: {
+        title: 'Deploy',
+        type: 'noop',
+        node: 'far',
+        children: [
+          { title: 'web tier', type: 'noop', children: leaves(3, 'Web host ') },
+          { title: 'db tier', type: 'noop', children: leaves(2, 'db host ') },
+        ],
+      },
+    });
+    const root = body.root as string;
+    const web = await api(`/api/v1/trees/${root}?search=WEB`);
+    expect(web.body.more).to.equal(false);
+    // level by level: the tier before its hosts, each with what a row needs
+    expect(web.body.jobs.map((j: { title: string }) => j.title)).to.deep.equal([
+      'web tier',
+      'Web host 0',
+      'Web host 1',
+      'Web host 2',
+    ]);
+    expect(web.body.jobs[1]).to.include({ state: 'QUEUED', node: 'far' });
+    expect(web.body.jobs[1].parent).to.equal(web.body.jobs[0].id);
+    const two = await api(`/api/v1/trees/${root}?search=host&limit=2`);
+    expect(two.body.jobs.map((j: { title: string }) => j.title)).to.deep.equal([
+      'Web host 0',
+      'Web host 1',
+    ]);
+    expect(two.body.more).to.equal(true);
+    expect((await api(`/api/v1/trees/${root}?search=nothing`)).body).to.deep.equal({
+      jobs: [],
+      more: false,
+    });
+    const blank = await api(`/api/v1/trees/${root}?search=%20`);
+    expect([blank.status, blank.body.error.path]).to.deep.equal([400, 'search']);
+    const missing = await api(
+      `/api/v1/trees/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}?search=x`,
+    );
+    expect(missing.status).to.equal(404);
+  });
+
   it('answers a tree of more than 10,000 jobs as depth=1 unless asked, a small one whole', async () => {
     const agent = await makeAgent(makeStore(), { node: 'pages2' });
     const big = await http(agent.url, 'POST', '/api/v1/trees', {

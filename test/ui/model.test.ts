@@ -5,7 +5,13 @@
  */
 import { expect } from 'chai';
 import { LineSplitter, earlierLines, parseLine } from '../../src/ui/log-lines.js';
-import { applyStatus, attemptBars, criticalPath, fromSnapshot } from '../../src/ui/tree-model.js';
+import {
+  applyStatus,
+  attemptBars,
+  criticalPath,
+  fromSnapshot,
+  timelineRows,
+} from '../../src/ui/tree-model.js';
 import type { NestedJob, TreeView } from '../../src/shared/types.js';
 
 describe('ui: log lines', () => {
@@ -157,5 +163,35 @@ describe('ui: tree model', () => {
       job('busy', [], { startedAt: 2 }),
     ]);
     expect([...criticalPath(running)]).to.deep.equal(['r', 'busy']);
+  });
+
+  it('draws the children of a big job as one row, unless expanded (§17)', () => {
+    const kids = Array.from({ length: 60 }, (_, i) =>
+      job(
+        `k${i}`,
+        [],
+        i < 2
+          ? { state: 'SUCCESS', queuedAt: 10 + i, startedAt: 20, finishedAt: 30 + i }
+          : { state: 'QUEUED' },
+      ),
+    );
+    const small = job('s', [job('a'), job('b')]);
+    const root = job('r', [small, job('big', kids)]);
+    const rows = timelineRows(root, 100);
+    expect(
+      rows.map((r) => (r.kind === 'job' ? r.job.id : `group of ${r.parent.id}`)),
+    ).to.deep.equal(['r', 's', 'a', 'b', 'big', 'group of big']);
+    expect(rows[5]).to.deep.include({ count: 60, from: 10, to: 31, depth: 2 });
+    expect(rows[5]).to.have.deep.property('counts', { SUCCESS: 2, QUEUED: 58 });
+    expect(timelineRows(root, 100, new Set(['big']))).to.have.length(5 + 60);
+
+    // a page of a big tree: the subtree's counts (less the parent itself), however few are listed
+    const paged = job('p', [job('p0')], {
+      childCount: 5000,
+      counts: { WAITING: 1, QUEUED: 4990, SUCCESS: 10 },
+    });
+    const [, group] = timelineRows(paged, 100);
+    expect(group).to.deep.include({ kind: 'group', count: 5000 });
+    expect(group).to.have.deep.property('counts', { WAITING: 0, QUEUED: 4990, SUCCESS: 10 });
   });
 });

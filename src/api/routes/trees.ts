@@ -67,7 +67,8 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
     });
   });
 
-  // SPEC §17: ?depth=N&limit=L pages a tree; ?children=JOB&cursor=C&limit=L pages a job's children
+  // SPEC §17: ?depth=N&limit=L pages a tree; ?children=JOB&cursor=C&limit=L pages a job's
+  // children; ?search=TEXT&limit=L finds jobs by title (at most 1,000 answers, 100 unless asked)
   router.get('/api/v1/trees/:root', async (ctx) => {
     const root = ctx.params.root as string;
     const limitText = querySingle(ctx, 'limit');
@@ -75,6 +76,13 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
       limitText === undefined
         ? undefined
         : parseBoundedInt(limitText, 'limit', 1, LIMITS.maxJobs, 0);
+    const search = querySingle(ctx, 'search');
+    if (search !== undefined) {
+      if (search.trim() === '' || search.length > LIMITS.maxTitle)
+        throw new ValidationError(`search: 1 to ${LIMITS.maxTitle} characters`, 'search');
+      ctx.body = await deps.store.searchTree(root, search.trim(), Math.min(limit ?? 100, 1000));
+      return;
+    }
     const children = querySingle(ctx, 'children');
     if (children !== undefined) {
       if (!isJobId(children)) throw new ValidationError('children: not a job id', 'children');

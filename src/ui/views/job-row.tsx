@@ -1,9 +1,11 @@
 /**
  * One job of a tree page and, nested, its children: state, type and node,
  * the try it is on (SPEC §14), duration, summary or error; its log, its
- * result on demand, and an abort with a confirmation.
+ * result on demand, and an abort with a confirmation. A job with children
+ * folds (SPEC §17: a big tree's subtrees start folded, with their counts),
+ * and its children are drawn a block at a time as they scroll into view.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { NestedJob } from '../../shared/types.js';
 import { api } from '../api.js';
 import { clock, duration, runTime } from '../format.js';
@@ -35,9 +37,21 @@ export function JobRow(props: {
   onError: (m: string) => void;
   /** SPEC §17: fetch the next page of a job's children (a paged tree), when the page can. */
   onMore?: (job: NestedJob) => Promise<void>;
+  /** The root is 0. */
+  depth?: number;
+  /** Whether a job's children show before a click (true unless said otherwise). */
+  startOpen?: (job: NestedJob, depth: number) => boolean;
 }) {
   const { job, now } = props;
+  const depth = props.depth ?? 0;
   const [result, setResult] = useState<string | null>(null);
+  const hasChildren = job.children.length > 0 || (job.childCount ?? 0) > 0;
+  const [open, setOpen] = useState(() => props.startOpen?.(job, depth) ?? true);
+  const toggle = () => {
+    // a folded job of a paged tree may have no page of children yet: opening it fetches one
+    if (!open && job.children.length === 0 && job.next && props.onMore) void props.onMore(job);
+    setOpen(!open);
+  };
   const ran = runTime(job, now);
   const showResult = async () => {
     const full = await api.job(job.id);
@@ -46,6 +60,19 @@ export function JobRow(props: {
   return (
     <li class={`job ${props.selected === job.id ? 'selected' : ''}`} data-job={job.id}>
       <div class="row">
+        {hasChildren ? (
+          <button
+            type="button"
+            class="fold"
+            aria-expanded={open}
+            aria-label={`${open ? 'Fold' : 'Unfold'} ${job.title}`}
+            onClick={toggle}
+          >
+            {open ? '▾' : '▸'}
+          </button>
+        ) : (
+          <span class="fold" />
+        )}
         <StateBadge state={job.state} />
         <span class="title">{job.title}</span>
         <span class="meta">
@@ -118,20 +145,66 @@ export function JobRow(props: {
           <pre>{result}</pre>
         </details>
       )}
-      {job.children.length > 0 && (
+      {open && job.children.length > 0 && (
         <ul>
-          {job.children.map((c) => (
-            <JobRow key={c.id} {...props} job={c} />
-          ))}
+          <ChildBlocks count={job.children.length}>
+            {(from, to) =>
+              job.children
+                .slice(from, to)
+                .map((c) => <JobRow key={c.id} {...props} job={c} depth={depth + 1} />)
+            }
+          </ChildBlocks>
         </ul>
       )}
-      <MoreChildren job={job} {...(props.onMore ? { onMore: props.onMore } : {})} />
+      {open && <MoreChildren job={job} {...(props.onMore ? { onMore: props.onMore } : {})} />}
     </li>
   );
 }
 
+/** Rows drawn at a time; a block further down waits until it nears the viewport. */
+const BLOCK = 100;
+/** A row's height before it is drawn, for the space a waiting block keeps. */
+const ROW_EM = 2.1;
+
+/**
+ * Children in blocks of BLOCK: the first drawn at once, each next one when
+ * its placeholder (as tall as its rows would be) scrolls near the viewport.
+ * A drawn block stays drawn, so live updates and the scroll stay put.
+ */
+function ChildBlocks(props: { count: number; children: (from: number, to: number) => unknown }) {
+  const [drawn, setDrawn] = useState(1);
+  const placeholder = useRef<HTMLLIElement>(null);
+  const blocks = Math.ceil(props.count / BLOCK);
+  useEffect(() => {
+    const el = placeholder.current;
+    if (!el || drawn >= blocks) return;
+    const seen = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) setDrawn((d) => d + 1);
+      },
+      { rootMargin: '800px 0px' },
+    );
+    seen.observe(el);
+    return () => seen.disconnect();
+  }, [drawn, blocks]);
+  const shown = Math.min(props.count, drawn * BLOCK);
+  return (
+    <>
+      {props.children(0, shown)}
+      {shown < props.count && (
+        <li
+          ref={placeholder}
+          class="rows-waiting"
+          aria-hidden="true"
+          style={{ height: `${(props.count - shown) * ROW_EM}em` }}
+        />
+      )}
+    </>
+  );
+}
+
 /** "QUEUED 2,390, SUCCESS 11": the states a subtree holds, none left out but the empty ones. */
-function countsText(counts: NonNullable<NestedJob['counts']>): string {
+export function countsText(counts: NonNullable<NestedJob['counts']>): string {
   return Object.entries(counts)
     .filter(([, n]) => (n ?? 0) > 0)
     .map(([s, n]) => `${s} ${(n ?? 0).toLocaleString()}`)

@@ -1,22 +1,27 @@
 /**
  * When each job ran, as a bar per job on one time axis (a Gantt chart):
  * a light segment while queued, a solid one while running. The critical
- * path, the chain of jobs the tree waited for, is outlined.
+ * path, the chain of jobs the tree waited for, is outlined. The children of
+ * a big job are one aggregated row (SPEC §17), shown one by one on a click.
  */
+import { useState } from 'preact/hooks';
 import {
   attemptBars,
   barOf,
   criticalPath,
-  flatten,
+  timelineRows,
   timelineSpan,
   type LiveTree,
+  type TimelineRow,
 } from '../tree-model.js';
 import { duration } from '../format.js';
+import { countsText } from './job-row.js';
 
 export function Timeline(props: { tree: LiveTree; now: number; onPick: (id: string) => void }) {
   const [t0, t1] = timelineSpan(props.tree, props.now);
   const critical = criticalPath(props.tree.view.job);
-  const rows = flatten(props.tree.view.job);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const rows = timelineRows(props.tree.view.job, props.now, expanded);
   return (
     <div class="timeline" role="table" aria-label="Timeline">
       <div class="axis" role="row">
@@ -25,7 +30,14 @@ export function Timeline(props: { tree: LiveTree; now: number; onPick: (id: stri
           0 — {duration(t1 - t0)} <span class="legend critical">critical path</span>
         </span>
       </div>
-      {rows.map(({ job, depth }) => {
+      {rows.map((row) => {
+        if (row.kind === 'group') {
+          const expand = () => setExpanded(new Set([...expanded, row.parent.id]));
+          return (
+            <GroupRow key={`group-${row.parent.id}`} row={row} t0={t0} t1={t1} onExpand={expand} />
+          );
+        }
+        const { job, depth } = row;
         const bar = barOf(job, t0, t1, props.now);
         return (
           <div role="row" class={`tl-row ${critical.has(job.id) ? 'critical' : ''}`} key={job.id}>
@@ -64,6 +76,44 @@ export function Timeline(props: { tree: LiveTree; now: number; onPick: (id: stri
           </div>
         );
       })}
+    </div>
+  );
+}
+
+/** The children of a big job as one row: how many, their states, and the span they ran in. */
+function GroupRow(props: {
+  row: Extract<TimelineRow, { kind: 'group' }>;
+  t0: number;
+  t1: number;
+  onExpand: () => void;
+}) {
+  const { row, t0, t1 } = props;
+  const span = Math.max(1, t1 - t0);
+  const pct = (t: number) => ((t - t0) / span) * 100;
+  const states = countsText(row.counts);
+  const listed = row.parent.children.length;
+  return (
+    <div role="row" class="tl-row tl-group">
+      <span role="cell" class="tl-name" style={{ paddingLeft: `${row.depth}em` }}>
+        {row.count.toLocaleString()} children of {row.parent.title}
+        {listed > 0 && (
+          <button type="button" onClick={props.onExpand} title="a row for each listed child">
+            show {listed < row.count ? `the ${listed.toLocaleString()} listed` : 'each'}
+          </button>
+        )}
+      </span>
+      <span role="cell" class="tl-track" title={states}>
+        {row.from !== undefined && row.to !== undefined && (
+          <span
+            class="tl-bar tl-aggregate"
+            style={{
+              left: `${pct(row.from)}%`,
+              width: `${Math.max(0.3, pct(row.to) - pct(row.from))}%`,
+            }}
+          />
+        )}
+        <span class="tl-counts">{states}</span>
+      </span>
     </div>
   );
 }

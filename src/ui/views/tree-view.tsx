@@ -1,7 +1,8 @@
 /**
  * One tree, live (useLiveTree): nested jobs (JobRow), aborts with a
- * confirmation, pause and resume, the context, the timeline, the log panel
- * of a chosen job, and the tree's failure handlers below it (SPEC §15).
+ * confirmation, pause and resume, a search by title, the context, the
+ * timeline, the log panel of a chosen job, and the tree's failure handlers
+ * below it (SPEC §15).
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { NestedJob } from '../../shared/types.js';
@@ -13,6 +14,7 @@ import { JobRow, confirmAbort, openLog } from './job-row.js';
 import { LogPanel } from './log-panel.js';
 import { StateBadge } from './state-badge.js';
 import { Timeline } from './timeline.js';
+import { TreeSearch } from './tree-search.js';
 import { Alert } from './alert.js';
 
 export function TreeView(props: { root: string; logJob: string | null }) {
@@ -101,6 +103,7 @@ export function TreeView(props: { root: string; logJob: string | null }) {
           </div>
         </div>
         <Alert message={error} />
+        <TreeSearch root={view.root} onError={setError} />
         <details class="context">
           <summary>Context</summary>
           <pre>{JSON.stringify(view.context, null, 2)}</pre>
@@ -113,6 +116,8 @@ export function TreeView(props: { root: string; logJob: string | null }) {
               now={now}
               selected={props.logJob}
               onError={setError}
+              // SPEC §17: a paged tree's subtrees start folded, showing their counts
+              startOpen={(_job, depth) => !t.partial || depth === 0}
               onMore={async (job) => {
                 // SPEC §17: the next page joins the live tree, so its jobs follow events too
                 try {
