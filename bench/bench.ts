@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,agents] [--conc 1,16] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents] [--conc 1,16] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -20,6 +20,7 @@ import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.
 import { bigTreeFigures } from './big-tree.js';
 import { logFigures } from './log-scenarios.js';
 import { manyAgentsFigures } from './many-agents.js';
+import { uiOpenFigures } from './ui-open.js';
 import { BENCH_DIR, median, percentile, Rig, round } from './rig.js';
 import type { JobSpec } from '../src/shared/types.js';
 import { chain, completeTree, countJobs, flatTree } from './scenarios.js';
@@ -130,6 +131,14 @@ async function measure(
       await deletePrefix(redisUrl, prefix);
     }
   }
+  if (scenario === 'ui') {
+    try {
+      const figures = await uiOpenFigures(redisUrl, prefix);
+      return { type: 'measurement', scenario, concurrency: conc, run, ...figures };
+    } finally {
+      await deletePrefix(redisUrl, prefix);
+    }
+  }
   if (scenario === 'agents') {
     try {
       const figures = await manyAgentsFigures(redisUrl, prefix, conc);
@@ -190,13 +199,15 @@ const PLAN: Record<string, number[]> = {
   big: [1],
   // SPEC §17: 1, 10 and 100 agents of one slot each (the plan's figure is the agent count)
   agents: [1, 10, 100],
+  // SPEC §17: the tree page of a 100,000-job tree in headless Chromium
+  ui: [1],
 };
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const only = arg(
     'only',
-    'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,agents',
+    'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents',
   ).split(',');
   // --conc 1,16: only these concurrencies of each scenario (bench:compare runs one row at a time)
   const concs = arg('conc', '') ? arg('conc', '').split(',').map(Number) : undefined;
