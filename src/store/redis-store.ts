@@ -27,7 +27,13 @@ import { NodeRegistry } from './node-registry.js';
 import { RedisPoolStore } from './pool-store.js';
 import { PubSub } from './pubsub.js';
 import { readChildren, readTree, searchTree, type TreeReadOptions } from './tree-pages.js';
-import { STAGE_ABOVE, finishStoring, submitStaged, type Staging } from './staged-submit.js';
+import {
+  STAGE_ABOVE,
+  finishStoring,
+  submissionStats,
+  submitStaged,
+  type Staging,
+} from './staged-submit.js';
 import type { ScriptClient } from './script-client.js';
 import type {
   AgentListener,
@@ -100,6 +106,7 @@ export class RedisStore extends NodeRegistry implements Store {
         t.maxQueued ?? 0,
         t.admission ?? '',
         t.run ? JSON.stringify(this.encodeRun(t.run)) : '',
+        JSON.stringify(submissionStats(t.jobs)),
       ),
     );
     return this.submitted('submitTree', code, t.root);

@@ -29,8 +29,12 @@ const STAGE_TTL_MS = 24 * 3600 * 1000;
 
 export type Staging = StoreParts;
 
-/** What commitTree checks and counts without the jobs (see includes/submit.lua). */
-export function stagedStats(jobs: PlannedJob[]) {
+/**
+ * What a submission's checks count (includes/submit.lua): the leaves per
+ * node, the jobs and leaf slots per pool, and (for commitTree, which never
+ * sees the jobs) the totals. Computed here for submitTree and commitTree alike.
+ */
+export function submissionStats(jobs: PlannedJob[]) {
   const leaves: Record<string, number> = {};
   const pools: Record<string, number> = {};
   const leafPools: Record<string, number> = {};
@@ -86,7 +90,7 @@ export async function submitStaged(
         t.root,
         t.at,
         JSON.stringify(tree),
-        JSON.stringify(stagedStats(t.jobs)),
+        JSON.stringify(submissionStats(t.jobs)),
         t.maxQueued ?? 0,
         t.admission ?? '',
         run ? JSON.stringify(run) : '',

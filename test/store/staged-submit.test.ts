@@ -14,7 +14,7 @@ import { newId } from '../../src/shared/ids.js';
 import type { JobSpec } from '../../src/shared/types.js';
 import { encodePlanned } from '../../src/store/codec.js';
 import { createScriptClient } from '../../src/store/redis-client.js';
-import { STAGE_ABOVE, STAGE_CHUNK, stagedStats } from '../../src/store/staged-submit.js';
+import { STAGE_ABOVE, STAGE_CHUNK, submissionStats } from '../../src/store/staged-submit.js';
 import { collectEvents } from '../helpers/events.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { makeStore, runClaimed, submit } from '../helpers/store.js';
@@ -125,7 +125,7 @@ describe('store: a big tree stored in steps (§17)', function () {
       ).to.equal(1);
     }
     const tree = JSON.stringify({ title: 'root', node: 'n1', tags: '{}', context: [] });
-    const stats = JSON.stringify(stagedStats(plan.jobs));
+    const stats = JSON.stringify(submissionStats(plan.jobs));
     expect(await raw.commitTree(key, prefix, plan.root, now, tree, stats, 0, '', '')).to.equal(1);
     const early = await store.abortJob(plan.root, 'alice', now).catch((e: unknown) => e);
     expect(early).to.be.instanceOf(UnavailableError).with.property('code', 'TREE_STORING');

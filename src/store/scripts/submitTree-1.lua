@@ -12,6 +12,8 @@
   (SPEC §12): its node has a free slot, its pool free slots; else ''
   ARGV[8] a definition's run JSON {def, message, idem, idemTtlMs} (SPEC §13,
   see includes/runs.lua), or ''
+  ARGV[9] the jobs' counts JSON (submissionStats in staged-submit.ts: the
+  same as commitTree's, so the checks count one way)
   Also writes P:{R}:ctx, P:{R}:active, P:{R}:job:<id>, P:queue:<node>,
   P:trees, P:state:RUNNING, P:tag:<k>=<v>.
   Returns 1; -1 when the root id exists already; {-2, node} when that node's
@@ -30,7 +32,7 @@ local root, now = ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local tree = cjson.decode(ARGV[4])
 local jobs = cjson.decode(ARGV[5])
-local refusal, run = submitRefusal(statsOf(jobs), tonumber(ARGV[6]), ARGV[7], ARGV[8])
+local refusal, run = submitRefusal(cjson.decode(ARGV[9]), tonumber(ARGV[6]), ARGV[7], ARGV[8])
 if refusal then return refusal end
 writeTreeHash(root, tree, now)
 writeJobs(root, jobs, now)

@@ -2,25 +2,11 @@
   What a submission must pass before anything is written, shared by
   submitTree (a tree in one script) and commitTree (a big tree's last,
   short step, SPEC §17): the node backlogs (SPEC §7), the pools (§12), the
-  "reject" admission (§12), a definition's run (§13). `stats` is
+  "reject" admission (§12), a definition's run (§13). `stats` is the
+  submission's counts as submissionStats (staged-submit.ts) computes them:
   {leaves = {node = n}, pools = {pool = jobs naming it}, leafPools = {pool =
-  slots the leaves need}}. Needs common, admission and runs.
+  slots the leaves need}, ...}. Needs common, admission and runs.
 ]]
-
--- The stats of planned jobs (submitTree has them all at hand).
-local function statsOf(jobs)
-  local stats = { leaves = {}, pools = {}, leafPools = {} }
-  for _, j in ipairs(jobs) do
-    if j.pool then stats.pools[j.pool] = (stats.pools[j.pool] or 0) + 1 end
-    if j.state == 'QUEUED' then
-      stats.leaves[j.node] = (stats.leaves[j.node] or 0) + 1
-      if j.pool then
-        stats.leafPools[j.pool] = (stats.leafPools[j.pool] or 0) + (tonumber(j.poolSlots) or 1)
-      end
-    end
-  end
-  return stats
-end
 
 -- A refusal {code, subject} (see submitTree's header), or nil and the run
 -- decoded from runJson (nil without one).
