@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { destroyRedis, startRedis } from '../test/helpers/redis.js';
-import { BENCH_DIR, median, round } from './rig.js';
+import { BENCH_DIR, median, redisCounters, round } from './rig.js';
 
 type Medians = Record<string, Record<string, number>>;
 
@@ -133,13 +133,11 @@ function jobsPerRun(side: 'ours' | 'peer', scenario: string, warmup: number): nu
   return warmup + warm + (measured[scenario] ?? 0);
 }
 
-/** Redis's CPU time so far, in µs (INFO cpu). */
+/** Redis's CPU time so far, in µs. */
 async function redisCpuUs(url: string): Promise<number> {
   const client = new Redis(url);
   try {
-    const info = await client.info('cpu');
-    const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
-    return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+    return (await redisCounters(client)).cpuUs;
   } finally {
     client.disconnect();
   }

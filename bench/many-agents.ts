@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import { planTree } from '../src/jobtree/plan.js';
 import { newId } from '../src/shared/ids.js';
 import { RedisStore } from '../src/store/redis-store.js';
-import { BENCH_DIR, median, nowMs, percentile, round } from './rig.js';
+import { BENCH_DIR, median, nowMs, percentile, redisCounters, round } from './rig.js';
 
 const PER_PROCESS = 25;
 const IDLE_MS = 5000;
@@ -86,16 +86,6 @@ async function reply(worker: ChildProcess, type: string): Promise<unknown> {
   }
 }
 
-/** Redis's CPU (µs) and the commands it has processed, so far. */
-async function redisCounters(admin: Redis): Promise<{ cpuUs: number; commands: number }> {
-  const info = await admin.info();
-  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
-  return {
-    cpuUs: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6,
-    commands: field('total_commands_processed'),
-  };
-}
-
 export async function manyAgentsFigures(
   redisUrl: string,
   prefix: string,
@@ -129,8 +119,8 @@ export async function manyAgentsFigures(
     const named: number[] = [];
     for (let i = 0; i < SAMPLES; i++) named.push(await jobs.run(store, names[i % agents]!));
     jobs.woken = 0;
-    const any: number[] = [];
-    for (let i = 0; i < SAMPLES; i++) any.push(await jobs.run(store, '*'));
+    const anyNode: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) anyNode.push(await jobs.run(store, '*'));
     const woken = jobs.woken;
     const busy1 = await counters();
     // what the samples cost beyond what the agents cost idle over the same time
@@ -141,8 +131,8 @@ export async function manyAgentsFigures(
       idle_redis_cpu_ms_per_s: round(perS(idle1.redis.cpuUs - idle0.redis.cpuUs) / 1000, 2),
       idle_redis_commands_per_s: round(perS(idle1.redis.commands - idle0.redis.commands), 1),
       idle_agent_cpu_ms_per_s: round(perS(idle1.fleet - idle0.fleet) / 1000 / agents, 3),
-      claim_any_median_ms: round(median(any)),
-      claim_any_p99_ms: round(percentile(any, 99)),
+      claim_any_median_ms: round(median(anyNode)),
+      claim_any_p99_ms: round(percentile(anyNode, 99)),
       claim_node_median_ms: round(median(named)),
       claim_node_p99_ms: round(percentile(named, 99)),
       agents_woken_per_any_job: round(woken / SAMPLES, 2),

@@ -19,6 +19,16 @@ export function percentile(xs: number[], p: number): number {
 export const median = (xs: number[]): number => percentile(xs, 50);
 export const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
+/** Redis's CPU time (µs, INFO cpu) and the commands it has processed, so far. */
+export async function redisCounters(client: Redis): Promise<{ cpuUs: number; commands: number }> {
+  const info = await client.info();
+  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
+  return {
+    cpuUs: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6,
+    commands: field('total_commands_processed'),
+  };
+}
+
 /**
  * One agent process, plus a plain subscriber noting when each job's SUCCESS
  * message arrives. Trees are timed to their root's end as the agent reports
@@ -250,9 +260,7 @@ export class Rig {
       this.worker.on('message', onMessage);
     });
     this.worker.send({ type: 'cpu' });
-    const info = await this.admin.info('cpu');
-    const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
-    const redis = (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+    const { cpuUs: redis } = await redisCounters(this.admin);
     return { agent: await reply, redis };
   }
 
