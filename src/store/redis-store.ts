@@ -176,34 +176,34 @@ export class RedisStore extends NodeRegistry implements Store {
     return this.claims(payloads);
   }
 
+  private claims(payloads: string[]): Promise<ClaimedJob[]> {
+    return Promise.all(payloads.map((p) => this.claim(p)));
+  }
+
   /**
-   * Decodes claim payloads; a job whose children came as ids only (more
+   * Decodes a claim payload; a job whose children came as ids only (more
    * than the script reads, SPEC §17) gets their keys, results and
    * summaries here, 1,000 a pipeline.
    */
-  private async claims(payloads: string[]): Promise<ClaimedJob[]> {
-    return Promise.all(
-      payloads.map(async (payload) => {
-        const { childIds, ...job } = decodeClaim(payload);
-        if (childIds === undefined) return job;
-        for (let i = 0; i < childIds.length; i += 1000) {
-          const ids = childIds.slice(i, i + 1000);
-          const pipe = this.redis.pipeline();
-          for (const id of ids) pipe.hmget(this.keys.job(job.root, id), 'key', 'result', 'summary');
-          const rows = (await guard(pipe.exec())) ?? [];
-          rows.forEach(([, r], k) => {
-            const [key, result, summary] = r as Array<string | null>;
-            job.children.push({
-              id: ids[k] as string,
-              key: key ?? null,
-              result: result === null || result === undefined ? null : JSON.parse(result),
-              summary: summary ?? null,
-            });
-          });
-        }
-        return job;
-      }),
-    );
+  private async claim(payload: string): Promise<ClaimedJob> {
+    const { childIds, ...job } = decodeClaim(payload);
+    if (childIds === undefined) return job;
+    for (let i = 0; i < childIds.length; i += 1000) {
+      const ids = childIds.slice(i, i + 1000);
+      const pipe = this.redis.pipeline();
+      for (const id of ids) pipe.hmget(this.keys.job(job.root, id), 'key', 'result', 'summary');
+      const rows = (await guard(pipe.exec())) ?? [];
+      rows.forEach(([, r], k) => {
+        const [key, result, summary] = r as Array<string | null>;
+        job.children.push({
+          id: ids[k] as string,
+          key: key ?? null,
+          result: result === null || result === undefined ? null : JSON.parse(result),
+          summary: summary ?? null,
+        });
+      });
+    }
+    return job;
   }
 
   async adoptClaims(node: string, token: string, running: string[]): Promise<ClaimedJob[]> {
@@ -223,8 +223,7 @@ export class RedisStore extends NodeRegistry implements Store {
     const payloads = await guard(
       this.redis.reattachJobs(this.keys.running(node), this.prefix, node, token, ...triples),
     );
-    const claimed = await this.claims(payloads.filter((p) => p !== ''));
-    return payloads.map((p) => (p === '' ? null : (claimed.shift() as ClaimedJob)));
+    return Promise.all(payloads.map((p) => (p === '' ? null : this.claim(p))));
   }
 
   async promoteDue(at: number): Promise<number> {
@@ -269,30 +268,31 @@ export class RedisStore extends NodeRegistry implements Store {
     for (const root of flat.slice(reports.length * 4)) {
       await this.continueAbort(String(root), Math.max(...reports.map((r) => r.at)));
     }
-    const nexts = await this.claims(
-      reports.flatMap((_, i) => {
+    const nexts = await Promise.all(
+      reports.map((_, i) => {
         const payload = flat[i * 4 + 2];
-        return typeof payload === 'string' && payload !== '' ? [payload] : [];
+        return typeof payload === 'string' && payload !== '' ? this.claim(payload) : null;
       }),
     );
     return reports.map((r, i) => {
-      const [code, state, payload, error] = flat.slice(i * 4, i * 4 + 4) as [
+      // [code, state, claim payload (decoded above), error] per report
+      const [code, state, , error] = flat.slice(i * 4, i * 4 + 4) as [
         number,
         string,
-        string | null,
+        unknown,
         string,
       ];
       if (code === 2)
         return {
           state: 'QUEUED',
-          next: payload ? (nexts.shift() as ClaimedJob) : null,
+          next: nexts[i] ?? null,
           error: r.error ?? null,
           retry: JSON.parse(error) as NonNullable<FinishAnswer['retry']>,
         };
       if (code !== 1) return scriptError('finishJob', code, r.id);
       return {
         state: state as FinishAnswer['state'],
-        next: payload ? (nexts.shift() as ClaimedJob) : null,
+        next: nexts[i] ?? null,
         error: error ? (JSON.parse(error) as JobError) : null,
       };
     });
