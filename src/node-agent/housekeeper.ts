@@ -10,11 +10,11 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { MAX_RECONNECT_DELAY_MS } from '../store/redis-client.js';
+import { every, type Repeater } from './every.js';
+import { sweepLogs } from './log-retention.js';
 
 /** A big tree being stored with no step for this long lost its submitter (SPEC §17). */
 const STORING_IDLE_MS = 10_000;
-import { every, type Repeater } from './every.js';
-import { sweepLogs } from './log-retention.js';
 
 /** Trees deleted per Redis call, and at most per sweep (the rest wait for the next). */
 const DELETE_BATCH = 100;

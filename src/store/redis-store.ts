@@ -27,14 +27,8 @@ import { NodeRegistry } from './node-registry.js';
 import { RedisPoolStore } from './pool-store.js';
 import { PubSub } from './pubsub.js';
 import { readChildren, readTree, searchTree, type TreeReadOptions } from './tree-pages.js';
-import {
-  STAGE_ABOVE,
-  finishStoring,
-  submissionStats,
-  submitStaged,
-  type Staging,
-} from './staged-submit.js';
-import type { ScriptClient } from './script-client.js';
+import { STAGE_ABOVE, finishStoring, submissionStats, submitStaged } from './staged-submit.js';
+import type { ScriptClient, StoreParts } from './script-client.js';
 import type {
   AgentListener,
   ClaimedJob,
@@ -113,7 +107,7 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   /** What the helper modules (staged-submit, tree-pages) need of this store. */
-  private get parts(): Staging {
+  private get parts(): StoreParts {
     return { redis: this.redis, keys: this.keys, prefix: this.prefix };
   }
 

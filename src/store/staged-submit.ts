@@ -27,8 +27,6 @@ const LONG_CHILDREN = 40_000;
 /** How long staged jobs wait for their commit before Redis drops them. */
 const STAGE_TTL_MS = 24 * 3600 * 1000;
 
-export type Staging = StoreParts;
-
 /**
  * What a submission's checks count (includes/submit.lua): the leaves per
  * node, the jobs and leaf slots per pool, and (for commitTree, which never
@@ -51,7 +49,7 @@ export function submissionStats(jobs: PlannedJob[]) {
 
 /** Stores `t` in steps; answers commitTree's code (1, or a refusal: nothing is left stored). */
 export async function submitStaged(
-  s: Staging,
+  s: StoreParts,
   t: NewTree,
   tree: Record<string, unknown>,
   run: Record<string, string | number> | undefined,
@@ -113,13 +111,13 @@ export async function submitStaged(
   return code;
 }
 
-async function dropStaged(s: Staging, root: string): Promise<void> {
+async function dropStaged(s: StoreParts, root: string): Promise<void> {
   const key = s.keys.tree(root);
   while ((await guard(s.redis.dropStaged(key, s.prefix, root))) === 0);
 }
 
 /** Announces a committed tree's jobs and queues its leaves, a chunk a script, to the end. */
-export async function finishStoring(s: Staging, root: string, at: number): Promise<void> {
+export async function finishStoring(s: StoreParts, root: string, at: number): Promise<void> {
   const key = s.keys.tree(root);
   while ((await guard(s.redis.storeMore(key, s.prefix, root, at))) === 0);
 }

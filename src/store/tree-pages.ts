@@ -23,11 +23,9 @@ export interface TreeReadOptions {
   limit?: number;
 }
 
-type Reader = StoreParts;
-
 type Hash = Record<string, string>;
 
-async function hashes(r: Reader, root: string, ids: string[]): Promise<Hash[]> {
+async function hashes(r: StoreParts, root: string, ids: string[]): Promise<Hash[]> {
   const out: Hash[] = [];
   for (let i = 0; i < ids.length; i += 1000) {
     const pipe = r.redis.pipeline();
@@ -50,7 +48,7 @@ function shown(h: Hash): { job: NestedJob; ids: string[] } {
  * them gets its counts in the same walk.
  */
 async function countSubtrees(
-  r: Reader,
+  r: StoreParts,
   root: string,
   tops: NestedJob[],
   byId: Map<string, NestedJob>,
@@ -86,7 +84,7 @@ async function countSubtrees(
 }
 
 /** The whole tree, or (SPEC §17) a page of it: see TreeReadOptions. */
-export async function readTree(r: Reader, root: string, opts: TreeReadOptions = {}) {
+export async function readTree(r: StoreParts, root: string, opts: TreeReadOptions = {}) {
   const [[, treeHash], [, ctx]] = (await guard(
     r.redis.multi().hgetall(r.keys.tree(root)).hgetall(r.keys.ctx(root)).exec(),
   )) as [[null, Hash], [null, Hash]];
@@ -144,7 +142,7 @@ function hasAncestorIn(job: NestedJob, ids: Set<string>, byId: Map<string, Neste
 
 /** `?children=JOB&cursor=C&limit=N`: the next page of a job's children, each with its counts. */
 export async function readChildren(
-  r: Reader,
+  r: StoreParts,
   root: string,
   parent: string,
   cursor: string | undefined,
@@ -177,7 +175,7 @@ export async function readChildren(
  * a 100,000-job tree is a hundred short trips, never one long command.
  */
 export async function searchTree(
-  r: Reader,
+  r: StoreParts,
   root: string,
   text: string,
   limit: number,
