@@ -2,6 +2,7 @@
  * Renders a tree answer as ASCII for `jobtree show` (state, node, duration,
  * summary or error per job) and a listing as a table for `jobtree ls`.
  */
+import { countsText } from '../shared/counts.js';
 import type { NestedJob, TreeSummary, TreeView } from '../shared/types.js';
 
 const MARK: Record<string, string> = {
@@ -44,10 +45,7 @@ function line(job: NestedJob, now: number): string {
 function foldedLine(job: NestedJob): string | null {
   if (job.next === undefined || job.next === null) return null;
   const more = (job.childCount ?? 0) - job.children.length;
-  const counts = Object.entries(job.counts ?? {})
-    .filter(([, n]) => (n ?? 0) > 0)
-    .map(([s, n]) => `${s} ${(n ?? 0).toLocaleString('en-US')}`)
-    .join(', ');
+  const counts = countsText(job.counts ?? {});
   const what = `${more.toLocaleString('en-US')} more ${more === 1 ? 'child' : 'children'}`;
   return `… ${what}${counts ? ` (subtree: ${counts})` : ''}; --all shows them`;
 }

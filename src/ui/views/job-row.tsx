@@ -6,6 +6,7 @@
  * and its children are drawn a block at a time as they scroll into view.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { countsText } from '../../shared/counts.js';
 import type { NestedJob } from '../../shared/types.js';
 import { api } from '../api.js';
 import { clock, duration, runTime } from '../format.js';
@@ -201,14 +202,6 @@ function ChildBlocks(props: { count: number; children: (from: number, to: number
       )}
     </>
   );
-}
-
-/** "QUEUED 2,390, SUCCESS 11": the states a subtree holds, none left out but the empty ones. */
-export function countsText(counts: NonNullable<NestedJob['counts']>): string {
-  return Object.entries(counts)
-    .filter(([, n]) => (n ?? 0) > 0)
-    .map(([s, n]) => `${s} ${(n ?? 0).toLocaleString()}`)
-    .join(', ');
 }
 
 /** "2,400 more children — subtree: QUEUED 2,390, SUCCESS 11" and a button for the next page (SPEC §17). */

@@ -15,7 +15,7 @@ import {
   type TimelineRow,
 } from '../tree-model.js';
 import { duration } from '../format.js';
-import { countsText } from './job-row.js';
+import { countsText } from '../../shared/counts.js';
 
 export function Timeline(props: { tree: LiveTree; now: number; onPick: (id: string) => void }) {
   const [t0, t1] = timelineSpan(props.tree, props.now);
