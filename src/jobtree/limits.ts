@@ -4,6 +4,11 @@
  */
 export const LIMITS = Object.freeze({
   maxJobs: 100_000,
+  /**
+   * SPEC §17: one graft is one script (~17 ms for 1,000 jobs); a bigger
+   * growth is grafted in several requests, each atomic.
+   */
+  maxGraftJobs: 1_000,
   maxDepth: 64,
   maxParamsBytes: 64 * 1024,
   maxResultBytes: 1024 * 1024,

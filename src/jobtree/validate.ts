@@ -80,6 +80,8 @@ export function assertNesting(value: unknown, max = LIMITS.maxNesting): void {
 
 interface Walk {
   count: number;
+  /** In a graft: the tree's jobs before it, so the graft's own size is count - graftFrom. */
+  graftFrom?: number;
 }
 
 function checkJobs(
@@ -148,6 +150,12 @@ function checkJob(
   walk.count += 1;
   if (walk.count > LIMITS.maxJobs) {
     throw new ValidationError(`a tree holds at most ${LIMITS.maxJobs} jobs`, path);
+  }
+  if (walk.graftFrom !== undefined && walk.count - walk.graftFrom > LIMITS.maxGraftJobs) {
+    throw new ValidationError(
+      `a graft holds at most ${LIMITS.maxGraftJobs} jobs; graft the rest in further requests`,
+      path,
+    );
   }
   const params = job.params ?? {};
   const node = job.node ?? inherited;
@@ -246,7 +254,7 @@ export function validateChildren(
     spec.jobs,
     'jobs',
     target.depth + 1,
-    { count: target.existingJobs },
+    { count: target.existingJobs, graftFrom: target.existingJobs },
     types,
     target.node,
   );

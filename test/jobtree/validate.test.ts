@@ -219,6 +219,24 @@ describe('jobtree.validateTreeSpec', () => {
       validateChildren({ jobs: [] }, types, { existingJobs: 1, depth: 1, node: 'n1' }),
     ).to.throw(ValidationError);
   });
+  it('refuses a graft of more than LIMITS.maxGraftJobs jobs, naming the first one over (§17)', () => {
+    const leaf = (i: number) => ({ title: `g${i}`, type: 'noop' });
+    // the limit counts nested jobs too: 500 parents of one child each is 1,000 jobs
+    const nested = Array.from({ length: 500 }, (_, i) => ({ ...leaf(i), children: [leaf(i)] }));
+    const target = { existingJobs: 5, depth: 1, node: 'n1' };
+    expect(validateChildren({ jobs: nested }, types, target)).to.have.length(500);
+    const over = [...nested, leaf(500)];
+    const err = (() => {
+      try {
+        validateChildren({ jobs: over }, types, target);
+      } catch (e) {
+        return e as ValidationError;
+      }
+      throw new Error('expected a ValidationError');
+    })();
+    expect(err.path).to.equal('jobs[500]');
+    expect(err.message).to.match(/at most 1000 jobs/);
+  });
 });
 
 describe('jobtree.validateTreeSpec: pools and the node a job goes to (§11, §12)', () => {
