@@ -13,6 +13,9 @@ export interface Config {
     readonly url: string | null;
     readonly prefix: string;
     readonly embedded: boolean;
+    /** SPEC §17: the sentinels that name the master `name` (instead of `url`), as read. */
+    readonly sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }> | null;
+    readonly name: string | null;
   };
   readonly heartbeat: { readonly intervalMs: number; readonly ttlMs: number };
   readonly claim: { readonly pollMs: number; readonly batch: number };

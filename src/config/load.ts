@@ -12,6 +12,7 @@ import { ConfigError } from '../shared/errors.js';
 import { describeAjvError } from '../jobtree/validate.js';
 import type { Config } from './config.js';
 import { configSchema } from './schema.js';
+import { parseHostPort, type SentinelAddress } from '../shared/host-port.js';
 
 type Tree = Record<string, unknown>;
 
@@ -26,6 +27,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_REDIS_URL: 'redis.url',
   JOBTREE_REDIS_PREFIX: 'redis.prefix',
   JOBTREE_REDIS_EMBEDDED: 'redis.embedded',
+  JOBTREE_REDIS_SENTINELS: 'redis.sentinels',
+  JOBTREE_REDIS_NAME: 'redis.name',
   JOBTREE_HEARTBEAT_INTERVAL_MS: 'heartbeat.intervalMs',
   JOBTREE_HEARTBEAT_TTL_MS: 'heartbeat.ttlMs',
   JOBTREE_CLAIM_POLL_MS: 'claim.pollMs',
@@ -131,6 +134,34 @@ function sets(tree: Tree, path: string): boolean {
   return true;
 }
 
+interface RedisSection {
+  url: string | null;
+  sentinels: Array<string | SentinelAddress> | null;
+  name: string | null;
+}
+
+/** One place for Redis (SPEC §17): a URL, or sentinels with the master's name; host:port read. */
+function checkRedisPlace(redis: RedisSection): void {
+  if (redis.sentinels === null) {
+    if (redis.name !== null)
+      throw new ConfigError(
+        'redis.name',
+        'is the master name of redis.sentinels, which are not set',
+      );
+    return;
+  }
+  if (redis.url !== null)
+    throw new ConfigError('redis.sentinels', 'redis.url and redis.sentinels exclude each other');
+  if (redis.name === null)
+    throw new ConfigError('redis.name', 'redis.sentinels need the name of the master they watch');
+  redis.sentinels = redis.sentinels.map((s, i) => {
+    if (typeof s !== 'string') return s;
+    const address = parseHostPort(s);
+    if (!address) throw new ConfigError(`redis.sentinels[${i}]`, 'must be host:port');
+    return address;
+  });
+}
+
 export interface LoadOptions {
   /** A JSON file, or a directory whose `*.json` are merged in name order. */
   file?: string;
@@ -148,9 +179,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const v = options.env?.[name];
     if (v === undefined || v === '') continue;
-    // a list from the environment is separated by the platform's path delimiter, as PATH is
+    // a list of directories from the environment is separated by the platform's path
+    // delimiter, as PATH is; the sentinels (host:port) by commas
     const isList = key === 'jobTypes.dirs' || key === 'definitions.dirs';
-    const value = isList && v !== 'null' ? v.split(delimiter).filter(Boolean) : v;
+    const split = key === 'redis.sentinels' ? ',' : isList ? delimiter : null;
+    const value = split && v !== 'null' ? v.split(split).filter(Boolean) : v;
     setPath(layer, key, v === 'null' ? null : value);
   }
   for (const [key, v] of Object.entries(options.flags ?? {}))
@@ -182,6 +215,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   for (const k of ['cert', 'key', 'ca'] as const)
     if (tls[k] !== null) tls[k] = resolve(tls[k] as string);
+  checkRedisPlace(tree.redis as RedisSection);
   tree.node ??=
     hostname()
       .split('.')[0]

@@ -39,6 +39,27 @@ export const configSchema = {
         url: { type: ['string', 'null'], pattern: '^rediss?://' },
         prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
         embedded: { type: 'boolean' },
+        // SPEC §17: the master `name` of these sentinels, instead of `url`
+        sentinels: {
+          type: ['array', 'null'],
+          minItems: 1,
+          maxItems: 64,
+          items: {
+            anyOf: [
+              { type: 'string', pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9_.-]+):[0-9]{1,5}$' },
+              {
+                type: 'object',
+                additionalProperties: false,
+                required: ['host', 'port'],
+                properties: {
+                  host: { type: 'string', minLength: 1 },
+                  port: { type: 'integer', minimum: 1, maximum: 65535 },
+                },
+              },
+            ],
+          },
+        },
+        name: { type: ['string', 'null'], pattern: '^[A-Za-z0-9_.-]{1,128}$' },
       },
     },
     heartbeat: {

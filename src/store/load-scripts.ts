@@ -57,10 +57,11 @@ export function readScripts(): ScriptSource[] {
 
 let cache: ScriptSource[] | undefined;
 
-/** Defines every script as a command on `client`. */
-export function defineScripts(client: Redis): void {
+/** Defines every script as a command on `client`; answers their names. */
+export function defineScripts(client: Redis): string[] {
   cache ??= readScripts();
   for (const s of cache) {
     client.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
   }
+  return cache.map((s) => s.name);
 }

@@ -8,11 +8,12 @@ import { hostname } from 'node:os';
 import type { PausedEvent, StatusEvent } from '../shared/types.js';
 import type { Keys } from './keys.js';
 import { createRedis } from './redis-client.js';
+import type { RedisPlace } from './redis-target.js';
 import type { AgentListener, Subscription } from './store.js';
 
 export class PubSub {
   constructor(
-    private readonly url: string,
+    private readonly place: RedisPlace,
     private readonly keys: Keys,
   ) {}
 
@@ -21,7 +22,7 @@ export class PubSub {
     channels: string[],
     onMessage: (channel: string, message: string) => void,
   ): Subscription {
-    const sub = createRedis(this.url, {
+    const sub = createRedis(this.place, {
       maxRetriesPerRequest: null,
       connectionName: `jobtree-sub@${hostname()}`,
     });

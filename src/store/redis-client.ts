@@ -2,9 +2,15 @@
  * Creates ioredis clients with jobtree's outage behaviour chosen on purpose
  * (NOTES: the defaults wait tens of seconds): commands fail after a couple
  * of reconnect attempts, reconnects go on forever with a capped backoff.
+ * Behind Sentinels (SPEC §17) the same holds for finding the master: the
+ * sentinels are asked again for ever, a failover is learnt from their
+ * +switch-master at once, and a command a demoted master refused as
+ * READONLY is sent again to the new one.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './load-scripts.js';
+import { toTarget, type RedisPlace } from './redis-target.js';
+import { ReplicaWatch } from './replica-watch.js';
 import type { ScriptClient } from './script-client.js';
 
 /**
@@ -14,19 +20,73 @@ import type { ScriptClient } from './script-client.js';
  */
 export const MAX_RECONNECT_DELAY_MS = 2000;
 
-export function createRedis(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), MAX_RECONNECT_DELAY_MS);
+
+export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis {
+  const options: RedisOptions = {
     maxRetriesPerRequest: 2,
     connectTimeout: 5000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), MAX_RECONNECT_DELAY_MS),
+    retryStrategy: backoff,
     lazyConnect: false,
     ...extra,
+  };
+  const target = toTarget(place);
+  if (target.kind === 'server') return new Redis(target.url, options);
+  return new Redis({
+    ...options,
+    sentinels: target.sentinels.map((s) => ({ ...s })),
+    name: target.name,
+    sentinelRetryStrategy: backoff,
+    failoverDetector: true,
+    // a write refused by a master just demoted changed nothing: send it to the new master
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
   });
 }
 
+/**
+ * How long a script's writes behind Sentinels wait for the replicas to
+ * have them (WAIT). Replication is asynchronous: a write only the master
+ * had is gone once a replica is promoted, and a claim or an end lost so
+ * would run a job twice or leave it RUNNING. So each script's answer waits
+ * until every replica the sentinels hold healthy has its writes
+ * (replica-watch.ts says how many); one not confirmed in time is answered
+ * as Redis unavailable (NOREPLICAS): the agent journals an end and leaves a
+ * claim to its adoption, the API answers 503.
+ */
+export const REPLICA_ACK_TIMEOUT_MS = 1000;
+
+type ScriptMethod = (...args: unknown[]) => Promise<unknown>;
+
+/** Makes each script's answer wait until the replicas acknowledged what it wrote. */
+function confirmReplicated(client: Redis, scripts: string[], watch: ReplicaWatch): void {
+  // ioredis adds the scripts as methods at run time (script-client.ts types them)
+  const methods = client as unknown as Record<string, ScriptMethod>;
+  for (const name of scripts) {
+    const plain = (methods[name] as ScriptMethod).bind(client);
+    methods[name] = async (...args: unknown[]) => {
+      await watch.ready;
+      const answer = await plain(...args);
+      const needed = watch.needed;
+      if (needed > 0 && (await client.wait(needed, REPLICA_ACK_TIMEOUT_MS)) < needed) {
+        // the sentinels name a promoted replica before they announce it (+switch-master,
+        // seconds later, once the other replicas follow it): go there now
+        const at = `${client.stream?.remoteAddress ?? ''}:${client.stream?.remotePort ?? ''}`;
+        if (watch.master !== null && watch.master !== at) client.disconnect(true);
+        throw new Error(
+          `NOREPLICAS ${needed} replicas did not all acknowledge ${name}'s writes within ${REPLICA_ACK_TIMEOUT_MS} ms`,
+        );
+      }
+      return answer;
+    };
+  }
+  client.once('end', () => watch.close());
+}
+
 /** A client with every Lua script defined as a command. */
-export function createScriptClient(url: string): ScriptClient {
-  const client = createRedis(url);
-  defineScripts(client);
+export function createScriptClient(place: RedisPlace): ScriptClient {
+  const client = createRedis(place);
+  const scripts = defineScripts(client);
+  const target = toTarget(place);
+  if (target.kind === 'sentinel') confirmReplicated(client, scripts, new ReplicaWatch(target));
   return client as ScriptClient;
 }

@@ -88,9 +88,10 @@ export function scriptError(script: string, code: number, subject: string): Jobt
 /**
  * Replies Redis gives while it cannot take a command for a while: a replica
  * loading its data, a script running too long, a failover's read-only
- * replica or lost master, a Cluster slot moving. They clear by themselves.
+ * replica or lost master, a write no replica confirmed (redis-client.ts),
+ * a Cluster slot moving. They clear by themselves.
  */
-const PASSING = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+const PASSING = /^(LOADING|BUSY|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN)\b/;
 
 /**
  * The one place that decides "Redis is unavailable" (SPEC §9): the errors

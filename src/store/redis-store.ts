@@ -20,6 +20,7 @@ import type {
 import { decodeClaim, decodeJob, decodeSummary, encodeContext, encodePlanned } from './codec.js';
 import { Keys } from './keys.js';
 import { createScriptClient } from './redis-client.js';
+import type { RedisPlace } from './redis-target.js';
 import { guard, scriptError } from './redis-errors.js';
 import { RedisDefinitionStore } from './definition-store.js';
 import { RedisJobTypeStore } from './job-type-store.js';
@@ -57,11 +58,8 @@ export class RedisStore extends NodeRegistry implements Store {
   private readonly redis: ScriptClient;
   private readySince: number | null = null;
 
-  constructor(
-    private readonly url: string,
-    prefix = 'jobtree',
-  ) {
-    const redis = createScriptClient(url);
+  constructor(place: RedisPlace, prefix = 'jobtree') {
+    const redis = createScriptClient(place);
     const keys = new Keys(prefix);
     super(redis, keys);
     this.redis = redis;
@@ -69,7 +67,7 @@ export class RedisStore extends NodeRegistry implements Store {
     this.jobTypes = new RedisJobTypeStore(redis, keys);
     this.pools = new RedisPoolStore(redis, keys);
     this.definitions = new RedisDefinitionStore(redis, keys);
-    this.pubsub = new PubSub(url, keys);
+    this.pubsub = new PubSub(place, keys);
     redis.on('ready', () => (this.readySince = Date.now()));
     redis.on('close', () => (this.readySince = null));
   }

@@ -73,6 +73,40 @@ describe('config.loadConfig', () => {
     expect(keyOf(() => loadConfig({ file: '/nonexistent/jobtree.json' }))).to.equal('--config');
   });
 
+  it('reads Redis Sentinels as host:port or {host, port}, with the master name (§17)', () => {
+    const c = loadConfig({
+      env: { JOBTREE_REDIS_SENTINELS: 's1:26379,[::1]:26380', JOBTREE_REDIS_NAME: 'main' },
+    });
+    expect(c.redis.sentinels).to.deep.equal([
+      { host: 's1', port: 26379 },
+      { host: '::1', port: 26380 },
+    ]);
+    expect(c.redis.name).to.equal('main');
+    const file = configFile({ redis: { sentinels: [{ host: 's2', port: 1 }], name: 'x' } });
+    expect(loadConfig({ file, env: {} }).redis.sentinels).to.deep.equal([{ host: 's2', port: 1 }]);
+  });
+
+  it('refuses a Sentinel setup that cannot work, naming the key (§17)', () => {
+    const env = (e: Record<string, string>) => () => loadConfig({ env: e });
+    expect(keyOf(env({ JOBTREE_REDIS_SENTINELS: 's1:26379' }))).to.equal('redis.name');
+    expect(keyOf(env({ JOBTREE_REDIS_NAME: 'main' }))).to.equal('redis.name');
+    expect(
+      keyOf(
+        env({
+          JOBTREE_REDIS_SENTINELS: 's1:26379',
+          JOBTREE_REDIS_NAME: 'main',
+          JOBTREE_REDIS_URL: 'redis://h:6379',
+        }),
+      ),
+    ).to.equal('redis.sentinels');
+    expect(
+      keyOf(env({ JOBTREE_REDIS_SENTINELS: 's1:26379,s2:99999', JOBTREE_REDIS_NAME: 'main' })),
+    ).to.equal('redis.sentinels[1]');
+    expect(keyOf(env({ JOBTREE_REDIS_SENTINELS: 's1', JOBTREE_REDIS_NAME: 'main' }))).to.match(
+      /^redis\.sentinels/,
+    );
+  });
+
   it('returns a deeply frozen object', () => {
     const c = loadConfig({ env: {} });
     expect(Object.isFrozen(c)).to.equal(true);

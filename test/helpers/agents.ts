@@ -77,7 +77,8 @@ export interface AgentProcess {
 /** Spawns `bin/jobtree agent` and waits until its API answers. */
 export async function spawnAgent(options: {
   node: string;
-  redisUrl: string;
+  /** `--redis`; left out for an agent whose env names sentinels (JOBTREE_REDIS_SENTINELS). */
+  redisUrl?: string;
   prefix: string;
   dataDir?: string;
   port?: number;
@@ -103,8 +104,7 @@ export async function spawnAgent(options: {
       options.node,
       '--port',
       String(port),
-      '--redis',
-      options.redisUrl,
+      ...(options.redisUrl !== undefined ? ['--redis', options.redisUrl] : []),
       '--data-dir',
       dataDir,
       ...(options.args ?? []),

@@ -32,17 +32,30 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function launch(port: number, dir: string, extra: string[]): Promise<ChildProcess> {
+/**
+ * Starts redis-server on `port`, resolved once it is ready; a sentinel
+ * with its config file (which it rewrites) and `--sentinel` in `extra`.
+ */
+export function launch(
+  port: number,
+  dir: string,
+  extra: string[],
+  configFile?: string,
+): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra],
+    [
+      ...(configFile ? [configFile] : []),
+      ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra],
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer): void => {
       out += chunk.toString();
-      if (out.includes('Ready to accept connections')) {
+      // a sentinel says it watches its master; a server that it is ready
+      if (/Ready to accept connections|\+monitor master/.test(out)) {
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         resolve(child);
@@ -54,13 +67,16 @@ function launch(port: number, dir: string, extra: string[]): Promise<ChildProces
   });
 }
 
-/** Spawns redis-server; `aof` keeps data across restart(). */
-export async function startRedis(options: { aof?: boolean } = {}): Promise<TestRedis> {
+/** Spawns redis-server; `aof` keeps data across restart(), `extra` are more of its flags. */
+export async function startRedis(
+  options: { aof?: boolean; extra?: string[] } = {},
+): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'jobtree-redis-'));
   const extra = options.aof
     ? ['--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
+  extra.push(...(options.extra ?? []));
   const handle: TestRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,

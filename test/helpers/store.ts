@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RedisStore } from '../../src/store/redis-store.js';
+import type { RedisPlace } from '../../src/store/redis-target.js';
 import { planTree } from '../../src/jobtree/plan.js';
 import { newId } from '../../src/shared/ids.js';
 import type { TreeSpec } from '../../src/shared/types.js';
@@ -11,8 +12,11 @@ import type { NodeInfo } from '../../src/store/store.js';
 import { testRedisUrl } from './hooks.js';
 import { track } from './track.js';
 
-export function makeStore(url = testRedisUrl(), prefix = `jt-${randomUUID()}`): RedisStore {
-  return track(new RedisStore(url, prefix), (s) => s.close());
+export function makeStore(
+  place: RedisPlace = testRedisUrl(),
+  prefix = `jt-${randomUUID()}`,
+): RedisStore {
+  return track(new RedisStore(place, prefix), (s) => s.close());
 }
 
 /** Plans and stores `spec` as if node `node` accepted it; returns the plan. */

@@ -3,13 +3,15 @@
  * then stops cleanly (SPEC §8).
  */
 import { serveApi } from '../../api/serve.js';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import { loadConfig } from '../../config/load.js';
 import { Agent } from '../../node-agent/agent.js';
 import { resolveRedis } from '../../node-agent/embedded-redis.js';
 import { ConfigError } from '../../shared/errors.js';
 import { RedisStore } from '../../store/redis-store.js';
+import { describeTarget, type RedisPlace, type RedisTarget } from '../../store/redis-target.js';
+import { checkSentinels } from '../../store/sentinel-check.js';
 
 export interface AgentFlags {
   config?: string;
@@ -19,6 +21,19 @@ export interface AgentFlags {
   redis?: string;
   dataDir?: string;
   concurrency?: string;
+}
+
+/** Where the store's Redis is: the sentinels' master (SPEC §17), or a URL, probed or embedded (§8). */
+async function redisPlace(config: Config, logger: Logger): Promise<RedisPlace> {
+  const { sentinels, name } = config.redis;
+  if (sentinels === null || name === null) {
+    return (await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger))
+      .url;
+  }
+  const target: RedisTarget = { kind: 'sentinel', sentinels, name };
+  if (!(await checkSentinels(target)))
+    logger.warn({ redis: describeTarget(target) }, 'no sentinel answers yet');
+  return target;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -112,8 +127,7 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
       { host: config.host },
       'serving plain HTTP on a non-loopback address (auth.allowPlainHttp): tokens cross the network in clear',
     );
-  const redis = await resolveRedis(config.redis.url, config.redis.embedded, config.dataDir, logger);
-  const store = new RedisStore(redis.url, config.redis.prefix);
+  const store = new RedisStore(await redisPlace(config, logger), config.redis.prefix);
   const started = new Agent({ config, store, logger, api: serveApi });
   running.agent = started;
   try {

@@ -1,0 +1,75 @@
+/**
+ * The store behind Redis Sentinel (SPEC §17), on a real group (a master,
+ * two replicas, a sentinel): a write counts only once every healthy replica
+ * has it, a master name no sentinel knows is a config error, sentinels
+ * that do not answer are an outage to wait for.
+ */
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { ConfigError, UnavailableError } from '../../src/shared/errors.js';
+import type { RedisTarget } from '../../src/store/redis-target.js';
+import { healthyReplicas } from '../../src/store/replica-watch.js';
+import { checkSentinels } from '../../src/store/sentinel-check.js';
+import { freePort } from '../helpers/redis.js';
+import { startSentinelGroup, type SentinelGroup } from '../helpers/sentinel.js';
+import { makeStore, submit } from '../helpers/store.js';
+
+describe('store: behind Redis Sentinel (§17)', function () {
+  this.timeout(60000);
+  let group: SentinelGroup;
+  let target: RedisTarget;
+
+  before(async () => {
+    group = await startSentinelGroup();
+    target = {
+      kind: 'sentinel',
+      sentinels: [{ host: '127.0.0.1', port: group.sentinelPort }],
+      name: group.name,
+    };
+  });
+  after(() => group.destroy());
+
+  it('answers a write a replica did not confirm as Redis unavailable (a failover would lose it)', async () => {
+    const store = makeStore(target);
+    await submit(store, { job: { title: 'warm', type: 'noop' } }); // the watch knows both replicas
+    const stuck = new Redis((group.replicas[0] as { port: number }).port);
+    await stuck.ping(); // connected: the sleep is sent at once, before the submit's writes
+    const sleeping = stuck.call('DEBUG', 'SLEEP', '2.5');
+    const err = await submit(store, { job: { title: 'r', type: 'noop' } }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(UnavailableError);
+    expect((err as Error & { cause: Error }).cause.message).to.match(/^NOREPLICAS/);
+    await sleeping;
+    stuck.disconnect();
+    await submit(store, { job: { title: 'after', type: 'noop' } }); // confirmed again
+  });
+
+  it('refuses a master name no sentinel knows, naming redis.name; waits when none answers', async () => {
+    expect(await checkSentinels(target as Extract<RedisTarget, { kind: 'sentinel' }>)).to.equal(
+      true,
+    );
+    const unknown = { ...target, name: 'no-such-master' } as Extract<
+      RedisTarget,
+      { kind: 'sentinel' }
+    >;
+    const err = await checkSentinels(unknown).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as ConfigError).key).to.equal('redis.name');
+    expect((err as Error).message).to.include('no-such-master');
+    const silent = { ...unknown, sentinels: [{ host: '127.0.0.1', port: await freePort() }] };
+    expect(await checkSentinels(silent)).to.equal(false);
+  });
+
+  it('counts the replicas a SENTINEL REPLICAS answer holds healthy', () => {
+    const replica = (flags: string, link: string) => ['flags', flags, 'master-link-status', link];
+    expect(
+      healthyReplicas([
+        replica('slave', 'ok'),
+        replica('s_down,slave', 'ok'),
+        replica('slave', 'err'),
+        replica('slave,disconnected', 'ok'),
+        replica('slave', 'ok'),
+      ]),
+    ).to.equal(2);
+    expect(healthyReplicas(null)).to.equal(0);
+  });
+});
