@@ -7,9 +7,8 @@
  */
 import { LIMITS } from '../jobtree/limits.js';
 import { collectNeeds } from '../jobtree/needs.js';
-import { planChildren, planTree, type PlannedTree } from '../jobtree/plan.js';
+import { namesAPool, planChildren, planTree, type PlannedTree } from '../jobtree/plan.js';
 import { validateChildren, validateTreeSpec } from '../jobtree/validate.js';
-import { newId } from '../shared/ids.js';
 import type { JobView, PlannedJob } from '../shared/types.js';
 import type { RunLink, Store } from '../store/store.js';
 import type { TreeSpec } from '../shared/types.js';
@@ -49,7 +48,9 @@ export class Admission {
   ): Promise<PlannedTree & { created: boolean }> {
     const { store, node, maxQueued } = this.options;
     const spec = await this.check(body);
-    const plan = planTree(spec, { acceptingNode: node, newId });
+    // SPEC §17: a definition's run and a tree that holds pool slots touch cluster-wide records
+    const ids = store.idSource({ shared: opts.run !== undefined || namesAPool(spec) });
+    const plan = planTree(spec, { acceptingNode: node, newId: ids });
     const stored = await store.submitTree({
       root: plan.root,
       title: spec.job.title,
@@ -84,7 +85,8 @@ export class Admission {
       depth,
       node: target.node,
     });
-    const { jobs, direct } = planChildren(valid, target, newId);
+    const ids = store.idSource({ near: target.root });
+    const { jobs, direct } = planChildren(valid, target, ids);
     await store.addChildren(
       {
         root: target.root,
@@ -93,7 +95,7 @@ export class Admission {
         direct,
         maxJobs: LIMITS.maxJobs,
         // SPEC §15: kept only if the tree has no handler tree id yet
-        ...(jobs.some((j) => j.compensate) ? { handlersRoot: newId() } : {}),
+        ...(jobs.some((j) => j.compensate) ? { handlersRoot: ids() } : {}),
       },
       Date.now(),
     );

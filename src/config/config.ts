@@ -16,6 +16,8 @@ export interface Config {
     /** SPEC §17: the sentinels that name the master `name` (instead of `url`), as read. */
     readonly sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }> | null;
     readonly name: string | null;
+    /** SPEC §17: URLs of Redis Cluster nodes (instead of `url`). */
+    readonly cluster: readonly string[] | null;
   };
   readonly heartbeat: { readonly intervalMs: number; readonly ttlMs: number };
   readonly claim: { readonly pollMs: number; readonly batch: number };

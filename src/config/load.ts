@@ -29,6 +29,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_REDIS_EMBEDDED: 'redis.embedded',
   JOBTREE_REDIS_SENTINELS: 'redis.sentinels',
   JOBTREE_REDIS_NAME: 'redis.name',
+  JOBTREE_REDIS_CLUSTER: 'redis.cluster',
   JOBTREE_HEARTBEAT_INTERVAL_MS: 'heartbeat.intervalMs',
   JOBTREE_HEARTBEAT_TTL_MS: 'heartbeat.ttlMs',
   JOBTREE_CLAIM_POLL_MS: 'claim.pollMs',
@@ -136,12 +137,18 @@ function sets(tree: Tree, path: string): boolean {
 
 interface RedisSection {
   url: string | null;
+  cluster: string[] | null;
   sentinels: Array<string | SentinelAddress> | null;
   name: string | null;
 }
 
-/** One place for Redis (SPEC §17): a URL, or sentinels with the master's name; host:port read. */
+/**
+ * One place for Redis (SPEC §17): a URL, sentinels with the master's name
+ * (host:port read), or a cluster.
+ */
 function checkRedisPlace(redis: RedisSection): void {
+  if (redis.cluster !== null && (redis.url !== null || redis.sentinels !== null))
+    throw new ConfigError('redis.cluster', 'redis.cluster excludes redis.url and redis.sentinels');
   if (redis.sentinels === null) {
     if (redis.name !== null)
       throw new ConfigError(
@@ -180,9 +187,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const v = options.env?.[name];
     if (v === undefined || v === '') continue;
     // a list of directories from the environment is separated by the platform's path
-    // delimiter, as PATH is; the sentinels (host:port) by commas
+    // delimiter, as PATH is; the sentinels (host:port) and cluster URLs by commas
     const isList = key === 'jobTypes.dirs' || key === 'definitions.dirs';
-    const split = key === 'redis.sentinels' ? ',' : isList ? delimiter : null;
+    const split =
+      key === 'redis.sentinels' || key === 'redis.cluster' ? ',' : isList ? delimiter : null;
     const value = split && v !== 'null' ? v.split(split).filter(Boolean) : v;
     setPath(layer, key, v === 'null' ? null : value);
   }

@@ -60,6 +60,13 @@ export const configSchema = {
           },
         },
         name: { type: ['string', 'null'], pattern: '^[A-Za-z0-9_.-]{1,128}$' },
+        // SPEC §17: some masters of a Redis Cluster (the rest are found), instead of `url`
+        cluster: {
+          type: ['array', 'null'],
+          minItems: 1,
+          maxItems: 64,
+          items: { type: 'string', pattern: '^rediss?://' },
+        },
       },
     },
     heartbeat: {

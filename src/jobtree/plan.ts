@@ -148,3 +148,14 @@ export function planChildren(
   const direct = jobs.filter((j) => j.parent === parent.id).map((j) => j.id);
   return { jobs, direct };
 }
+
+/**
+ * True when a job of the tree (or of its onFailure steps) holds a pool's
+ * slots (SPEC §12): its scripts then touch the pool, so on Redis Cluster it
+ * lives in the shard of the cluster-wide records (SPEC §17).
+ */
+export function namesAPool(spec: TreeSpec): boolean {
+  const walk = (jobs: JobSpec[]): boolean =>
+    jobs.some((j) => j.pool !== undefined || walk(j.children ?? []));
+  return walk([spec.job, ...(spec.onFailure ? [spec.onFailure] : [])]);
+}

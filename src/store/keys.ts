@@ -56,6 +56,10 @@ export class Keys {
   lease(name: string): string {
     return `${this.prefix}:lease:${name}`;
   }
+  /** `R|J` of retries waiting for their time, scored by runAt (SPEC §14). */
+  delayed(): string {
+    return `${this.prefix}:delayed`;
+  }
   /** root → its last step, of committed big trees still being stored (SPEC §17). */
   storing(): string {
     return `${this.prefix}:storing`;

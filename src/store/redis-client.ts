@@ -7,7 +7,7 @@
  * +switch-master at once, and a command a demoted master refused as
  * READONLY is sent again to the new one.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './load-scripts.js';
 import { toTarget, type RedisPlace } from './redis-target.js';
 import { ReplicaWatch } from './replica-watch.js';
@@ -32,6 +32,24 @@ export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis 
   };
   const target = toTarget(place);
   if (target.kind === 'server') return new Redis(target.url, options);
+  if (target.kind === 'cluster') {
+    const cluster = new Cluster(
+      target.nodes.map((url) => url),
+      {
+        redisOptions: options,
+        clusterRetryStrategy: backoff,
+        // a command meets MOVED/ASK while slots move, or CLUSTERDOWN while a master fails over
+        retryDelayOnMoved: 0,
+        retryDelayOnClusterDown: 100,
+        retryDelayOnTryAgain: 100,
+        maxRedirections: 16,
+        enableReadyCheck: true,
+        lazyConnect: false,
+      },
+    );
+    // Cluster and Redis share the command interface the store uses (calls, scripts, events)
+    return cluster as unknown as Redis;
+  }
   return new Redis({
     ...options,
     sentinels: target.sentinels.map((s) => ({ ...s })),

@@ -106,7 +106,10 @@ export function isUnavailable(err: unknown): boolean {
     code === 'ECONNRESET' ||
     code === 'ETIMEDOUT' ||
     code === 'EPIPE' ||
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue/.test(err.message) ||
+    err.name === 'ClusterAllFailedError' ||
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache/.test(
+      err.message,
+    ) ||
     PASSING.test(err.message)
   );
 }

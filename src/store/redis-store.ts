@@ -19,6 +19,7 @@ import type {
 } from '../shared/types.js';
 import { decodeClaim, decodeJob, decodeSummary, encodeContext, encodePlanned } from './codec.js';
 import { Keys } from './keys.js';
+import { newId } from '../shared/ids.js';
 import { createScriptClient } from './redis-client.js';
 import type { RedisPlace } from './redis-target.js';
 import { guard, scriptError } from './redis-errors.js';
@@ -58,8 +59,12 @@ export class RedisStore extends NodeRegistry implements Store {
   private readonly redis: ScriptClient;
   private readySince: number | null = null;
 
-  constructor(place: RedisPlace, prefix = 'jobtree') {
-    const redis = createScriptClient(place);
+  /**
+   * `client`: a script client to share (the shards of a ShardedStore use
+   * one); made from `place` when not given.
+   */
+  constructor(place: RedisPlace, prefix = 'jobtree', client?: ScriptClient) {
+    const redis = client ?? createScriptClient(place);
     const keys = new Keys(prefix);
     super(redis, keys);
     this.redis = redis;
@@ -70,6 +75,11 @@ export class RedisStore extends NodeRegistry implements Store {
     this.pubsub = new PubSub(place, keys);
     redis.on('ready', () => (this.readySince = Date.now()));
     redis.on('close', () => (this.readySince = null));
+  }
+
+  /** One Redis holds every tree: any id will do (SPEC §17; ShardedStore places them). */
+  idSource(): () => string {
+    return newId;
   }
 
   async ping(): Promise<void> {
@@ -219,7 +229,7 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   async promoteDue(at: number): Promise<number> {
-    return guard(this.redis.promoteDue(this.prefix, at));
+    return guard(this.redis.promoteDue(this.keys.delayed(), this.prefix, at));
   }
 
   /** Runs a big tree's abort to its end, one chunk per script (SPEC §17). */
@@ -255,7 +265,7 @@ export class RedisStore extends NodeRegistry implements Store {
       r.claimFor ?? '',
       r.typeVersion ?? '',
     ]);
-    const flat = await guard(this.redis.finishJobs(this.prefix, ...argv));
+    const flat = await guard(this.redis.finishJobs(this.keys.trees(), this.prefix, ...argv));
     // trees a failure left aborting in chunks: their abort ends before the answer
     for (const root of flat.slice(reports.length * 4)) {
       await this.continueAbort(String(root), Math.max(...reports.map((r) => r.at)));
@@ -518,7 +528,14 @@ export class RedisStore extends NodeRegistry implements Store {
     if (q.state) indexes.push(this.keys.treeState(q.state));
     if (indexes.length === 0) indexes.push(this.keys.trees());
     const out = await guard(
-      this.redis.queryTrees(this.prefix, q.limit, cursorScore, cursorRoot, ...indexes),
+      this.redis.queryTrees(
+        this.keys.trees(),
+        this.prefix,
+        q.limit,
+        cursorScore,
+        cursorRoot,
+        ...indexes,
+      ),
     );
     const next = out.pop() || null;
     const pipe = this.redis.pipeline();
@@ -529,6 +546,17 @@ export class RedisStore extends NodeRegistry implements Store {
       .filter((h) => h.root)
       .map(decodeSummary);
     return { trees, next };
+  }
+
+  /** Each node's queued and running jobs in this store (a shard's share, for ShardedStore). */
+  async nodeLoads(names: string[]): Promise<Array<{ queued: number; running: number }>> {
+    const pipe = this.redis.pipeline();
+    for (const n of names) pipe.llen(this.keys.queue(n)).scard(this.keys.running(n));
+    const rows = (await guard(pipe.exec())) ?? [];
+    return names.map((_, i) => ({
+      queued: Number(rows[i * 2]?.[1] ?? 0),
+      running: Number(rows[i * 2 + 1]?.[1] ?? 0),
+    }));
   }
 
   async queueDepth(node: string): Promise<number> {

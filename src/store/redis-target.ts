@@ -8,7 +8,8 @@ import type { SentinelAddress } from '../shared/host-port.js';
 
 export type RedisTarget =
   | { kind: 'server'; url: string }
-  | { kind: 'sentinel'; sentinels: readonly SentinelAddress[]; name: string };
+  | { kind: 'sentinel'; sentinels: readonly SentinelAddress[]; name: string }
+  | { kind: 'cluster'; nodes: readonly string[] };
 
 /** A Redis URL, or a target as it is: what the store and its helpers accept. */
 export type RedisPlace = string | RedisTarget;
@@ -25,5 +26,7 @@ export function describeTarget(target: RedisTarget): string {
       return hidePassword(target.url);
     case 'sentinel':
       return `master "${target.name}" of sentinels ${target.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')}`;
+    case 'cluster':
+      return `cluster of ${target.nodes.map(hidePassword).join(', ')}`;
   }
 }

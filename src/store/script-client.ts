@@ -21,7 +21,7 @@ export interface ScriptClient extends Redis {
   storeMore(treeKey: string, ...argv: Arg[]): Promise<number>;
   dropStaged(treeKey: string, ...argv: Arg[]): Promise<number>;
   claimJobs(queue: string, anyQueue: string, ...argv: Arg[]): Promise<string[]>;
-  finishJobs(...argv: Arg[]): Promise<Array<number | string | null>>;
+  finishJobs(treesKey: string, ...argv: Arg[]): Promise<Array<number | string | null>>;
   abortJob(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number>;
   abortMore(treeKey: string, ...argv: Arg[]): Promise<number>;
   addChildren(jobKey: string, treeKey: string, ...argv: Arg[]): Promise<number | [number, string]>;
@@ -30,8 +30,8 @@ export interface ScriptClient extends Redis {
   deleteTree(treeKey: string, ...argv: Arg[]): Promise<[number, number, string]>;
   adoptClaims(runningKey: string, ...argv: Arg[]): Promise<string[]>;
   reattachJobs(runningKey: string, ...argv: Arg[]): Promise<string[]>;
-  promoteDue(...argv: Arg[]): Promise<number>;
-  queryTrees(...argv: Arg[]): Promise<string[]>;
+  promoteDue(delayedKey: string, ...argv: Arg[]): Promise<number>;
+  queryTrees(treesKey: string, ...argv: Arg[]): Promise<string[]>;
   pauseTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   resumeTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   forgetNode(nodesKey: string, ...keysAndArgv: Arg[]): Promise<number>;

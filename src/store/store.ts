@@ -249,6 +249,13 @@ export interface Store {
   readonly jobTypes: JobTypeStore;
   readonly pools: PoolStore;
   readonly definitions: DefinitionStore;
+  /**
+   * Where the ids of a new tree come from (SPEC §17): on Redis Cluster
+   * every id of a tree names the shard the tree lives in. `near`: the
+   * shard of that tree (a graft); `shared`: the shard of the cluster-wide
+   * records (pools, definitions) the tree's scripts touch.
+   */
+  idSource(placement: { near?: string; shared?: boolean }): () => string;
   ping(): Promise<void>;
   submitTree(tree: NewTree): Promise<Submitted>;
   claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;

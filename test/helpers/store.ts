@@ -5,10 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { RedisPlace } from '../../src/store/redis-target.js';
-import { planTree } from '../../src/jobtree/plan.js';
-import { newId } from '../../src/shared/ids.js';
+import { namesAPool, planTree } from '../../src/jobtree/plan.js';
 import type { TreeSpec } from '../../src/shared/types.js';
-import type { NodeInfo } from '../../src/store/store.js';
+import type { NodeInfo, Store } from '../../src/store/store.js';
 import { testRedisUrl } from './hooks.js';
 import { track } from './track.js';
 
@@ -20,8 +19,10 @@ export function makeStore(
 }
 
 /** Plans and stores `spec` as if node `node` accepted it; returns the plan. */
-export async function submit(store: RedisStore, spec: TreeSpec, node = 'n1', at = Date.now()) {
-  const plan = planTree(spec, { acceptingNode: node, newId });
+export async function submit(store: Store, spec: TreeSpec, node = 'n1', at = Date.now()) {
+  // as admission places it: with pools, in the shard of the cluster-wide records
+  const ids = store.idSource({ shared: namesAPool(spec) });
+  const plan = planTree(spec, { acceptingNode: node, newId: ids });
   await store.submitTree({
     root: plan.root,
     title: spec.job.title,
@@ -37,7 +38,7 @@ export async function submit(store: RedisStore, spec: TreeSpec, node = 'n1', at 
 }
 
 /** Claims up to `max` jobs for `node` and ends each SUCCESS; answers how many it ran. */
-export async function runClaimed(store: RedisStore, node: string, max: number): Promise<number> {
+export async function runClaimed(store: Store, node: string, max: number): Promise<number> {
   const claimed = await store.claimJobs(node, max, 'tok', Date.now());
   await store.finishJobs(
     claimed.map((c) => ({

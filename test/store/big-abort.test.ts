@@ -37,7 +37,12 @@ describe('store: aborting a big tree in chunks (§17)', function () {
     // the failure's own script only: the abort is left under way
     const fields = (id: string, outcome: string) => [plan.root, id, 'tok', outcome, t + 1];
     const tail = ['', '', JSON.stringify({ code: 'EXIT', message: 'no' }), '', '', ''];
-    const flatReply = await raw.finishJobs(prefix, ...fields(failing!.id, 'FAILED'), ...tail);
+    const flatReply = await raw.finishJobs(
+      `${prefix}:trees`,
+      prefix,
+      ...fields(failing!.id, 'FAILED'),
+      ...tail,
+    );
     expect(flatReply.slice(4)).to.deep.equal([plan.root]);
     const tree = await raw.hmget(`${prefix}:{${plan.root}}:tree`, 'aborting', 'n:QUEUED');
     expect(tree[0]).to.be.a('string');
@@ -46,7 +51,12 @@ describe('store: aborting a big tree in chunks (§17)', function () {
     // a claim meets queued jobs of the tree: it aborts them, starts none
     expect(await store.claimJobs('n1', 5, 'tok2', t + 2)).to.deep.equal([]);
     // the running job's success comes too late (its chunk has not flagged it yet): it ends ABORTED
-    const late = await raw.finishJobs(prefix, ...fields(runningOn!.id, 'SUCCESS'), ...tail);
+    const late = await raw.finishJobs(
+      `${prefix}:trees`,
+      prefix,
+      ...fields(runningOn!.id, 'SUCCESS'),
+      ...tail,
+    );
     expect(late.slice(0, 2)).to.deep.equal([1, 'ABORTED']);
 
     expect(await store.continueAborts(t + 4)).to.equal(1);

@@ -10,6 +10,7 @@ import { Agent } from '../../node-agent/agent.js';
 import { resolveRedis } from '../../node-agent/embedded-redis.js';
 import { ConfigError } from '../../shared/errors.js';
 import { RedisStore } from '../../store/redis-store.js';
+import { ShardedStore } from '../../store/sharded-store.js';
 import { describeTarget, type RedisPlace, type RedisTarget } from '../../store/redis-target.js';
 import { checkSentinels } from '../../store/sentinel-check.js';
 
@@ -127,7 +128,12 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
       { host: config.host },
       'serving plain HTTP on a non-loopback address (auth.allowPlainHttp): tokens cross the network in clear',
     );
-  const store = new RedisStore(await redisPlace(config, logger), config.redis.prefix);
+  const { cluster, prefix } = config.redis;
+  // SPEC §17: on a Redis Cluster the trees spread over shards, one hash tag each
+  const store =
+    cluster !== null
+      ? new ShardedStore({ kind: 'cluster', nodes: cluster }, prefix)
+      : new RedisStore(await redisPlace(config, logger), prefix);
   const started = new Agent({ config, store, logger, api: serveApi });
   running.agent = started;
   try {

@@ -2,6 +2,8 @@
   Running jobs end, one or many in one call (SPEC §4 rules 2, 4, 6; §5
   context merge; §9 fencing). An agent sends together the ends that occur
   in the same event-loop turn, so a busy node makes one call per batch.
+  KEYS[1] P:trees: names the slot of every key this prefix's scripts touch
+  (Redis Cluster routes the call by it; settleTree writes it).
   ARGV[1] prefix, then per job eleven fields (see includes/finish.lua):
   root, id, fencing token, outcome SUCCESS|FAILED|ABORTED, now,
   result JSON|'', summary|'', error JSON|'', context JSON|'', claimFor|'',

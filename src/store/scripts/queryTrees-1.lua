@@ -2,6 +2,7 @@
   One page of trees carrying every given tag (and state), newest first
   (SPEC §7 GET /trees). Walks the smallest index backwards from the cursor
   and checks membership in the others: no intersection is materialised.
+  KEYS[1] P:trees (names the slot; the index keys share it)
   ARGV[1] prefix  ARGV[2] limit  ARGV[3] cursor score ('' = newest)
   ARGV[4] cursor root  ARGV[5..] index keys (sorted sets scored by createdAt)
   Returns {roots..., next} where next is 'score:root' or '' at the end.

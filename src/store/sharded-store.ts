@@ -1,0 +1,324 @@
+/**
+ * The store on a Redis Cluster (SPEC §17): CLUSTER_SHARDS RedisStores on
+ * one cluster client, each under a prefix with its own hash tag
+ * (shards.ts), so that every script runs inside one slot and the trees
+ * spread over the masters. A tree lives in the shard its ids name; the
+ * cluster-wide records (nodes, job types, pools, definitions, leases) live
+ * in shard 0, the home shard, with the trees that touch pools or are runs
+ * of definitions. What spans shards is done here, shard by shard: a claim
+ * tries the shards a wake named first and then the others, a node's load
+ * and a tree listing are merged, a node is reaped in each shard once its
+ * heartbeat key (home) is gone. docs/design.md "Redis Cluster".
+ */
+import type { JobtreeError } from '../shared/errors.js';
+import type { NodeView } from '../shared/types.js';
+import { Keys } from './keys.js';
+import { createScriptClient } from './redis-client.js';
+import { RedisStore } from './redis-store.js';
+import type { RedisPlace } from './redis-target.js';
+import type { ScriptClient } from './script-client.js';
+import { mergeTreePages } from './shard-merge.js';
+import { CLUSTER_SHARDS, idInShard, shardOf, shardTags } from './shards.js';
+import type {
+  AgentListener,
+  ClaimedJob,
+  FinishAnswer,
+  FinishReport,
+  NewTree,
+  Store,
+  Subscription,
+  TreeQuery,
+} from './store.js';
+
+const sum = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
+
+export class ShardedStore implements Store {
+  readonly prefix: string;
+  private readonly redis: ScriptClient;
+  private readonly shards: RedisStore[];
+  private readonly keys: Keys[];
+  private readonly home: RedisStore;
+  /** Shards a wake came from since the last claim: tried first. */
+  private readonly woken = new Set<number>();
+  private start = 0;
+
+  constructor(place: RedisPlace, prefix = 'jobtree') {
+    this.prefix = prefix;
+    this.redis = createScriptClient(place);
+    // each shard's store listens for the shared client's ready and close
+    this.redis.setMaxListeners(CLUSTER_SHARDS * 4);
+    const prefixes = shardTags().map((tag) => `${prefix}:{${tag}}`);
+    this.shards = prefixes.map((p) => new RedisStore(place, p, this.redis));
+    this.keys = prefixes.map((p) => new Keys(p));
+    this.home = this.shards[0] as RedisStore;
+  }
+
+  get jobTypes() {
+    return this.home.jobTypes;
+  }
+  get pools() {
+    return this.home.pools;
+  }
+  get definitions() {
+    return this.home.definitions;
+  }
+
+  private of(id: string): RedisStore {
+    return this.shards[shardOf(id)] as RedisStore;
+  }
+
+  /** Runs `call` on every shard at once. */
+  private each<T>(call: (s: RedisStore, k: number) => Promise<T>): Promise<T[]> {
+    return Promise.all(this.shards.map(call));
+  }
+
+  /** Runs `call` per shard on the items that belong to it; answers in the items' order. */
+  private async grouped<I, O>(
+    items: I[],
+    idOf: (item: I) => string,
+    call: (s: RedisStore, items: I[]) => Promise<O[]>,
+  ): Promise<O[]> {
+    const groups = new Map<number, number[]>();
+    items.forEach((item, i) => {
+      const k = shardOf(idOf(item));
+      groups.set(k, [...(groups.get(k) ?? []), i]);
+    });
+    const out = new Array<O>(items.length);
+    await Promise.all(
+      [...groups].map(async ([k, at]) => {
+        const answers = await call(
+          this.shards[k] as RedisStore,
+          at.map((i) => items[i] as I),
+        );
+        at.forEach((i, j) => (out[i] = answers[j] as O));
+      }),
+    );
+    return out;
+  }
+
+  idSource(placement: { near?: string; shared?: boolean }): () => string {
+    const k =
+      placement.near !== undefined
+        ? shardOf(placement.near)
+        : placement.shared
+          ? 0
+          : Math.floor(Math.random() * CLUSTER_SHARDS);
+    return () => idInShard(k);
+  }
+
+  ping() {
+    return this.home.ping();
+  }
+  submitTree(tree: NewTree) {
+    return this.of(tree.root).submitTree(tree);
+  }
+
+  /** Fills up to `max` from the shards a wake named, then from the others in turn. */
+  async claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]> {
+    const order = [...this.woken];
+    this.woken.clear();
+    this.start = (this.start + 1) % CLUSTER_SHARDS;
+    for (let i = 0; i < CLUSTER_SHARDS; i++) {
+      const k = (this.start + i) % CLUSTER_SHARDS;
+      if (!order.includes(k)) order.push(k);
+    }
+    const out: ClaimedJob[] = [];
+    for (const k of order) {
+      if (out.length >= max) break;
+      out.push(
+        ...(await (this.shards[k] as RedisStore).claimJobs(node, max - out.length, token, at)),
+      );
+    }
+    return out;
+  }
+
+  async adoptClaims(node: string, token: string, running: string[]) {
+    return (await this.each((s) => s.adoptClaims(node, token, running))).flat();
+  }
+  reattachJobs(
+    node: string,
+    token: string,
+    jobs: Array<{ root: string; id: string; token: string }>,
+  ) {
+    return this.grouped(
+      jobs,
+      (j) => j.root,
+      (s, part) => s.reattachJobs(node, token, part),
+    );
+  }
+  async promoteDue(at: number) {
+    return sum(await this.each((s) => s.promoteDue(at)));
+  }
+  async continueAborts(at: number) {
+    return sum(await this.each((s) => s.continueAborts(at)));
+  }
+  async continueStoring(at: number, idleMs: number) {
+    return sum(await this.each((s) => s.continueStoring(at, idleMs)));
+  }
+  async finishJob(report: FinishReport): Promise<FinishAnswer> {
+    return this.of(report.root).finishJob(report);
+  }
+  finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>> {
+    return this.grouped(
+      reports,
+      (r) => r.root,
+      (s, part) => s.finishJobs(part),
+    );
+  }
+  abortJob(id: string, who: string, at: number, opts?: { handlers?: boolean }) {
+    return this.of(id).abortJob(id, who, at, opts);
+  }
+  setPaused(root: string, paused: boolean, at: number) {
+    return this.of(root).setPaused(root, paused, at);
+  }
+  addChildren(plan: Parameters<Store['addChildren']>[0], at: number) {
+    return this.of(plan.root).addChildren(plan, at);
+  }
+  treeTotal(root: string) {
+    return this.of(root).treeTotal(root);
+  }
+  async failRunning(node: string, keepToken: string, code: string, message: string, at: number) {
+    return sum(await this.each((s) => s.failRunning(node, keepToken, code, message, at)));
+  }
+  /**
+   * The home shard holds the heartbeat key, so it decides atomically that
+   * the node is dead; the other shards then settle its jobs. A node that
+   * came back in between has those jobs failed NODE_LOST and its ends
+   * fenced, as if the reaper had come a moment earlier.
+   */
+  async reapNode(node: string, at: number): Promise<number | null> {
+    const first = await this.home.reapNode(node, at);
+    if (first === null) return null;
+    const rest = await Promise.all(this.shards.slice(1).map((s) => s.reapNode(node, at)));
+    return first + sum(rest.map((n) => n ?? 0));
+  }
+  holdLease(name: string, holder: string, ms: number) {
+    return this.home.holdLease(name, holder, ms);
+  }
+  async expiredTrees(finishedBefore: number, limit: number) {
+    return (await this.each((s) => s.expiredTrees(finishedBefore, limit))).flat().slice(0, limit);
+  }
+  deleteTree(root: string) {
+    return this.of(root).deleteTree(root);
+  }
+  treeEnds(roots: string[]) {
+    return this.grouped(
+      roots,
+      (r) => r,
+      (s, part) => s.treeEnds(part),
+    );
+  }
+  connectedSince() {
+    return this.home.connectedSince();
+  }
+  findRoot(id: string) {
+    return this.of(id).findRoot(id);
+  }
+  getJob(id: string) {
+    return this.of(id).getJob(id);
+  }
+  getTree(root: string, opts?: { depth?: number; limit?: number }) {
+    return this.of(root).getTree(root, opts);
+  }
+  getChildren(root: string, parent: string, cursor: string | undefined, limit?: number) {
+    return this.of(root).getChildren(root, parent, cursor, limit);
+  }
+  searchTree(root: string, text: string, limit: number) {
+    return this.of(root).searchTree(root, text, limit);
+  }
+  treeState(root: string) {
+    return this.of(root).treeState(root);
+  }
+  async listTrees(query: TreeQuery) {
+    return mergeTreePages(await this.each((s) => s.listTrees(query)), query.limit);
+  }
+
+  registerNode(...args: Parameters<Store['registerNode']>) {
+    return this.home.registerNode(...args);
+  }
+  heartbeat(...args: Parameters<Store['heartbeat']>) {
+    return this.home.heartbeat(...args);
+  }
+  setDrain(name: string, drain: boolean) {
+    return this.home.setDrain(name, drain);
+  }
+  publishTypes(...args: Parameters<Store['publishTypes']>) {
+    return this.home.publishTypes(...args);
+  }
+  nodeOwner(name: string) {
+    return this.home.nodeOwner(name);
+  }
+  unregisterNode(name: string, runId: string) {
+    return this.home.unregisterNode(name, runId);
+  }
+
+  /** The registry's view (home), with the queued and running jobs of every shard. */
+  async listNodes(now: number): Promise<NodeView[]> {
+    const views = await this.home.listNodes(now);
+    const names = views.map((v) => v.name);
+    const loads = await Promise.all(this.shards.slice(1).map((s) => s.nodeLoads(names)));
+    return views.map((v, i) => {
+      const queued = v.queued + sum(loads.map((l) => l[i]?.queued ?? 0));
+      const running = v.running + sum(loads.map((l) => l[i]?.running ?? 0));
+      const state: NodeView['state'] =
+        v.state === 'active' ? 'active' : running > 0 ? 'draining' : 'drained';
+      const free = v.alive && state === 'active' ? Math.max(0, v.concurrency - running) : 0;
+      return { ...v, queued, running, state, free };
+    });
+  }
+  async liveNodes(now: number) {
+    return (await this.listNodes(now)).filter((n) => n.alive);
+  }
+  /** Forgotten only with nothing queued or running for it in any shard. */
+  async forgetNode(name: string, lastBeatBefore: number) {
+    const loads = await Promise.all(this.shards.slice(1).map((s) => s.nodeLoads([name])));
+    if (loads.some(([l]) => (l?.queued ?? 0) > 0 || (l?.running ?? 0) > 0)) return false;
+    return this.home.forgetNode(name, lastBeatBefore);
+  }
+  async queueDepth(node: string) {
+    return sum(await this.each((s) => s.queueDepth(node)));
+  }
+  async popSignals(node: string) {
+    return (await this.each((s) => s.popSignals(node))).flat();
+  }
+
+  subscribe(channels: string[], onMessage: (channel: string, message: string) => void) {
+    return this.home.subscribe(channels, onMessage);
+  }
+  /** One connection: every shard's wakes and signals, the home shard's other channels. */
+  subscribeAgent(node: string, on: AgentListener): Subscription {
+    const wakes = new Map<string, number>();
+    const signals = new Set<string>();
+    this.keys.forEach((k, i) => {
+      wakes.set(k.wakeChannel(node), i).set(k.wakeChannel('*'), i);
+      signals.add(k.signalChannel(node));
+    });
+    const home = this.keys[0] as Keys;
+    const control = home.controlChannel(node);
+    const types = home.typesChannel();
+    const defs = home.defsWakeChannel();
+    const channels = [...wakes.keys(), ...signals, control, types, defs];
+    return this.home.subscribe(channels, (channel, message) => {
+      const shard = wakes.get(channel);
+      if (shard !== undefined) {
+        this.woken.add(shard);
+        on.wake();
+      } else if (signals.has(channel)) on.signal();
+      else if (channel === control) on.drain(message === 'drain');
+      else if (channel === types) on.typesChanged();
+      else if (channel === defs) on.definitionWake(message);
+    });
+  }
+  subscribeStatus(...[onEvent, onPaused]: Parameters<Store['subscribeStatus']>): Subscription {
+    const status = new Set(this.keys.map((k) => k.statusChannel()));
+    const paused = new Set(onPaused ? this.keys.map((k) => k.pausedChannel()) : []);
+    return this.home.subscribe([...status, ...paused], (channel, message) => {
+      if (status.has(channel)) onEvent(JSON.parse(message) as Parameters<typeof onEvent>[0]);
+      else onPaused?.(JSON.parse(message) as Parameters<NonNullable<typeof onPaused>>[0]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
