@@ -3,7 +3,7 @@
  * channel, with a way to await a given event.
  */
 import type { StatusEvent } from '../../src/shared/types.js';
-import type { RedisStore } from '../../src/store/redis-store.js';
+import type { Store } from '../../src/store/store.js';
 import { track } from './track.js';
 import { waitFor } from './wait.js';
 
@@ -13,7 +13,7 @@ export interface EventLog {
   until(pred: (e: StatusEvent) => boolean, timeoutMs?: number): Promise<StatusEvent>;
 }
 
-export async function collectEvents(store: RedisStore): Promise<EventLog> {
+export async function collectEvents(store: Store): Promise<EventLog> {
   const events: StatusEvent[] = [];
   const sub = store.subscribeStatus((e) => events.push(e));
   track(sub, (s) => s.close());
