@@ -107,7 +107,7 @@ export function isUnavailable(err: unknown): boolean {
     code === 'ETIMEDOUT' ||
     code === 'EPIPE' ||
     err.name === 'ClusterAllFailedError' ||
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache/.test(
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache|Too many Cluster redirections/.test(
       err.message,
     ) ||
     PASSING.test(err.message)

@@ -123,17 +123,30 @@ export class ShardedStore implements Store {
       if (!order.includes(k)) order.push(k);
     }
     const out: ClaimedJob[] = [];
+    let failed: unknown;
     for (const k of order) {
       if (out.length >= max) break;
-      out.push(
-        ...(await (this.shards[k] as RedisStore).claimJobs(node, max - out.length, token, at)),
-      );
+      // a shard whose master is down must not cost the jobs others handed out already
+      try {
+        const shard = this.shards[k] as RedisStore;
+        out.push(...(await shard.claimJobs(node, max - out.length, token, at)));
+      } catch (err) {
+        failed ??= err;
+      }
     }
+    if (out.length === 0 && failed !== undefined) throw failed;
     return out;
   }
 
+  /** What the shards that answered hand back; the others are asked again next time. */
   async adoptClaims(node: string, token: string, running: string[]) {
-    return (await this.each((s) => s.adoptClaims(node, token, running))).flat();
+    const answers = await Promise.allSettled(
+      this.shards.map((s) => s.adoptClaims(node, token, running)),
+    );
+    const got = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    const refused = answers.find((a) => a.status === 'rejected');
+    if (got.length === 0 && refused) throw refused.reason;
+    return got.flat();
   }
   reattachJobs(
     node: string,

@@ -6,7 +6,7 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,12 @@ const run = promisify(execFile);
 
 export interface TestCluster {
   ports: number[];
+  /** The port of the master that serves `slot` now. */
+  masterOf(slot: number): Promise<number>;
+  /** Stops a master (SIGTERM: with `aof`, its data is on disk). */
+  stop(port: number): Promise<void>;
+  /** Starts a stopped master again on its port, data and cluster config; resolves once the cluster is ok. */
+  restart(port: number): Promise<void>;
   /** `redis://127.0.0.1:<port>` of each master. */
   urls: string[];
   /** Commands each master has served since its start (INFO commandstats). */
@@ -42,46 +48,78 @@ async function clusterPort(): Promise<number> {
   }
 }
 
-export async function startCluster(masters = 3): Promise<TestCluster> {
+/** `aof`: every write on disk (fsync always), so a master stopped and started keeps its data. */
+export async function startCluster(
+  masters = 3,
+  options: { aof?: boolean } = {},
+): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'jobtree-cluster-'));
   const ports: number[] = [];
-  const servers: ChildProcess[] = [];
+  const servers = new Map<number, ChildProcess>();
+  const start = async (port: number) => {
+    const own = join(dir, String(port));
+    mkdirSync(own, { recursive: true });
+    const flags = ['--cluster-enabled', 'yes', '--cluster-config-file', join(own, 'nodes.conf')];
+    // the masters up serve their slots while one is down, as operators set it for partial service
+    flags.push('--cluster-require-full-coverage', 'no');
+    flags.push(
+      ...(options.aof
+        ? ['--appendonly', 'yes', '--appendfsync', 'always']
+        : ['--appendonly', 'no']),
+    );
+    servers.set(port, await launch(port, own, flags));
+  };
   for (let i = 0; i < masters; i++) {
     const port = await clusterPort();
-    const flags = ['--cluster-enabled', 'yes', '--appendonly', 'no'];
-    flags.push('--cluster-config-file', join(dir, `nodes-${port}.conf`));
-    servers.push(await launch(port, dir, flags));
+    await start(port);
     ports.push(port);
   }
   const addresses = ports.map((p) => `127.0.0.1:${p}`);
   await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes']);
-  const clients = ports.map((p) => new Redis(p, { maxRetriesPerRequest: 1 }));
-  await waitFor(
-    async () => {
-      const infos = await Promise.all(clients.map((c) => c.cluster('INFO')));
-      return infos.every((info) => String(info).includes('cluster_state:ok'));
-    },
-    { timeoutMs: 20000, what: 'the cluster to be ok on every master' },
-  );
+  const admin = (p: number) =>
+    new Redis(p, { maxRetriesPerRequest: 1 }).on('error', () => undefined); // a stopped master's client waits for it
+  const clients = new Map(ports.map((p) => [p, admin(p)]));
+  const allOk = () =>
+    waitFor(
+      async () => {
+        const infos = await Promise.all([...clients.values()].map((c) => c.cluster('INFO')));
+        return infos.every((info) => String(info).includes('cluster_state:ok'));
+      },
+      { timeoutMs: 30000, what: 'the cluster to be ok on every master' },
+    );
+  await allOk();
+  const stop = async (port: number) => {
+    const child = servers.get(port);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  };
   return {
     ports,
+    async masterOf(slot) {
+      const alive = [...clients.values()].find((c) => c.status === 'ready') as Redis;
+      const ranges = await alive.cluster('SLOTS');
+      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+      const master = range?.[2];
+      if (!master) throw new Error(`no master serves slot ${slot}`);
+      return Number(master[1]);
+    },
+    stop,
+    async restart(port) {
+      await start(port);
+      await allOk();
+    },
     urls: ports.map((p) => `redis://127.0.0.1:${p}`),
     async commandsServed() {
-      const stats = await Promise.all(clients.map((c) => c.info('commandstats')));
+      const stats = await Promise.all(ports.map((p) => clients.get(p)!.info('commandstats')));
       return stats.map((text) =>
         [...text.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0),
       );
     },
     async destroy() {
-      for (const c of clients) c.disconnect();
-      await Promise.all(
-        servers.map(async (child) => {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          const exited = once(child, 'exit');
-          child.kill('SIGTERM');
-          await exited;
-        }),
-      );
+      for (const c of clients.values()) c.disconnect();
+      await Promise.all(ports.map(stop));
       rmSync(dir, { recursive: true, force: true });
     },
   };
