@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents] [--conc 1,16] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents,cluster] [--conc 1,16] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.js';
 import { bigTreeFigures } from './big-tree.js';
 import { logFigures } from './log-scenarios.js';
+import { clusterFigures } from './cluster-run.js';
 import { manyAgentsFigures } from './many-agents.js';
 import { uiOpenFigures } from './ui-open.js';
 import { BENCH_DIR, median, percentile, Rig, round } from './rig.js';
@@ -139,6 +140,10 @@ async function measure(
       await deletePrefix(redisUrl, prefix);
     }
   }
+  if (scenario === 'cluster') {
+    // its own servers: one Redis and a three-master cluster, started and stopped here
+    return { type: 'measurement', scenario, concurrency: conc, run, ...(await clusterFigures()) };
+  }
   if (scenario === 'agents') {
     try {
       const figures = await manyAgentsFigures(redisUrl, prefix, conc);
@@ -201,13 +206,15 @@ const PLAN: Record<string, number[]> = {
   agents: [1, 10, 100],
   // SPEC §17: the tree page of a 100,000-job tree in headless Chromium
   ui: [1],
+  // SPEC §17: many trees on one Redis, then on a Redis Cluster of three masters
+  cluster: [1],
 };
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const only = arg(
     'only',
-    'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents',
+    'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents,cluster',
   ).split(',');
   // --conc 1,16: only these concurrencies of each scenario (bench:compare runs one row at a time)
   const concs = arg('conc', '') ? arg('conc', '').split(',').map(Number) : undefined;

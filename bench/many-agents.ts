@@ -31,16 +31,26 @@ const WARMUP_PER_AGENT = 3;
 
 type Figures = Record<string, number | string>;
 
-class Fleet {
+export class Fleet {
   private constructor(private readonly workers: ChildProcess[]) {}
 
-  static async start(redisUrl: string, prefix: string, agents: number, dataDir: string) {
+  /** `cluster`: redisUrl lists a Redis Cluster's URLs; `slots`: each agent's concurrency. */
+  static async start(
+    redisUrl: string,
+    prefix: string,
+    agents: number,
+    dataDir: string,
+    options: { cluster?: boolean; slots?: number } = {},
+  ) {
     const workers: ChildProcess[] = [];
     for (let first = 0; first < agents; first += PER_PROCESS) {
       const count = Math.min(PER_PROCESS, agents - first);
       const worker = fork(
         new URL('./fleet-worker.ts', import.meta.url).pathname,
-        [redisUrl, prefix, String(count), String(first), dataDir],
+        [
+          ...[redisUrl, prefix, String(count), String(first), dataDir],
+          ...[options.cluster ? 'cluster' : '', String(options.slots ?? 1)],
+        ],
         {
           execArgv: [
             '--v8-pool-size=1',

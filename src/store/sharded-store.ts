@@ -41,6 +41,7 @@ export class ShardedStore implements Store {
   /** Shards a wake came from since the last claim: tried first. */
   private readonly woken = new Set<number>();
   private start = 0;
+  private nextShard = Math.floor(Math.random() * CLUSTER_SHARDS);
 
   constructor(place: RedisPlace, prefix = 'jobtree') {
     this.prefix = prefix;
@@ -96,13 +97,11 @@ export class ShardedStore implements Store {
     return out;
   }
 
+  /** A new tree goes to the next shard in turn (from a random start): trees spread evenly. */
   idSource(placement: { near?: string; shared?: boolean }): () => string {
-    const k =
-      placement.near !== undefined
-        ? shardOf(placement.near)
-        : placement.shared
-          ? 0
-          : Math.floor(Math.random() * CLUSTER_SHARDS);
+    let k = 0;
+    if (placement.near !== undefined) k = shardOf(placement.near);
+    else if (!placement.shared) k = this.nextShard++ % CLUSTER_SHARDS;
     return () => idInShard(k);
   }
 
