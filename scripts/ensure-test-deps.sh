@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond node_modules: Debian's redis-server (each
-# test run starts its own on a free port), chromium (the UI tests drive it
+# test run starts its own on a free port; its Sentinel and Cluster modes too)
+# and redis-cli, chromium (the UI tests drive it
 # with playwright-core; no browser download) and systemd's systemd-analyze. Run by `npm test` itself
 # (pretest) and by .ci/run, so a fresh machine needs no other step: as root
 # it installs what is missing with apt-get; otherwise it stops at once and
@@ -9,6 +10,8 @@ set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# redis-cli --cluster create joins the Redis Cluster tests' masters (SPEC §17)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 # systemd-analyze verifies the unit of `jobtree service install` (systemd need not run)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # CHROMIUM_PATH: another Chromium for the UI tests (test/helpers/browser.ts reads it too)

@@ -107,6 +107,18 @@ describe('config.loadConfig', () => {
     );
   });
 
+  it('reads a Redis Cluster as a list of URLs, alone (§17)', () => {
+    const c = loadConfig({
+      env: { JOBTREE_REDIS_CLUSTER: 'redis://a:7000,rediss://b:7001' },
+    });
+    expect(c.redis.cluster).to.deep.equal(['redis://a:7000', 'rediss://b:7001']);
+    const both = { JOBTREE_REDIS_CLUSTER: 'redis://a:7000', JOBTREE_REDIS_URL: 'redis://h:6379' };
+    expect(keyOf(() => loadConfig({ env: both }))).to.equal('redis.cluster');
+    expect(keyOf(() => loadConfig({ env: { JOBTREE_REDIS_CLUSTER: 'a:7000' } }))).to.match(
+      /^redis\.cluster/,
+    );
+  });
+
   it('returns a deeply frozen object', () => {
     const c = loadConfig({ env: {} });
     expect(Object.isFrozen(c)).to.equal(true);
