@@ -21,6 +21,11 @@ export interface TestCluster {
   ports: number[];
   /** The port of the master that serves `slot` now. */
   masterOf(slot: number): Promise<number>;
+  /**
+   * Moves `slot` with its keys to the master on port `to`, as a resharding
+   * does (SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE everywhere).
+   */
+  moveSlot(slot: number, to: number): Promise<void>;
   /** Stops a master (SIGTERM: with `aof`, its data is on disk). */
   stop(port: number): Promise<void>;
   /** Starts a stopped master again on its port, data and cluster config; resolves once the cluster is ok. */
@@ -95,15 +100,33 @@ export async function startCluster(
     child.kill('SIGTERM');
     await exited;
   };
+  const masterOf = async (slot: number): Promise<number> => {
+    const alive = [...clients.values()].find((c) => c.status === 'ready') as Redis;
+    const ranges = await alive.cluster('SLOTS');
+    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+    const master = range?.[2];
+    if (!master) throw new Error(`no master serves slot ${slot}`);
+    return Number(master[1]);
+  };
   return {
     ports,
-    async masterOf(slot) {
-      const alive = [...clients.values()].find((c) => c.status === 'ready') as Redis;
-      const ranges = await alive.cluster('SLOTS');
-      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
-      const master = range?.[2];
-      if (!master) throw new Error(`no master serves slot ${slot}`);
-      return Number(master[1]);
+    masterOf,
+    async moveSlot(slot, to) {
+      const from = await masterOf(slot);
+      if (from === to) return;
+      const [source, target] = [clients.get(from) as Redis, clients.get(to) as Redis];
+      const [sourceId, targetId] = await Promise.all([
+        source.cluster('MYID'),
+        target.cluster('MYID'),
+      ]);
+      await target.cluster('SETSLOT', slot, 'IMPORTING', sourceId);
+      await source.cluster('SETSLOT', slot, 'MIGRATING', targetId);
+      for (;;) {
+        const keys = await source.cluster('GETKEYSINSLOT', slot, 100);
+        if (keys.length === 0) break;
+        await source.migrate('127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys);
+      }
+      for (const c of clients.values()) await c.cluster('SETSLOT', slot, 'NODE', targetId);
     },
     stop,
     async restart(port) {

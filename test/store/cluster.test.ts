@@ -6,11 +6,12 @@
  * merged.
  */
 import { expect } from 'chai';
+import keySlot from 'cluster-key-slot';
 import { randomUUID } from 'node:crypto';
 import { planChildren } from '../../src/jobtree/plan.js';
 import type { StatusEvent, TreeSpec } from '../../src/shared/types.js';
 import { ShardedStore } from '../../src/store/sharded-store.js';
-import { CLUSTER_SHARDS, shardOf } from '../../src/store/shards.js';
+import { CLUSTER_SHARDS, shardOf, shardTags } from '../../src/store/shards.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { nodeInfo, runClaimed, submit } from '../helpers/store.js';
 import { track } from '../helpers/track.js';
@@ -132,5 +133,20 @@ describe('store: on a Redis Cluster of three masters (§17)', function () {
     expect(n1?.running).to.equal(1);
     expect(n1?.queued).to.equal(await store.queueDepth('n1'));
     expect(n1?.queued).to.be.at.least(12);
+  });
+  it('follows a shard moved to another master between two calls (MOVED), with no error', async () => {
+    const store = makeClustered();
+    const plans = [];
+    for (let i = 0; i < CLUSTER_SHARDS; i++) plans.push(await submit(store, flat(3)));
+    expect(await runClaimed(store, 'n1', 20)).to.equal(20);
+    const moving = plans[0]!.root;
+    const slot = keySlot(`${store.prefix}:{${shardTags()[shardOf(moving)] as string}}:x`);
+    const from = await cluster.masterOf(slot);
+    const to = cluster.ports.find((p) => p !== from) as number;
+    await cluster.moveSlot(slot, to);
+    expect(await cluster.masterOf(slot)).to.equal(to);
+    while ((await runClaimed(store, 'n1', 32)) > 0);
+    for (const p of plans) expect((await store.treeState(p.root))?.state).to.equal('SUCCESS');
+    await cluster.moveSlot(slot, from); // as it was, for the other cases
   });
 });
