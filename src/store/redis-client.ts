@@ -11,6 +11,8 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './load-scripts.js';
 import { toTarget, type RedisPlace } from './redis-target.js';
 import { ReplicaWatch } from './replica-watch.js';
+import { ClusterReplicaWatch } from './cluster-replicas.js';
+import { confirmOnCluster, confirmOnMaster } from './confirm-writes.js';
 import type { ScriptClient } from './script-client.js';
 
 /**
@@ -61,50 +63,16 @@ export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis 
   });
 }
 
-/**
- * How long a script's writes behind Sentinels wait for the replicas to
- * have them (WAIT). Replication is asynchronous: a write only the master
- * had is gone once a replica is promoted, and a claim or an end lost so
- * would run a job twice or leave it RUNNING. So each script's answer waits
- * until every replica the sentinels hold healthy has its writes
- * (replica-watch.ts says how many); one not confirmed in time is answered
- * as Redis unavailable (NOREPLICAS): the agent journals an end and leaves a
- * claim to its adoption, the API answers 503.
- */
-export const REPLICA_ACK_TIMEOUT_MS = 1000;
-
-type ScriptMethod = (...args: unknown[]) => Promise<unknown>;
-
-/** Makes each script's answer wait until the replicas acknowledged what it wrote. */
-function confirmReplicated(client: Redis, scripts: string[], watch: ReplicaWatch): void {
-  // ioredis adds the scripts as methods at run time (script-client.ts types them)
-  const methods = client as unknown as Record<string, ScriptMethod>;
-  for (const name of scripts) {
-    const plain = (methods[name] as ScriptMethod).bind(client);
-    methods[name] = async (...args: unknown[]) => {
-      await watch.ready;
-      const answer = await plain(...args);
-      const needed = watch.needed;
-      if (needed > 0 && (await client.wait(needed, REPLICA_ACK_TIMEOUT_MS)) < needed) {
-        // the sentinels name a promoted replica before they announce it (+switch-master,
-        // seconds later, once the other replicas follow it): go there now
-        const at = `${client.stream?.remoteAddress ?? ''}:${client.stream?.remotePort ?? ''}`;
-        if (watch.master !== null && watch.master !== at) client.disconnect(true);
-        throw new Error(
-          `NOREPLICAS ${needed} replicas did not all acknowledge ${name}'s writes within ${REPLICA_ACK_TIMEOUT_MS} ms`,
-        );
-      }
-      return answer;
-    };
-  }
-  client.once('end', () => watch.close());
-}
-
 /** A client with every Lua script defined as a command. */
 export function createScriptClient(place: RedisPlace): ScriptClient {
   const client = createRedis(place);
   const scripts = defineScripts(client);
   const target = toTarget(place);
-  if (target.kind === 'sentinel') confirmReplicated(client, scripts, new ReplicaWatch(target));
+  if (target.kind === 'sentinel') confirmOnMaster(client, scripts, new ReplicaWatch(target));
+  if (target.kind === 'cluster') {
+    // Cluster and Redis share the interface the store uses (createRedis)
+    const cluster = client as unknown as Cluster;
+    confirmOnCluster(cluster, scripts, new ClusterReplicaWatch(cluster));
+  }
   return client as ScriptClient;
 }

@@ -19,6 +19,8 @@ const run = promisify(execFile);
 
 export interface TestCluster {
   ports: number[];
+  /** The replicas' ports (with `replicas`). */
+  replicaPorts: number[];
   /** The port of the master that serves `slot` now. */
   masterOf(slot: number): Promise<number>;
   /**
@@ -53,10 +55,14 @@ async function clusterPort(): Promise<number> {
   }
 }
 
-/** `aof`: every write on disk (fsync always), so a master stopped and started keeps its data. */
+/**
+ * `aof`: every write on disk (fsync always), so a master stopped and
+ * started keeps its data. `replicas`: that many replicas a master (DEBUG
+ * SLEEP allowed on them, to stall one).
+ */
 export async function startCluster(
   masters = 3,
-  options: { aof?: boolean } = {},
+  options: { aof?: boolean; replicas?: number } = {},
 ): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'jobtree-cluster-'));
   const ports: number[] = [];
@@ -72,18 +78,22 @@ export async function startCluster(
         ? ['--appendonly', 'yes', '--appendfsync', 'always']
         : ['--appendonly', 'no']),
     );
+    flags.push('--enable-debug-command', 'local');
     servers.set(port, await launch(port, own, flags));
   };
-  for (let i = 0; i < masters; i++) {
+  const all: number[] = [];
+  for (let i = 0; i < masters * (1 + (options.replicas ?? 0)); i++) {
     const port = await clusterPort();
     await start(port);
-    ports.push(port);
+    all.push(port);
   }
-  const addresses = ports.map((p) => `127.0.0.1:${p}`);
-  await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes']);
+  const addresses = all.map((p) => `127.0.0.1:${p}`);
+  const replicas = ['--cluster-replicas', String(options.replicas ?? 0)];
+  await run('redis-cli', ['--cluster', 'create', ...addresses, ...replicas, '--cluster-yes']);
+
   const admin = (p: number) =>
     new Redis(p, { maxRetriesPerRequest: 1 }).on('error', () => undefined); // a stopped master's client waits for it
-  const clients = new Map(ports.map((p) => [p, admin(p)]));
+  const clients = new Map(all.map((p) => [p, admin(p)]));
   const allOk = () =>
     waitFor(
       async () => {
@@ -93,6 +103,26 @@ export async function startCluster(
       { timeoutMs: 30000, what: 'the cluster to be ok on every master' },
     );
   await allOk();
+  // which nodes redis-cli made masters, once the replicas follow theirs and every node knows it
+  // a replica counts once its link is up ('connected'): WAIT gets no answer from one still syncing
+  const roleOf = async (p: number) => {
+    const role = (await (clients.get(p) as Redis).role()) as unknown[];
+    const linked = role[0] !== 'slave' || role[3] === 'connected';
+    return [p, linked ? String(role[0]) : 'syncing'] as const;
+  };
+  const replicasWanted = masters * (options.replicas ?? 0);
+  await waitFor(
+    async () => {
+      const roles = await Promise.all(all.map(roleOf));
+      if (roles.filter(([, r]) => r === 'slave').length < replicasWanted) return false;
+      const views = await Promise.all(all.map((p) => (clients.get(p) as Redis).cluster('NODES')));
+      return views.every((v) => (String(v).match(/[ ,]slave /g) ?? []).length === replicasWanted);
+    },
+    { timeoutMs: 30000, what: 'the replicas to follow their masters' },
+  );
+  const roles = await Promise.all(all.map(roleOf));
+  ports.push(...roles.filter(([, r]) => r === 'master').map(([p]) => p));
+  const replicaPorts = roles.filter(([, r]) => r === 'slave').map(([p]) => p);
   const stop = async (port: number) => {
     const child = servers.get(port);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -110,6 +140,7 @@ export async function startCluster(
   };
   return {
     ports,
+    replicaPorts,
     masterOf,
     async moveSlot(slot, to) {
       const from = await masterOf(slot);
@@ -126,7 +157,8 @@ export async function startCluster(
         if (keys.length === 0) break;
         await source.migrate('127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys);
       }
-      for (const c of clients.values()) await c.cluster('SETSLOT', slot, 'NODE', targetId);
+      for (const p of ports)
+        await (clients.get(p) as Redis).cluster('SETSLOT', slot, 'NODE', targetId);
     },
     stop,
     async restart(port) {
@@ -142,7 +174,7 @@ export async function startCluster(
     },
     async destroy() {
       for (const c of clients.values()) c.disconnect();
-      await Promise.all(ports.map(stop));
+      await Promise.all(all.map(stop));
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,92 @@
+/**
+ * A script's answer waits until the replicas have its writes (SPEC §17),
+ * behind Sentinels and on a Redis Cluster. Replication is asynchronous: a
+ * write only the master had is gone once a replica is promoted, and a
+ * claim or an end lost so would run a job twice or leave it RUNNING. So
+ * each script is followed by WAIT for every healthy replica (the watches
+ * say how many); one not confirmed in time is answered as Redis
+ * unavailable (NOREPLICAS): the agent journals an end and leaves a claim to
+ * its adoption, the API answers 503. On one plain server nothing changes.
+ */
+import keySlot from 'cluster-key-slot';
+import type { Cluster, Redis } from 'ioredis';
+import type { ClusterReplicaWatch } from './cluster-replicas.js';
+import type { ReplicaWatch } from './replica-watch.js';
+
+/** How long a script's writes wait for the replicas. */
+export const REPLICA_ACK_TIMEOUT_MS = 1000;
+
+type ScriptMethod = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+type Confirmed = (name: string, original: ScriptMethod, args: unknown[]) => Promise<unknown>;
+
+interface Pipe {
+  wait(replicas: number, ms: number): Pipe;
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
+}
+
+function notConfirmed(name: string, needed: number): Error {
+  return new Error(
+    `NOREPLICAS ${needed} replicas did not all acknowledge ${name}'s writes within ${REPLICA_ACK_TIMEOUT_MS} ms`,
+  );
+}
+
+/**
+ * Replaces each script method of `client` by `confirmed`. A pipeline copies
+ * the client's methods when it is made: called on one, the script is
+ * queued as it is.
+ */
+function wrapScripts(client: object, scripts: string[], confirmed: Confirmed): void {
+  // ioredis adds the scripts as methods at run time (script-client.ts types them)
+  const methods = client as Record<string, ScriptMethod>;
+  for (const name of scripts) {
+    const original = methods[name] as ScriptMethod;
+    methods[name] = function (this: unknown, ...args: unknown[]) {
+      if (this !== client) return original.apply(this, args);
+      return confirmed(name, original, args);
+    };
+  }
+}
+
+/** Behind Sentinels: WAIT on the master's connection, for the replicas the sentinels hold healthy. */
+export function confirmOnMaster(client: Redis, scripts: string[], watch: ReplicaWatch): void {
+  wrapScripts(client, scripts, async (name, original, args) => {
+    await watch.ready;
+    const answer = await original.apply(client, args);
+    const needed = watch.needed;
+    if (needed > 0 && (await client.wait(needed, REPLICA_ACK_TIMEOUT_MS)) < needed) {
+      // the sentinels name a promoted replica before they announce it (+switch-master,
+      // seconds later, once the other replicas follow it): go there now
+      const at = `${client.stream?.remoteAddress ?? ''}:${client.stream?.remotePort ?? ''}`;
+      if (watch.master !== null && watch.master !== at) client.disconnect(true);
+      throw notConfirmed(name, needed);
+    }
+    return answer;
+  });
+  client.once('end', () => watch.close());
+}
+
+/**
+ * On a Redis Cluster: the replicas of the master that serves the script's
+ * slot, and WAIT in one pipeline with the script, so that it reaches the
+ * node that ran it.
+ */
+export function confirmOnCluster(
+  client: Cluster,
+  scripts: string[],
+  watch: ClusterReplicaWatch,
+): void {
+  wrapScripts(client, scripts, async (name, original, args) => {
+    await watch.ready;
+    const needed = watch.needed(keySlot(String(args[0])));
+    if (needed === 0) return original.apply(client, args);
+    const pipe = client.pipeline();
+    const queued = original.apply(pipe, args) as unknown as Pipe; // a pipeline returns itself
+    const rows = (await queued.wait(needed, REPLICA_ACK_TIMEOUT_MS).exec()) ?? [];
+    const [[scriptError, answer] = [null, null], [waitError, acked] = [null, 0]] = rows;
+    if (scriptError) throw scriptError;
+    if (waitError) throw waitError;
+    if (Number(acked) < needed) throw notConfirmed(name, needed);
+    return answer;
+  });
+  client.once('end', () => watch.close());
+}

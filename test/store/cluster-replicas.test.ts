@@ -1,0 +1,84 @@
+/**
+ * Writes on a Redis Cluster whose masters have replicas (SPEC §17): a
+ * script's answer waits until every healthy replica of the master that ran
+ * it has its writes, so a master that crashes and fails over loses nothing
+ * it acknowledged; a write its replica did not confirm is an outage.
+ */
+import { expect } from 'chai';
+import keySlot from 'cluster-key-slot';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { planTree } from '../../src/jobtree/plan.js';
+import { UnavailableError } from '../../src/shared/errors.js';
+import { parseClusterNodes } from '../../src/store/cluster-replicas.js';
+import { ShardedStore } from '../../src/store/sharded-store.js';
+import { idInShard, shardTags } from '../../src/store/shards.js';
+import { startCluster } from '../helpers/cluster.js';
+import { track } from '../helpers/track.js';
+
+describe('store: a Redis Cluster with replicas (§17)', function () {
+  this.timeout(60000);
+
+  it('reads the masters’ slots and healthy replicas from CLUSTER NODES', () => {
+    const view = parseClusterNodes(
+      [
+        'm1 127.0.0.1:7001@17001 myself,master - 0 0 1 connected 0-5460',
+        'm2 127.0.0.1:7002@17002 master - 0 0 2 connected 5461-10922 [10923->-m3]',
+        'r1 127.0.0.1:7003@17003 slave m1 0 0 1 connected',
+        'r2 127.0.0.1:7004@17004 slave,fail? m2 0 0 2 connected',
+        'r3 127.0.0.1:7005@17005 slave m1 0 0 1 disconnected',
+        '',
+      ].join('\n'),
+    );
+    expect(view.ranges).to.deep.equal([
+      [0, 5460, 'm1'],
+      [5461, 10922, 'm2'],
+    ]);
+    expect([...view.replicas]).to.deep.equal([
+      ['m1', 1],
+      ['m2', 0],
+    ]);
+  });
+
+  it('answers a write its master’s replica did not confirm as Redis unavailable', async () => {
+    const cluster = track(await startCluster(3, { replicas: 1 }), (c) => c.destroy());
+    const prefix = `jt-${randomUUID()}`;
+    const store = track(new ShardedStore({ kind: 'cluster', nodes: cluster.urls }, prefix), (s) =>
+      s.close(),
+    );
+    const submitIn = async (shard: number) => {
+      const near = idInShard(shard);
+      const plan = planTree(
+        { job: { title: 'r', type: 'noop', node: 'n1' } },
+        { acceptingNode: 'n1', newId: store.idSource({ near }) },
+      );
+      await store.submitTree({
+        root: plan.root,
+        title: 'r',
+        node: 'n1',
+        tags: {},
+        context: {},
+        jobs: plan.jobs,
+        at: Date.now(),
+      });
+    };
+    await submitIn(5); // confirmed by the replica
+    const master = await cluster.masterOf(keySlot(`${prefix}:{${shardTags()[5] as string}}:x`));
+    const replicas = await Promise.all(
+      cluster.replicaPorts.map(async (port) => {
+        const r = new Redis(port);
+        const role = (await r.role()) as unknown[];
+        return { r, follows: Number(role[2]) };
+      }),
+    );
+    const stuck = replicas.find((x) => x.follows === master)?.r as Redis;
+    await stuck.ping(); // connected: the sleep is sent at once, before the submit's writes
+    const sleeping = stuck.call('DEBUG', 'SLEEP', '2.5');
+    const err = await submitIn(5).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(UnavailableError);
+    expect((err as Error & { cause: Error }).cause.message).to.match(/^NOREPLICAS/);
+    await sleeping;
+    await submitIn(5); // confirmed again
+    for (const x of replicas) x.r.disconnect();
+  });
+});
