@@ -47,20 +47,27 @@ function wrapScripts(client: object, scripts: string[], confirmed: Confirmed): v
   }
 }
 
-/** Behind Sentinels: WAIT on the master's connection, for the replicas the sentinels hold healthy. */
+/**
+ * Behind Sentinels: WAIT on the master's connection, for the replicas the
+ * sentinels hold healthy, and only on the server they name as master. Once
+ * they have switched, the old master still takes writes from a client that
+ * has not moved yet, and its replicas may be none by then: such a write is
+ * lost with it, so it is refused whatever WAIT says, and the client moves.
+ */
 export function confirmOnMaster(client: Redis, scripts: string[], watch: ReplicaWatch): void {
   wrapScripts(client, scripts, async (name, original, args) => {
     await watch.ready;
     const answer = await original.apply(client, args);
     const needed = watch.needed;
-    if (needed > 0 && (await client.wait(needed, REPLICA_ACK_TIMEOUT_MS)) < needed) {
-      // the sentinels name a promoted replica before they announce it (+switch-master,
-      // seconds later, once the other replicas follow it): go there now
-      const at = `${client.stream?.remoteAddress ?? ''}:${client.stream?.remotePort ?? ''}`;
-      if (watch.master !== null && watch.master !== at) client.disconnect(true);
-      throw notConfirmed(name, needed);
-    }
-    return answer;
+    const replicated =
+      needed === 0 || (await client.wait(needed, REPLICA_ACK_TIMEOUT_MS)) >= needed;
+    const at = `${client.stream?.remoteAddress ?? ''}:${client.stream?.remotePort ?? ''}`;
+    const onMaster = watch.master === null || watch.master === at;
+    if (replicated && onMaster) return answer;
+    // the sentinels name a promoted replica before they announce it (+switch-master,
+    // seconds later, once the other replicas follow it): go there now
+    if (!onMaster) client.disconnect(true);
+    throw notConfirmed(name, needed);
   });
   client.once('end', () => watch.close());
 }

@@ -3,7 +3,8 @@
  * (defineCommand, run by EVALSHA). A file `verbNoun-<numKeys>.lua` becomes
  * the command `verbNoun`; a line `--@include name` pastes includes/name.lua
  * (once, even when included again from an include), and the whole runs
- * inside wrapBody.
+ * inside wrapBody. A line `--@readonly` marks a script that writes nothing
+ * (its answer needs no replica's confirmation, confirm-writes.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,6 +18,7 @@ export interface ScriptSource {
   name: string;
   numberOfKeys: number;
   lua: string;
+  readOnly: boolean;
 }
 
 /** Pastes includes, which may include others; each at most once per script. */
@@ -50,18 +52,24 @@ export function readScripts(): ScriptSource[] {
   return readdirSync(SCRIPTS_DIR).flatMap((file) => {
     const m = FILE_RE.exec(file);
     if (!m) return [];
-    const lua = wrapBody(expandIncludes(readFileSync(join(SCRIPTS_DIR, file), 'utf8')));
-    return [{ name: m[1] as string, numberOfKeys: Number(m[2]), lua }];
+    const source = readFileSync(join(SCRIPTS_DIR, file), 'utf8');
+    const lua = wrapBody(expandIncludes(source));
+    const readOnly = /^--@readonly$/m.test(source);
+    return [{ name: m[1] as string, numberOfKeys: Number(m[2]), lua, readOnly }];
   });
 }
 
 let cache: ScriptSource[] | undefined;
 
-/** Defines every script as a command on `client`; answers their names. */
+/** Defines every script as a command on `client`; answers the names of those that write. */
 export function defineScripts(client: Redis): string[] {
   cache ??= readScripts();
   for (const s of cache) {
-    client.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+    client.defineCommand(s.name, {
+      numberOfKeys: s.numberOfKeys,
+      lua: s.lua,
+      readOnly: s.readOnly,
+    });
   }
-  return cache.map((s) => s.name);
+  return cache.filter((s) => !s.readOnly).map((s) => s.name);
 }

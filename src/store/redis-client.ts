@@ -66,13 +66,13 @@ export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis 
 /** A client with every Lua script defined as a command. */
 export function createScriptClient(place: RedisPlace): ScriptClient {
   const client = createRedis(place);
-  const scripts = defineScripts(client);
+  const writing = defineScripts(client);
   const target = toTarget(place);
-  if (target.kind === 'sentinel') confirmOnMaster(client, scripts, new ReplicaWatch(target));
+  if (target.kind === 'sentinel') confirmOnMaster(client, writing, new ReplicaWatch(target));
   if (target.kind === 'cluster') {
     // Cluster and Redis share the interface the store uses (createRedis)
     const cluster = client as unknown as Cluster;
-    confirmOnCluster(cluster, scripts, new ClusterReplicaWatch(cluster));
+    confirmOnCluster(cluster, writing, new ClusterReplicaWatch(cluster));
   }
   return client as ScriptClient;
 }

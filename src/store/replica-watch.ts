@@ -4,9 +4,10 @@
  * is not safe: while a forced failover promotes one replica, the old master
  * still takes writes that the other replicas acknowledge, and loses them
  * when they turn to the new master. So the count comes from the sentinels,
- * never from the master; it holds still while they fail over (their view
- * of the replicas is then in flux), and a replica they hold down stops
- * counting once they say so (down-after-milliseconds).
+ * never from the master. While they fail over (their view of the
+ * replicas is then in flux) it only grows: every replica they know and do
+ * not hold down counts, in sync or not. Otherwise a replica they hold down
+ * stops counting once they say so (down-after-milliseconds).
  */
 import { Redis } from 'ioredis';
 import type { RedisTarget } from './redis-target.js';
@@ -16,8 +17,8 @@ type SentinelTarget = Extract<RedisTarget, { kind: 'sentinel' }>;
 /** How often the sentinels are asked again. */
 const REFRESH_MS = 1000;
 
-/** The replicas of a `SENTINEL REPLICAS` answer that are up and in sync. */
-export function healthyReplicas(answer: unknown): number {
+/** The replicas of a `SENTINEL REPLICAS` answer that are up and in sync (or, `anyLink`, up). */
+export function healthyReplicas(answer: unknown, anyLink = false): number {
   if (!Array.isArray(answer)) return 0;
   return answer.filter((fields: unknown) => {
     if (!Array.isArray(fields)) return false;
@@ -25,13 +26,14 @@ export function healthyReplicas(answer: unknown): number {
     const flags = field('flags').split(',');
     return (
       !flags.some((f) => f === 's_down' || f === 'o_down' || f === 'disconnected') &&
-      field('master-link-status') === 'ok'
+      (anyLink || field('master-link-status') === 'ok')
     );
   }).length;
 }
 
 export class ReplicaWatch {
-  private count = 1;
+  /** null until the sentinels first answer. */
+  private count: number | null = null;
   /** `host:port` of the master the sentinels name (a replica they promote, as soon as they do). */
   private masterAddress: string | null = null;
   private next = 0;
@@ -48,9 +50,9 @@ export class ReplicaWatch {
     this.timer = setInterval(() => void this.refresh(), REFRESH_MS).unref();
   }
 
-  /** The replicas a write must reach now (the last count the sentinels gave). */
+  /** The replicas a write must reach now (one, until the sentinels have answered). */
   get needed(): number {
-    return this.count;
+    return this.count ?? 1;
   }
 
   /** `host:port` of the master the sentinels named last, or null before they answered. */
@@ -83,7 +85,9 @@ export class ReplicaWatch {
         const master = (await this.client.call('SENTINEL', 'master', name)) as string[];
         const flags = String(master[master.indexOf('flags') + 1] ?? '');
         const replicas = await this.client.call('SENTINEL', 'replicas', name);
-        if (!flags.includes('failover_in_progress')) this.count = healthyReplicas(replicas);
+        this.count = flags.includes('failover_in_progress')
+          ? Math.max(this.count ?? 0, healthyReplicas(replicas, true))
+          : healthyReplicas(replicas);
         const addr = (await this.client.call('SENTINEL', 'get-master-addr-by-name', name)) as
           [string, string] | null;
         this.masterAddress = addr ? `${addr[0]}:${addr[1]}` : null;

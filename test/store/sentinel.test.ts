@@ -72,4 +72,28 @@ describe('store: behind Redis Sentinel (§17)', function () {
     ).to.equal(2);
     expect(healthyReplicas(null)).to.equal(0);
   });
+  // last: it moves the master for good
+  it('a failover during a big submission: stored whole, or refused and invisible', async () => {
+    const store = makeStore(target);
+    // ~160 staged chunks, a second or two: the promotion comes in the middle of them
+    const children = Array.from({ length: 40_000 }, (_, i) => ({ title: `j${i}`, type: 'noop' }));
+    const failingOver = group.failover();
+    const submitting = submit(store, { job: { title: 'big', type: 'noop', node: 'n1', children } });
+    await failingOver;
+    const outcome = await submitting.then(
+      (plan) => ({ plan, err: undefined }),
+      (err: unknown) => ({ plan: undefined, err }),
+    );
+    if (outcome.plan) {
+      // accepted: a commit before the failover is finished by whoever stores the rest
+      const root = outcome.plan.root;
+      while ((await store.continueStoring(Date.now() + 3_600_000, 0)) > 0);
+      expect(await store.treeTotal(root)).to.equal(40_001);
+      expect(await store.queueDepth('n1')).to.equal(40_000);
+    } else {
+      // refused: a clear outage, and no tree anybody can see
+      expect(outcome.err).to.be.instanceOf(UnavailableError);
+      expect((await store.listTrees({ tags: [], limit: 10 })).trees).to.deep.equal([]);
+    }
+  });
 });

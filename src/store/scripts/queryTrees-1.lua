@@ -11,6 +11,7 @@
   starts at the last score seen (skipping only the ties already seen), so
   the scan costs its length, not its length squared.
 ]]
+--@readonly
 local limit = tonumber(ARGV[2])
 local idx = {}
 for i = 5, #ARGV do idx[#idx + 1] = ARGV[i] end
