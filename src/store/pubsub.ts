@@ -5,11 +5,16 @@
  * callers catch up by reading state after a reconnect.
  */
 import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
 import type { PausedEvent, StatusEvent } from '../shared/types.js';
 import type { Keys } from './keys.js';
 import { createRedis } from './redis-client.js';
-import type { RedisPlace } from './redis-target.js';
+import { toTarget, type RedisPlace } from './redis-target.js';
+import { ReplicaWatch } from './replica-watch.js';
 import type { AgentListener, Subscription } from './store.js';
+
+/** How often a subscriber behind Sentinels compares its server with the master they name. */
+const FOLLOW_MS = 250;
 
 export class PubSub {
   constructor(
@@ -29,11 +34,35 @@ export class PubSub {
     sub.on('error', () => undefined); // reconnects by itself; callers catch up by reading state
     sub.on('message', onMessage);
     const ready = sub.subscribe(...channels).then(() => undefined);
+    const follow = this.followMaster(sub);
     return {
       ready,
       close: async () => {
+        follow();
         sub.disconnect();
       },
+    };
+  }
+
+  /**
+   * Behind Sentinels (SPEC §17): the sentinels name a promoted replica
+   * seconds before they announce it (+switch-master), and until then a
+   * subscriber on the old master hears nothing the new one publishes. So it
+   * moves as soon as they name another master (ioredis subscribes again).
+   * Answers what stops the watch.
+   */
+  private followMaster(sub: Redis): () => void {
+    const target = toTarget(this.place);
+    if (target.kind !== 'sentinel') return () => undefined;
+    const watch = new ReplicaWatch(target);
+    const timer = setInterval(() => {
+      const at = `${sub.stream?.remoteAddress ?? ''}:${sub.stream?.remotePort ?? ''}`;
+      if (sub.status === 'ready' && watch.master !== null && watch.master !== at)
+        sub.disconnect(true);
+    }, FOLLOW_MS).unref();
+    return () => {
+      clearInterval(timer);
+      watch.close();
     };
   }
 

@@ -25,6 +25,8 @@ export interface SentinelGroup {
   env: Record<string, string>;
   /** The port of the server the sentinel names as master now. */
   masterPort(): Promise<number>;
+  /** True while the sentinel's failover is still under way (before +switch-master). */
+  failingOver(): Promise<boolean>;
   /** Forces a failover; resolves once the other server is master and the sentinel says so. */
   failover(): Promise<void>;
   destroy(): Promise<void>;
@@ -81,6 +83,10 @@ export async function startSentinelGroup(name = 'jobtree-main'): Promise<Sentine
     async masterPort() {
       const addr = (await ask('get-master-addr-by-name', name)) as [string, string];
       return Number(addr[1]);
+    },
+    async failingOver() {
+      const fields = (await ask('master', name)) as string[];
+      return String(fields[fields.indexOf('flags') + 1]).includes('failover_in_progress');
     },
     async failover() {
       const from = await group.masterPort();

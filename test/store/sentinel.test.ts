@@ -13,6 +13,7 @@ import { checkSentinels } from '../../src/store/sentinel-check.js';
 import { freePort } from '../helpers/redis.js';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/sentinel.js';
 import { makeStore, submit } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('store: behind Redis Sentinel (§17)', function () {
   this.timeout(60000);
@@ -73,17 +74,36 @@ describe('store: behind Redis Sentinel (§17)', function () {
     expect(healthyReplicas(null)).to.equal(0);
   });
   // last: it moves the master for good
-  it('a failover during a big submission: stored whole, or refused and invisible', async () => {
+  it('a failover during a big submission: stored whole or refused unseen; Pub/Sub moves at once', async () => {
     const store = makeStore(target);
     // ~160 staged chunks, a second or two: the promotion comes in the middle of them
     const children = Array.from({ length: 40_000 }, (_, i) => ({ title: `j${i}`, type: 'noop' }));
+    const heard: string[] = [];
+    const sub = store.subscribe(['probe'], (_c, m) => heard.push(m));
+    await sub.ready;
     const failingOver = group.failover();
-    const submitting = submit(store, { job: { title: 'big', type: 'noop', node: 'n1', children } });
-    await failingOver;
-    const outcome = await submitting.then(
+    // its outcome is taken at once: a refusal is an answer here, not an unhandled rejection
+    const submitting = submit(store, {
+      job: { title: 'big', type: 'noop', node: 'n1', children },
+    }).then(
       (plan) => ({ plan, err: undefined }),
       (err: unknown) => ({ plan: undefined, err }),
     );
+    await failingOver;
+    // Pub/Sub follows the sentinels at once, not at +switch-master: their failover is
+    // still under way (it ends once the other replica follows the new master)
+    const probe = new Redis(await group.masterPort());
+    await waitFor(
+      async () => {
+        await probe.publish('probe', 'x');
+        return heard.length > 0;
+      },
+      { intervalMs: 50, what: 'the subscriber on the new master' },
+    );
+    expect(await group.failingOver()).to.equal(true);
+    probe.disconnect();
+    await sub.close();
+    const outcome = await submitting;
     if (outcome.plan) {
       // accepted: a commit before the failover is finished by whoever stores the rest
       const root = outcome.plan.root;
