@@ -5,7 +5,9 @@
  * Behind Sentinels (SPEC §17) the same holds for finding the master: the
  * sentinels are asked again for ever, a failover is learnt from their
  * +switch-master at once, and a command a demoted master refused as
- * READONLY is sent again to the new one.
+ * READONLY is sent again to the new one. On a Redis Cluster, MOVED and ASK
+ * are followed and CLUSTERDOWN waited out for a moment. Behind either, a
+ * script's writes count once the replicas have them (confirm-writes.ts).
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './load-scripts.js';
@@ -63,7 +65,7 @@ export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis 
   });
 }
 
-/** A client with every Lua script defined as a command. */
+/** A client with every Lua script defined as a command; its writes confirmed by replicas. */
 export function createScriptClient(place: RedisPlace): ScriptClient {
   const client = createRedis(place);
   const writing = defineScripts(client);
