@@ -75,6 +75,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private logServer: LogServer | undefined;
   private info: NodeInfo | undefined;
   private stopping: Promise<void> | undefined;
+  /** Ends a start still waiting for Redis (abortStart). */
+  private readonly startWait = new AbortController();
   private readonly logs: JobLogs;
   private readonly admission: Admission;
   private readonly definitions: Definitions;
@@ -150,7 +152,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   async start(): Promise<void> {
     const { config, store } = this.deps;
     const log = this.deps.logger.child({ mod: 'agent' });
-    await waitForRedis(store, log);
+    await waitForRedis(store, log, this.startWait.signal);
     const { runId, takesOver } = await claimIdentity(store, config.node, config.dataDir);
     await this.loadTypes();
     const metrics = new AgentMetrics(
@@ -493,6 +495,11 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   /** Stops claiming, lets running jobs finish for up to the grace period, aborts the rest, exits cleanly. */
+  /** A stop asked while start() still waits for Redis: start() then rejects, having done nothing. */
+  abortStart(): void {
+    this.startWait.abort(new Error('stopped while waiting for Redis'));
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;

@@ -58,7 +58,9 @@ export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis 
     ...options,
     sentinels: target.sentinels.map((s) => ({ ...s })),
     name: target.name,
-    sentinelRetryStrategy: backoff,
+    // no sentinel answering fails the connection attempt (not a loop inside it), so
+    // commands fail fast as in any outage and retryStrategy reconnects for ever
+    sentinelRetryStrategy: () => null,
     failoverDetector: true,
     // a write refused by a master just demoted changed nothing: send it to the new master
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
@@ -68,6 +70,8 @@ export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis 
 /** A client with every Lua script defined as a command; its writes confirmed by replicas. */
 export function createScriptClient(place: RedisPlace): ScriptClient {
   const client = createRedis(place);
+  // an outage reaches the callers through their commands (guard); the event says nothing more
+  client.on('error', () => undefined);
   const writing = defineScripts(client);
   const target = toTarget(place);
   if (target.kind === 'sentinel') confirmOnMaster(client, writing, new ReplicaWatch(target));

@@ -7,6 +7,7 @@
  * made before the failover must go on hearing the tree after it.
  */
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,6 +15,7 @@ import type { StatusEvent } from '../../src/shared/types.js';
 import type { RedisTarget } from '../../src/store/redis-target.js';
 import { spawnAgent, tempDir } from '../helpers/agents.js';
 import { http } from '../helpers/http.js';
+import { freePort } from '../helpers/redis.js';
 import { startSentinelGroup } from '../helpers/sentinel.js';
 import { makeStore } from '../helpers/store.js';
 import { track } from '../helpers/track.js';
@@ -94,5 +96,32 @@ describe('e2e: Redis Sentinel failover (§17)', function () {
     expect(readFileSync(runs, 'utf8').trim().split('\n').sort()).to.deep.equal(titles);
     // every transition written once: a root's four, a leaf's three (QUEUED, RUNNING, SUCCESS)
     expect(final.body.seq).to.equal(4 + 3 * titles.length);
+  });
+  it('refuses to start with a master name no sentinel knows; waits while no sentinel answers, until stopped', async () => {
+    const group = track(await startSentinelGroup(), (g) => g.destroy());
+    const wrong = await spawnAgent({
+      node: 'w',
+      prefix: 'wrong',
+      env: { ...group.env, JOBTREE_REDIS_NAME: 'no-such-master' },
+      waitReady: false,
+    });
+    const [code] = (await once(wrong.child, 'exit')) as [number | null];
+    expect(code).to.not.equal(0);
+    expect(wrong.output()).to.include(
+      'config redis.name: no sentinel knows a master named "no-such-master"',
+    );
+
+    const silent = await spawnAgent({
+      node: 's',
+      prefix: 'silent',
+      env: { JOBTREE_REDIS_SENTINELS: `127.0.0.1:${await freePort()}`, JOBTREE_REDIS_NAME: 'm' },
+      waitReady: false,
+    });
+    await waitFor(() => silent.output().includes('waiting for Redis'), {
+      what: 'the agent to wait',
+    });
+    expect(silent.output()).to.include('no sentinel answers yet');
+    expect(silent.child.exitCode).to.equal(null); // a documented wait, not an exit
+    expect(await silent.stop()).to.equal(0); // and a stop ends the wait
   });
 });

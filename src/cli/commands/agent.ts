@@ -136,14 +136,18 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
       : new RedisStore(await redisPlace(config, logger), prefix);
   const started = new Agent({ config, store, logger, api: serveApi });
   running.agent = started;
+  const starting = started.start();
+  // a signal during the start ends a wait for Redis; a start past it finishes first
+  const signalled = stopped.then(() => started.abortStart());
   try {
-    await started.start();
+    await starting;
   } catch (err) {
     await started.stop();
     await store.close();
+    if (asked) return 0; // stopped before it had started: nothing to undo
     throw err;
   }
-  await stopped;
+  await signalled;
   await started.stop();
   await store.close();
   return 0;
