@@ -2,7 +2,7 @@
  * How many replicas a write on a Redis Cluster must reach (SPEC §17): every
  * healthy replica of the master that serves the write's slot. A master that
  * crashes fails over to a replica, and what that replica had not received
- * is gone; confirmed writes are not (redis-client.ts sends WAIT after each
+ * is gone; confirmed writes are not (confirm-writes.ts sends WAIT after each
  * script, on the same connection). Read from CLUSTER NODES each second.
  */
 import type { Cluster } from 'ioredis';

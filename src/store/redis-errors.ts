@@ -88,7 +88,7 @@ export function scriptError(script: string, code: number, subject: string): Jobt
 /**
  * Replies Redis gives while it cannot take a command for a while: a replica
  * loading its data, a script running too long, a failover's read-only
- * replica or lost master, a write no replica confirmed (redis-client.ts),
+ * replica or lost master, a write no replica confirmed (confirm-writes.ts),
  * a Cluster slot moving. They clear by themselves.
  */
 const PASSING = /^(LOADING|BUSY|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN)\b/;

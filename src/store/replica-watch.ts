@@ -1,6 +1,6 @@
 /**
  * How many replicas a write behind Sentinels must reach before it counts
- * (redis-client.ts, WAIT): every replica the sentinels hold healthy. Fewer
+ * (confirm-writes.ts, WAIT): every replica the sentinels hold healthy. Fewer
  * is not safe: while a forced failover promotes one replica, the old master
  * still takes writes that the other replicas acknowledge, and loses them
  * when they turn to the new master. So the count comes from the sentinels,
