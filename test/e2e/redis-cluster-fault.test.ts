@@ -112,7 +112,7 @@ describe('e2e: a Redis Cluster master lost mid-tree (§17)', function () {
         const res = await http(a.url, 'GET', `/api/v1/trees/${root}`);
         return res.status === 200 && res.body.state === 'SUCCESS' ? res : null;
       },
-      { timeoutMs: 30000, what: 'the tree to succeed' },
+      { timeoutMs: 45000, what: 'the tree to succeed' },
     );
     expect(readFileSync(runs, 'utf8').trim().split('\n').sort()).to.deep.equal(titles);
     expect(final.body.seq).to.equal(4 + 3 * titles.length);

@@ -73,6 +73,9 @@ export async function startCluster(
     const flags = ['--cluster-enabled', 'yes', '--cluster-config-file', join(own, 'nodes.conf')];
     // the masters up serve their slots while one is down, as operators set it for partial service
     flags.push('--cluster-require-full-coverage', 'no');
+    // a master stopped by a test comes back before the others mark it failed (they would
+    // then take up to twice this to clear the mark on its return)
+    flags.push('--cluster-node-timeout', '60000');
     flags.push(
       ...(options.aof
         ? ['--appendonly', 'yes', '--appendfsync', 'always']
