@@ -40,6 +40,7 @@ export function parseClusterNodes(text: string): ClusterView {
 
 export class ClusterReplicaWatch {
   private view: ClusterView = { ranges: [], replicas: new Map() };
+  private known = false;
   private readonly timer: NodeJS.Timeout;
   /** Settles at the first answer, or after one refresh period without one. */
   readonly ready: Promise<void>;
@@ -47,13 +48,14 @@ export class ClusterReplicaWatch {
   constructor(private readonly client: Cluster) {
     this.ready = Promise.race([
       this.refresh(),
-      new Promise<void>((res) => setTimeout(res, REFRESH_MS).unref()),
+      new Promise<void>((res) => setTimeout(res, 5 * REFRESH_MS).unref()),
     ]);
     this.timer = setInterval(() => void this.refresh(), REFRESH_MS).unref();
   }
 
-  /** Replicas the master of `slot` has now (0 before the first answer, or for none). */
-  needed(slot: number): number {
+  /** Replicas the master of `slot` has now; null before the first answer (refuse then). */
+  needed(slot: number): number | null {
+    if (!this.known) return null;
     const range = this.view.ranges.find(([from, to]) => slot >= from && slot <= to);
     return range ? (this.view.replicas.get(range[2]) ?? 0) : 0;
   }
@@ -65,6 +67,7 @@ export class ClusterReplicaWatch {
   private async refresh(): Promise<void> {
     try {
       this.view = parseClusterNodes(String(await this.client.cluster('NODES')));
+      this.known = true;
     } catch {
       // kept as it was: the next refresh tries again
     }

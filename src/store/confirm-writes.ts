@@ -24,7 +24,11 @@ interface Pipe {
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 
-function notConfirmed(name: string, needed: number): Error {
+function notConfirmed(name: string, needed: number | null): Error {
+  if (needed === null) {
+    // how many replicas there are is not known yet: a write with fewer could be lost
+    return new Error(`NOREPLICAS the replicas to confirm ${name}'s writes are not known yet`);
+  }
   return new Error(
     `NOREPLICAS ${needed} replicas did not all acknowledge ${name}'s writes within ${REPLICA_ACK_TIMEOUT_MS} ms`,
   );
@@ -57,8 +61,9 @@ function wrapScripts(client: object, scripts: string[], confirmed: Confirmed): v
 export function confirmOnMaster(client: Redis, scripts: string[], watch: ReplicaWatch): void {
   wrapScripts(client, scripts, async (name, original, args) => {
     await watch.ready;
+    if (watch.needed === null) throw notConfirmed(name, null);
     const answer = await original.apply(client, args);
-    const needed = watch.needed;
+    const needed = watch.needed ?? 1;
     const replicated =
       needed === 0 || (await client.wait(needed, REPLICA_ACK_TIMEOUT_MS)) >= needed;
     const at = `${client.stream?.remoteAddress ?? ''}:${client.stream?.remotePort ?? ''}`;
@@ -85,6 +90,7 @@ export function confirmOnCluster(
   wrapScripts(client, scripts, async (name, original, args) => {
     await watch.ready;
     const needed = watch.needed(keySlot(String(args[0])));
+    if (needed === null) throw notConfirmed(name, null);
     if (needed === 0) return original.apply(client, args);
     const pipe = client.pipeline();
     const queued = original.apply(pipe, args) as unknown as Pipe; // a pipeline returns itself

@@ -16,6 +16,8 @@ type SentinelTarget = Extract<RedisTarget, { kind: 'sentinel' }>;
 
 /** How often the sentinels are asked again. */
 const REFRESH_MS = 1000;
+/** How long a first write waits for the sentinels' first answer before it is refused. */
+const READY_MS = 5000;
 
 /** The replicas of a `SENTINEL REPLICAS` answer that are up and in sync (or, `anyLink`, up). */
 export function healthyReplicas(answer: unknown, anyLink = false): number {
@@ -45,14 +47,14 @@ export class ReplicaWatch {
   constructor(private readonly target: SentinelTarget) {
     this.ready = Promise.race([
       this.refresh(),
-      new Promise<void>((res) => setTimeout(res, REFRESH_MS).unref()),
+      new Promise<void>((res) => setTimeout(res, READY_MS).unref()),
     ]);
     this.timer = setInterval(() => void this.refresh(), REFRESH_MS).unref();
   }
 
-  /** The replicas a write must reach now (one, until the sentinels have answered). */
-  get needed(): number {
-    return this.count ?? 1;
+  /** The replicas a write must reach now; null until the sentinels have answered (refuse then). */
+  get needed(): number | null {
+    return this.count;
   }
 
   /** `host:port` of the master the sentinels named last, or null before they answered. */

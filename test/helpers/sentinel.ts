@@ -25,6 +25,8 @@ export interface SentinelGroup {
   env: Record<string, string>;
   /** The port of the server the sentinel names as master now. */
   masterPort(): Promise<number>;
+  /** Resolves once the sentinel holds every replica up and in sync. */
+  inSync(): Promise<void>;
   /** True while the sentinel's failover is still under way (before +switch-master). */
   failingOver(): Promise<boolean>;
   /** Forces a failover; resolves once the other server is master and the sentinel says so. */
@@ -84,6 +86,19 @@ export async function startSentinelGroup(name = 'jobtree-main'): Promise<Sentine
       const addr = (await ask('get-master-addr-by-name', name)) as [string, string];
       return Number(addr[1]);
     },
+    async inSync() {
+      await waitFor(
+        async () => {
+          const known = (await ask('replicas', name)) as string[][];
+          const inSync = known.filter((fields) => {
+            const field = (f: string) => fields[fields.indexOf(f) + 1];
+            return field('flags') === 'slave' && field('master-link-status') === 'ok';
+          });
+          return inSync.length === replicas.length;
+        },
+        { timeoutMs: 20000, what: 'the sentinel to see both replicas in sync' },
+      );
+    },
     async failingOver() {
       const fields = (await ask('master', name)) as string[];
       return String(fields[fields.indexOf('flags') + 1]).includes('failover_in_progress');
@@ -111,16 +126,6 @@ export async function startSentinelGroup(name = 'jobtree-main'): Promise<Sentine
     },
   };
   // a failover needs replicas the sentinel knows, in sync with their master
-  await waitFor(
-    async () => {
-      const known = (await ask('replicas', name)) as string[][];
-      const inSync = known.filter((fields) => {
-        const field = (f: string) => fields[fields.indexOf(f) + 1];
-        return field('flags') === 'slave' && field('master-link-status') === 'ok';
-      });
-      return inSync.length === replicas.length;
-    },
-    { timeoutMs: 20000, what: 'the sentinel to see both replicas in sync' },
-  );
+  await group.inSync();
   return group;
 }
