@@ -9,9 +9,11 @@
  * its adoption, the API answers 503. On one plain server nothing changes.
  */
 import keySlot from 'cluster-key-slot';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 import type { ClusterReplicaWatch } from './cluster-replicas.js';
 import type { ReplicaWatch } from './replica-watch.js';
+import { MOVE_WAIT, REDIRECTED } from './slot-guard.js';
 
 /** How long a script's writes wait for the replicas. */
 export const REPLICA_ACK_TIMEOUT_MS = 1000;
@@ -80,7 +82,9 @@ export function confirmOnMaster(client: Redis, scripts: string[], watch: Replica
 /**
  * On a Redis Cluster: the replicas of the master that serves the script's
  * slot, and WAIT in one pipeline with the script, so that it reaches the
- * node that ran it.
+ * node that ran it. ioredis sends such a pipeline again only when all of
+ * it is read-only, so a script it refused (its slot moved, or moving) is
+ * sent again here, as ioredis does for a single command (MOVE_WAIT).
  */
 export function confirmOnCluster(
   client: Cluster,
@@ -89,17 +93,28 @@ export function confirmOnCluster(
 ): void {
   wrapScripts(client, scripts, async (name, original, args) => {
     await watch.ready;
-    const needed = watch.needed(keySlot(String(args[0])));
-    if (needed === null) throw notConfirmed(name, null);
-    if (needed === 0) return original.apply(client, args);
-    const pipe = client.pipeline();
-    const queued = original.apply(pipe, args) as unknown as Pipe; // a pipeline returns itself
-    const rows = (await queued.wait(needed, REPLICA_ACK_TIMEOUT_MS).exec()) ?? [];
-    const [[scriptError, answer] = [null, null], [waitError, acked] = [null, 0]] = rows;
-    if (scriptError) throw scriptError;
-    if (waitError) throw waitError;
-    if (Number(acked) < needed) throw notConfirmed(name, needed);
-    return answer;
+    const slot = keySlot(String(args[0]));
+    for (let left = MOVE_WAIT.tries; ; left--) {
+      const needed = watch.needed(slot);
+      if (needed === null) throw notConfirmed(name, null);
+      if (needed === 0) return original.apply(client, args); // ioredis follows redirects itself
+      const pipe = client.pipeline();
+      const queued = original.apply(pipe, args) as unknown as Pipe; // a pipeline returns itself
+      const rows = (await queued.wait(needed, REPLICA_ACK_TIMEOUT_MS).exec()) ?? [];
+      const [[scriptError, answer] = [null, null], [waitError, acked] = [null, 0]] = rows;
+      if (scriptError && REDIRECTED.test(scriptError.message)) {
+        if (left <= 1) {
+          throw new Error(`Too many Cluster redirections. Last error: ${scriptError.message}`);
+        }
+        if (scriptError.message.startsWith('MOVED')) client.refreshSlotsCache();
+        await delay(MOVE_WAIT.pauseMs);
+        continue;
+      }
+      if (scriptError) throw scriptError;
+      if (waitError) throw waitError;
+      if (Number(acked) < needed) throw notConfirmed(name, needed);
+      return answer;
+    }
   });
   client.once('end', () => watch.close());
 }

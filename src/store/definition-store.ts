@@ -8,6 +8,7 @@ import type { Keys } from './keys.js';
 import { guard, scriptError } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { DefinitionStore, DefinitionVersion, InboxMessage } from './store.js';
+import { execReads } from './slot-guard.js';
 
 /** Versions kept per definition (older ones are dropped from the listing). */
 const VERSIONS_KEPT = 100;
@@ -57,12 +58,18 @@ export class RedisDefinitionStore implements DefinitionStore {
 
   async list(): Promise<DefinitionVersion[]> {
     const names = (await guard(this.redis.smembers(this.keys.defs()))).sort();
-    const pipe = this.redis.pipeline();
-    for (const n of names) pipe.hget(this.keys.def(n), 'latest');
-    const latest = ((await guard(pipe.exec())) ?? []).map(([, v]) => v as string | null);
-    const read = this.redis.pipeline();
-    names.forEach((n, i) => read.hget(this.keys.def(n), `v:${latest[i] ?? 0}`));
-    const rows = (await guard(read.exec())) ?? [];
+    const latest = (
+      await execReads(this.keys.defs(), () => {
+        const pipe = this.redis.pipeline();
+        for (const n of names) pipe.hget(this.keys.def(n), 'latest');
+        return pipe;
+      })
+    ).map(([, v]) => v as string | null);
+    const rows = await execReads(this.keys.defs(), () => {
+      const pipe = this.redis.pipeline();
+      names.forEach((n, i) => pipe.hget(this.keys.def(n), `v:${latest[i] ?? 0}`));
+      return pipe;
+    });
     return names.flatMap((name, i) => {
       const v = rows[i]?.[1] as string | null;
       return v ? [{ name, ...JSON.parse(v), version: Number(latest[i]) } as DefinitionVersion] : [];
@@ -145,9 +152,12 @@ export class RedisDefinitionStore implements DefinitionStore {
 
   async withMessages(): Promise<string[]> {
     const names = await guard(this.redis.smembers(this.keys.defs()));
-    const pipe = this.redis.pipeline();
-    for (const n of names) pipe.llen(this.keys.defInbox(n));
-    const rows = (await guard(pipe.exec())) ?? [];
+    const build = () => {
+      const pipe = this.redis.pipeline();
+      for (const n of names) pipe.llen(this.keys.defInbox(n));
+      return pipe;
+    };
+    const rows = await execReads(this.keys.defs(), build);
     return names.filter((_, i) => Number(rows[i]?.[1] ?? 0) > 0);
   }
 }

@@ -8,6 +8,7 @@ import type { Keys } from './keys.js';
 import { guard, scriptError } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { JobTypeStore, RegisteredType, TypeVersion } from './store.js';
+import { execReads } from './slot-guard.js';
 
 /** Versions kept per type (their metadata; only the latest keeps its source). */
 const VERSIONS_KEPT = 20;
@@ -56,9 +57,12 @@ export class RedisJobTypeStore implements JobTypeStore {
 
   async list(): Promise<RegisteredType[]> {
     const names = (await guard(this.redis.smembers(this.keys.types()))).sort();
-    const pipe = this.redis.pipeline();
-    for (const n of names) pipe.hgetall(this.keys.type(n));
-    const rows = (await guard(pipe.exec())) ?? [];
+    const build = () => {
+      const pipe = this.redis.pipeline();
+      for (const n of names) pipe.hgetall(this.keys.type(n));
+      return pipe;
+    };
+    const rows = await execReads(this.keys.types(), build);
     const out: RegisteredType[] = [];
     names.forEach((name, i) => {
       const h = (rows[i]?.[1] ?? {}) as Record<string, string>;

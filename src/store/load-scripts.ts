@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
+import { guardScripts } from './slot-guard.js';
 
 const SCRIPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scripts');
 const FILE_RE = /^([a-zA-Z]+)-(\d+)\.lua$/;
@@ -61,15 +62,21 @@ export function readScripts(): ScriptSource[] {
 
 let cache: ScriptSource[] | undefined;
 
-/** Defines every script as a command on `client`; answers the names of those that write. */
-export function defineScripts(client: Redis): string[] {
+/**
+ * Defines every script as a command on `client`; answers the names of those
+ * that write. With `slotGuard` (a Redis Cluster) each names its slot's
+ * guard key too (slot-guard.ts).
+ */
+export function defineScripts(client: Redis, options: { slotGuard?: boolean } = {}): string[] {
   cache ??= readScripts();
+  const extraKeys = options.slotGuard ? 1 : 0;
   for (const s of cache) {
     client.defineCommand(s.name, {
-      numberOfKeys: s.numberOfKeys,
+      numberOfKeys: s.numberOfKeys + extraKeys,
       lua: s.lua,
       readOnly: s.readOnly,
     });
   }
+  if (options.slotGuard) guardScripts(client, cache);
   return cache.filter((s) => !s.readOnly).map((s) => s.name);
 }

@@ -8,6 +8,7 @@ import type { Keys } from './keys.js';
 import { guard } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { NodeInfo } from './store.js';
+import { execReads } from './slot-guard.js';
 
 export class NodeRegistry {
   constructor(
@@ -94,15 +95,18 @@ export class NodeRegistry {
 
   async listNodes(now: number): Promise<NodeView[]> {
     const names = (await guard(this.client.smembers(this.keys.nodes()))).sort();
-    const pipe = this.client.pipeline();
-    for (const n of names) {
-      pipe
-        .hgetall(this.keys.node(n))
-        .get(this.keys.alive(n))
-        .llen(this.keys.queue(n))
-        .scard(this.keys.running(n));
-    }
-    const rows = (await guard(pipe.exec())) ?? [];
+    const build = () => {
+      const pipe = this.client.pipeline();
+      for (const n of names) {
+        pipe
+          .hgetall(this.keys.node(n))
+          .get(this.keys.alive(n))
+          .llen(this.keys.queue(n))
+          .scard(this.keys.running(n));
+      }
+      return pipe;
+    };
+    const rows = await execReads(this.keys.nodes(), build);
     return names.map((name, i) => {
       const h = (rows[i * 4]?.[1] ?? {}) as Record<string, string>;
       const alive = rows[i * 4 + 1]?.[1] as string | null;

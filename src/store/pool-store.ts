@@ -8,6 +8,7 @@ import type { Keys } from './keys.js';
 import { guard, scriptError } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { PoolStore } from './store.js';
+import { execReads } from './slot-guard.js';
 
 export class RedisPoolStore implements PoolStore {
   constructor(
@@ -51,9 +52,12 @@ export class RedisPoolStore implements PoolStore {
 
   async list(): Promise<PoolView[]> {
     const names = (await guard(this.redis.smembers(this.keys.pools()))).sort();
-    const pipe = this.redis.pipeline();
-    for (const n of names) pipe.hgetall(this.keys.pool(n)).llen(this.keys.poolWaiting(n));
-    const rows = (await guard(pipe.exec())) ?? [];
+    const build = () => {
+      const pipe = this.redis.pipeline();
+      for (const n of names) pipe.hgetall(this.keys.pool(n)).llen(this.keys.poolWaiting(n));
+      return pipe;
+    };
+    const rows = await execReads(this.keys.pools(), build);
     const out: PoolView[] = [];
     names.forEach((name, i) => {
       const h = rows[i * 2]?.[1] as Record<string, string> | undefined;
@@ -73,9 +77,12 @@ export class RedisPoolStore implements PoolStore {
   async slots(names: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (names.length === 0) return out;
-    const pipe = this.redis.pipeline();
-    for (const n of names) pipe.hget(this.keys.pool(n), 'slots');
-    const rows = (await guard(pipe.exec())) ?? [];
+    const build = () => {
+      const pipe = this.redis.pipeline();
+      for (const n of names) pipe.hget(this.keys.pool(n), 'slots');
+      return pipe;
+    };
+    const rows = await execReads(this.keys.pools(), build);
     names.forEach((n, i) => {
       const v = rows[i]?.[1];
       if (typeof v === 'string') out.set(n, Number(v));

@@ -15,6 +15,7 @@ import { toTarget, type RedisPlace } from './redis-target.js';
 import { ReplicaWatch } from './replica-watch.js';
 import { ClusterReplicaWatch } from './cluster-replicas.js';
 import { confirmOnCluster, confirmOnMaster } from './confirm-writes.js';
+import { MOVE_WAIT } from './slot-guard.js';
 import type { ScriptClient } from './script-client.js';
 
 /**
@@ -45,8 +46,9 @@ export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis 
         // a command meets MOVED/ASK while slots move, or CLUSTERDOWN while a master fails over
         retryDelayOnMoved: 0,
         retryDelayOnClusterDown: 100,
-        retryDelayOnTryAgain: 100,
-        maxRedirections: 16,
+        // a script is refused (TRYAGAIN) for as long as its slot migrates (slot-guard.ts)
+        retryDelayOnTryAgain: MOVE_WAIT.pauseMs,
+        maxRedirections: MOVE_WAIT.tries,
         enableReadyCheck: true,
         lazyConnect: false,
       },
@@ -72,8 +74,8 @@ export function createScriptClient(place: RedisPlace): ScriptClient {
   const client = createRedis(place);
   // an outage reaches the callers through their commands (guard); the event says nothing more
   client.on('error', () => undefined);
-  const writing = defineScripts(client);
   const target = toTarget(place);
+  const writing = defineScripts(client, { slotGuard: target.kind === 'cluster' });
   if (target.kind === 'sentinel') confirmOnMaster(client, writing, new ReplicaWatch(target));
   if (target.kind === 'cluster') {
     // Cluster and Redis share the interface the store uses (createRedis)

@@ -45,6 +45,7 @@ import type {
   TreeEnd,
   TreeQuery,
 } from './store.js';
+import { execReads } from './slot-guard.js';
 
 const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
 /** How long an idempotency key names its run (SPEC §13). */
@@ -192,9 +193,12 @@ export class RedisStore extends NodeRegistry implements Store {
     if (childIds === undefined) return job;
     for (let i = 0; i < childIds.length; i += 1000) {
       const ids = childIds.slice(i, i + 1000);
-      const pipe = this.redis.pipeline();
-      for (const id of ids) pipe.hmget(this.keys.job(job.root, id), 'key', 'result', 'summary');
-      const rows = (await guard(pipe.exec())) ?? [];
+      const build = () => {
+        const pipe = this.redis.pipeline();
+        for (const id of ids) pipe.hmget(this.keys.job(job.root, id), 'key', 'result', 'summary');
+        return pipe;
+      };
+      const rows = await execReads(this.keys.trees(), build);
       rows.forEach(([, r], k) => {
         const [key, result, summary] = r as Array<string | null>;
         job.children.push({
@@ -431,9 +435,12 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   async treeEnds(roots: string[]): Promise<Array<TreeEnd | null>> {
-    const pipe = this.redis.pipeline();
-    for (const root of roots) pipe.hmget(this.keys.tree(root), 'state', 'finishedAt');
-    const rows = (await guard(pipe.exec())) ?? [];
+    const build = () => {
+      const pipe = this.redis.pipeline();
+      for (const root of roots) pipe.hmget(this.keys.tree(root), 'state', 'finishedAt');
+      return pipe;
+    };
+    const rows = await execReads(this.keys.trees(), build);
     return rows.map(([, r]) => {
       const [state, finishedAt] = r as [string | null, string | null];
       if (!state) return null;
@@ -538,9 +545,12 @@ export class RedisStore extends NodeRegistry implements Store {
       ),
     );
     const next = out.pop() || null;
-    const pipe = this.redis.pipeline();
-    for (const root of out) pipe.hgetall(this.keys.tree(root));
-    const rows = (await guard(pipe.exec())) ?? [];
+    const build = () => {
+      const pipe = this.redis.pipeline();
+      for (const root of out) pipe.hgetall(this.keys.tree(root));
+      return pipe;
+    };
+    const rows = await execReads(this.keys.trees(), build);
     const trees = rows
       .map(([, h]) => h as Record<string, string>)
       .filter((h) => h.root)
@@ -550,9 +560,12 @@ export class RedisStore extends NodeRegistry implements Store {
 
   /** Each node's queued and running jobs in this store (a shard's share, for ShardedStore). */
   async nodeLoads(names: string[]): Promise<Array<{ queued: number; running: number }>> {
-    const pipe = this.redis.pipeline();
-    for (const n of names) pipe.llen(this.keys.queue(n)).scard(this.keys.running(n));
-    const rows = (await guard(pipe.exec())) ?? [];
+    const build = () => {
+      const pipe = this.redis.pipeline();
+      for (const n of names) pipe.llen(this.keys.queue(n)).scard(this.keys.running(n));
+      return pipe;
+    };
+    const rows = await execReads(this.keys.trees(), build);
     return names.map((_, i) => ({
       queued: Number(rows[i * 2]?.[1] ?? 0),
       running: Number(rows[i * 2 + 1]?.[1] ?? 0),

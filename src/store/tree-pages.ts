@@ -10,6 +10,7 @@ import type { FoundJob, JobState, NestedJob, TreeView } from '../shared/types.js
 import { decodeContext, decodeJob, decodeSummary } from './codec.js';
 import { guard } from './redis-errors.js';
 import type { StoreParts } from './script-client.js';
+import { execReads } from './slot-guard.js';
 
 /** A tree of more jobs answers as `depth=1` would unless a depth is asked. */
 export const FULL_TREE_MAX = 10_000;
@@ -28,9 +29,12 @@ type Hash = Record<string, string>;
 async function hashes(r: StoreParts, root: string, ids: string[]): Promise<Hash[]> {
   const out: Hash[] = [];
   for (let i = 0; i < ids.length; i += 1000) {
-    const pipe = r.redis.pipeline();
-    for (const id of ids.slice(i, i + 1000)) pipe.hgetall(r.keys.job(root, id));
-    for (const [, h] of (await guard(pipe.exec())) ?? []) out.push(h as Hash);
+    const build = () => {
+      const pipe = r.redis.pipeline();
+      for (const id of ids.slice(i, i + 1000)) pipe.hgetall(r.keys.job(root, id));
+      return pipe;
+    };
+    for (const [, h] of await execReads(r.keys.tree(root), build)) out.push(h as Hash);
   }
   return out;
 }
@@ -64,9 +68,12 @@ async function countSubtrees(
     const next: typeof level = [];
     for (let i = 0; i < level.length; i += 1000) {
       const part = level.slice(i, i + 1000);
-      const pipe = r.redis.pipeline();
-      for (const { id } of part) pipe.hmget(r.keys.job(root, id), 'state', 'children');
-      const rows = (await guard(pipe.exec())) ?? [];
+      const build = () => {
+        const pipe = r.redis.pipeline();
+        for (const { id } of part) pipe.hmget(r.keys.job(root, id), 'state', 'children');
+        return pipe;
+      };
+      const rows = await execReads(r.keys.tree(root), build);
       rows.forEach(([, row], k) => {
         const [state, children] = row as [JobState | null, string | null];
         if (!state) return;
@@ -85,9 +92,14 @@ async function countSubtrees(
 
 /** The whole tree, or (SPEC §17) a page of it: see TreeReadOptions. */
 export async function readTree(r: StoreParts, root: string, opts: TreeReadOptions = {}) {
-  const [[, treeHash], [, ctx]] = (await guard(
-    r.redis.multi().hgetall(r.keys.tree(root)).hgetall(r.keys.ctx(root)).exec(),
-  )) as [[null, Hash], [null, Hash]];
+  const build = () => {
+    const read = r.redis.pipeline().hgetall(r.keys.tree(root)).hgetall(r.keys.ctx(root));
+    return read;
+  };
+  const [[, treeHash], [, ctx]] = (await execReads(r.keys.tree(root), build)) as [
+    [null, Hash],
+    [null, Hash],
+  ];
   // a tree half-way through its deletion (deleteTree) is gone already
   if (!treeHash.root || treeHash.deleting) throw new NotFoundError(`no tree ${root}`);
   const whole = opts.depth === undefined && Number(treeHash.total) <= FULL_TREE_MAX;
@@ -189,11 +201,14 @@ export async function searchTree(
     const next: string[] = [];
     for (let i = 0; i < level.length; i += 1000) {
       const part = level.slice(i, i + 1000);
-      const pipe = r.redis.pipeline();
-      for (const id of part) {
-        pipe.hmget(r.keys.job(root, id), 'title', 'state', 'node', 'parent', 'children');
-      }
-      const rows = (await guard(pipe.exec())) ?? [];
+      const build = () => {
+        const pipe = r.redis.pipeline();
+        for (const id of part) {
+          pipe.hmget(r.keys.job(root, id), 'title', 'state', 'node', 'parent', 'children');
+        }
+        return pipe;
+      };
+      const rows = await execReads(r.keys.tree(root), build);
       for (const [k, [, row]] of rows.entries()) {
         const [title, state, node, parent, children] = row as Array<string | null>;
         if (title === null || title === undefined) continue; // deleted meanwhile

@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { ShardedStore } from '../../src/store/sharded-store.js';
 import { launch } from './redis.js';
+import { track } from './track.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -28,6 +31,10 @@ export interface TestCluster {
    * does (SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE everywhere).
    */
   moveSlot(slot: number, to: number): Promise<void>;
+  /** Starts that move and leaves it in the middle, for a test to take it step by step. */
+  startMove(slot: number, to: number): Promise<SlotMove>;
+  /** The commands the masters refused with TRYAGAIN since they started (INFO errorstats). */
+  tryAgainRefusals(): Promise<number>;
   /** Stops a master (SIGTERM: with `aof`, its data is on disk). */
   stop(port: number): Promise<void>;
   /** Starts a stopped master again on its port, data and cluster config; resolves once the cluster is ok. */
@@ -37,6 +44,16 @@ export interface TestCluster {
   /** Commands each master has served since its start (INFO commandstats). */
   commandsServed(): Promise<number[]>;
   destroy(): Promise<void>;
+}
+
+/** A slot in the middle of its move (SETSLOT IMPORTING/MIGRATING set). */
+export interface SlotMove {
+  /** The slot's keys still on the master that gives it away. */
+  keysLeft(): Promise<string[]>;
+  /** Moves these keys to the new master now (MIGRATE). */
+  moveKeys(keys: string[]): Promise<void>;
+  /** Moves the keys left and gives the slot to the new master on every node. */
+  finish(): Promise<void>;
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -141,27 +158,45 @@ export async function startCluster(
     if (!master) throw new Error(`no master serves slot ${slot}`);
     return Number(master[1]);
   };
+  const startMove = async (slot: number, to: number): Promise<SlotMove> => {
+    const from = await masterOf(slot);
+    const [source, target] = [clients.get(from) as Redis, clients.get(to) as Redis];
+    const [sourceId, targetId] = await Promise.all([
+      source.cluster('MYID'),
+      target.cluster('MYID'),
+    ]);
+    await target.cluster('SETSLOT', slot, 'IMPORTING', sourceId);
+    await source.cluster('SETSLOT', slot, 'MIGRATING', targetId);
+    const keysLeft = () => source.cluster('GETKEYSINSLOT', slot, 1000) as Promise<string[]>;
+    const moveKeys = async (keys: string[]) => {
+      if (keys.length > 0) await source.migrate('127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys);
+    };
+    return {
+      keysLeft,
+      moveKeys,
+      async finish() {
+        for (let keys = await keysLeft(); keys.length > 0; keys = await keysLeft())
+          await moveKeys(keys);
+        for (const p of ports)
+          await (clients.get(p) as Redis).cluster('SETSLOT', slot, 'NODE', targetId);
+      },
+    };
+  };
   return {
     ports,
     replicaPorts,
     masterOf,
     async moveSlot(slot, to) {
-      const from = await masterOf(slot);
-      if (from === to) return;
-      const [source, target] = [clients.get(from) as Redis, clients.get(to) as Redis];
-      const [sourceId, targetId] = await Promise.all([
-        source.cluster('MYID'),
-        target.cluster('MYID'),
-      ]);
-      await target.cluster('SETSLOT', slot, 'IMPORTING', sourceId);
-      await source.cluster('SETSLOT', slot, 'MIGRATING', targetId);
-      for (;;) {
-        const keys = await source.cluster('GETKEYSINSLOT', slot, 100);
-        if (keys.length === 0) break;
-        await source.migrate('127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys);
-      }
-      for (const p of ports)
-        await (clients.get(p) as Redis).cluster('SETSLOT', slot, 'NODE', targetId);
+      if ((await masterOf(slot)) === to) return;
+      await (await startMove(slot, to)).finish();
+    },
+    startMove,
+    async tryAgainRefusals() {
+      const stats = await Promise.all(ports.map((p) => clients.get(p)!.info('errorstats')));
+      return stats.reduce(
+        (n, text) => n + Number(/errorstat_TRYAGAIN:count=(\d+)/.exec(text)?.[1] ?? 0),
+        0,
+      );
     },
     stop,
     async restart(port) {
@@ -181,4 +216,12 @@ export async function startCluster(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A sharded store on `cluster` under a fresh prefix, found from one master, closed after the test. */
+export function clusteredStore(cluster: TestCluster): ShardedStore {
+  return track(
+    new ShardedStore({ kind: 'cluster', nodes: [cluster.urls[0] as string] }, `jt-${randomUUID()}`),
+    (s) => s.close(),
+  );
 }

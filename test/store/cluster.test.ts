@@ -10,11 +10,9 @@ import keySlot from 'cluster-key-slot';
 import { randomUUID } from 'node:crypto';
 import { planChildren } from '../../src/jobtree/plan.js';
 import type { StatusEvent, TreeSpec } from '../../src/shared/types.js';
-import { ShardedStore } from '../../src/store/sharded-store.js';
 import { CLUSTER_SHARDS, shardOf, shardTags } from '../../src/store/shards.js';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { clusteredStore, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { nodeInfo, runClaimed, submit } from '../helpers/store.js';
-import { track } from '../helpers/track.js';
 import { waitFor } from '../helpers/wait.js';
 
 const flat = (leaves: number, tags: Record<string, string> = {}): TreeSpec => ({
@@ -34,14 +32,7 @@ describe('store: on a Redis Cluster of three masters (§17)', function () {
     cluster = await startCluster(3);
   });
   after(() => cluster.destroy());
-  const makeClustered = () =>
-    track(
-      new ShardedStore(
-        { kind: 'cluster', nodes: [cluster.urls[0] as string] },
-        `jt-${randomUUID()}`,
-      ),
-      (s) => s.close(),
-    );
+  const makeClustered = () => clusteredStore(cluster);
 
   it('runs trees in every shard to SUCCESS, each master serving about a third of the commands', async () => {
     const store = makeClustered();
