@@ -177,7 +177,9 @@ export async function startCluster(
       async finish() {
         for (let keys = await keysLeft(); keys.length > 0; keys = await keysLeft())
           await moveKeys(keys);
-        for (const p of ports)
+        // the new master first, as redis-cli does: the old one then sends MOVED to a master
+        // that takes the slot (not one still importing, which would send it back)
+        for (const p of [to, from, ...ports.filter((q) => q !== to && q !== from)])
           await (clients.get(p) as Redis).cluster('SETSLOT', slot, 'NODE', targetId);
       },
     };
