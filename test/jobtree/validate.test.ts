@@ -221,11 +221,11 @@ describe('jobtree.validateTreeSpec', () => {
   });
   it('refuses a graft of more than LIMITS.maxGraftJobs jobs, naming the first one over (§17)', () => {
     const leaf = (i: number) => ({ title: `g${i}`, type: 'noop' });
-    // the limit counts nested jobs too: 500 parents of one child each is 1,000 jobs
-    const nested = Array.from({ length: 500 }, (_, i) => ({ ...leaf(i), children: [leaf(i)] }));
+    // the limit counts nested jobs too: 250 parents of one child each is 500 jobs
+    const nested = Array.from({ length: 250 }, (_, i) => ({ ...leaf(i), children: [leaf(i)] }));
     const target = { existingJobs: 5, depth: 1, node: 'n1' };
-    expect(validateChildren({ jobs: nested }, types, target)).to.have.length(500);
-    const over = [...nested, leaf(500)];
+    expect(validateChildren({ jobs: nested }, types, target)).to.have.length(250);
+    const over = [...nested, leaf(250)];
     const err = (() => {
       try {
         validateChildren({ jobs: over }, types, target);
@@ -234,8 +234,8 @@ describe('jobtree.validateTreeSpec', () => {
       }
       throw new Error('expected a ValidationError');
     })();
-    expect(err.path).to.equal('jobs[500]');
-    expect(err.message).to.match(/at most 1000 jobs/);
+    expect(err.path).to.equal('jobs[250]');
+    expect(err.message).to.match(/at most 500 jobs/);
   });
 });
 

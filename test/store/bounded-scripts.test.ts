@@ -3,7 +3,7 @@
  * 50 ms, for the biggest tree the limits allow. A private redis-server logs
  * every command slower than that (`slowlog-log-slower-than 50000`) while a
  * 100,000-job tree is submitted, grown by the biggest graft allowed under
- * its 99,000-child root, partly run, aborted and deleted; the log must stay
+ * its 99,499-child root, partly run, aborted and deleted; the log must stay
  * empty.
  */
 import { expect } from 'chai';
@@ -40,7 +40,7 @@ describe('store: bounded scripts at 100,000 jobs (§17)', function () {
       job: { title: 'root', type: 'noop', node: 'n1', children },
     });
     expect(await store.queueDepth('*')).to.equal(99_999 - grafted);
-    // a graft appends to the root's children list of 98,999 ids without parsing it
+    // a graft appends to the root's children list of 99,499 ids without parsing it
     const root = await store.getJob(plan.root);
     const more = Array.from({ length: grafted }, (_, i) => ({ title: `g${i}`, type: 'noop' }));
     const { jobs, direct } = planChildren(more, root, newId);
