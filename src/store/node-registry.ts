@@ -61,16 +61,16 @@ export class NodeRegistry {
    */
   async setDrain(name: string, drain: boolean): Promise<boolean> {
     const k = this.keys;
-    if (!(await guard(this.client.sismember(k.nodes(), name)))) return false;
-    await guard(
-      (drain
-        ? this.client.multi().hset(k.node(name), 'drain', '1')
-        : this.client.multi().hdel(k.node(name), 'drain')
-      )
-        .publish(k.controlChannel(name), drain ? 'drain' : 'undrain')
-        .exec(),
+    const done = await guard(
+      this.client.setDrain(
+        k.nodes(),
+        k.node(name),
+        name,
+        drain ? '1' : '0',
+        k.controlChannel(name),
+      ),
     );
-    return true;
+    return done === 1;
   }
 
   async publishTypes(info: NodeInfo): Promise<void> {

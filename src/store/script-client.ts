@@ -36,6 +36,7 @@ export interface ScriptClient extends Redis {
   resumeTree(treeKey: string, ...argv: Arg[]): Promise<number>;
   forgetNode(nodesKey: string, ...keysAndArgv: Arg[]): Promise<number>;
   setPool(poolKey: string, ...argv: Arg[]): Promise<number>;
+  setDrain(nodesKey: string, nodeKey: string, ...argv: Arg[]): Promise<number>;
   deletePool(
     poolKey: string,
     waitingKey: string,

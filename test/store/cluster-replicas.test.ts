@@ -5,15 +5,15 @@
  * it acknowledged; a write its replica did not confirm is an outage.
  */
 import { expect } from 'chai';
-import keySlot from 'cluster-key-slot';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { planTree } from '../../src/jobtree/plan.js';
 import { UnavailableError } from '../../src/shared/errors.js';
 import { parseClusterNodes } from '../../src/store/cluster-replicas.js';
 import { ShardedStore } from '../../src/store/sharded-store.js';
-import { idInShard, shardTags } from '../../src/store/shards.js';
+import { idInShard } from '../../src/store/shards.js';
 import { startCluster } from '../helpers/cluster.js';
+import { nodeInfo } from '../helpers/store.js';
 import { track } from '../helpers/track.js';
 
 describe('store: a Redis Cluster with replicas (§17)', function () {
@@ -63,22 +63,24 @@ describe('store: a Redis Cluster with replicas (§17)', function () {
       });
     };
     await submitIn(5); // confirmed by the replica
-    const master = await cluster.masterOf(keySlot(`${prefix}:{${shardTags()[5] as string}}:x`));
-    const replicas = await Promise.all(
-      cluster.replicaPorts.map(async (port) => {
-        const r = new Redis(port);
-        const role = (await r.role()) as unknown[];
-        return { r, follows: Number(role[2]) };
-      }),
-    );
-    const stuck = replicas.find((x) => x.follows === master)?.r as Redis;
-    await stuck.ping(); // connected: the sleep is sent at once, before the submit's writes
-    const sleeping = stuck.call('DEBUG', 'SLEEP', '2.5');
-    const err = await submitIn(5).catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(UnavailableError);
-    expect((err as Error & { cause: Error }).cause.message).to.match(/^NOREPLICAS/);
-    await sleeping;
+    await store.registerNode(nodeInfo('n1'), 10000);
+    const replicas = cluster.replicaPorts.map((port) => new Redis(port));
+    // connected: the sleeps are sent at once, before the writes
+    await Promise.all(replicas.map((r) => r.ping()));
+    const sleeping = replicas.map((r) => r.call('DEBUG', 'SLEEP', '2.5'));
+    const refused = (e: unknown) => {
+      expect(e).to.be.instanceOf(UnavailableError);
+      expect((e as Error & { cause: Error }).cause.message).to.match(/^NOREPLICAS/);
+    };
+    const [submitted, drained] = await Promise.all([
+      submitIn(5).catch((e: unknown) => e),
+      store.setDrain('n1', true).catch((e: unknown) => e), // an operator's word too (SPEC §16)
+    ]);
+    refused(submitted);
+    refused(drained);
+    await Promise.all(sleeping);
     await submitIn(5); // confirmed again
-    for (const x of replicas) x.r.disconnect();
+    expect(await store.setDrain('n1', true)).to.equal(true);
+    for (const r of replicas) r.disconnect();
   });
 });
