@@ -347,7 +347,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         logger: this.deps.logger.child({ mod: 'runner' }),
         addChildren: async (parentId, jobs) =>
           (await this.admission.graft(parentId, { jobs })).map((j) => j.id),
-        takesWork: () => this.stopping === undefined && !reporter.backlogged && !this.draining,
+        takesWork: () => this.stopping === undefined && !this.draining,
         onFinished: (job, state, retryAt) => {
           if (retryAt !== undefined) {
             // the try goes again: claim it when it is due (other nodes and the housekeeper would too)

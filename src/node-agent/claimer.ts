@@ -76,16 +76,17 @@ export class Claimer {
       do {
         this.again = false;
         const free = this.options.concurrency - this.running.size;
-        // takesWork is false while job ends wait in the journal (SPEC §9: no claims in an outage).
         if (free <= 0 || this.stopped || !this.deps.takesWork()) break;
         this.ledger.fillStarts();
         let jobs: ClaimedJob[];
         try {
+          // nothing of a part of the store whose ends wait in the journal (SPEC §9)
           jobs = await this.store.claimJobs(
             this.deps.node,
             Math.min(free, this.options.batch),
             this.deps.token,
             Date.now(),
+            this.deps.reporter.heldParts(),
           );
           for (const job of jobs) this.run(job);
         } finally {
@@ -103,16 +104,18 @@ export class Claimer {
   /**
    * Runs the jobs Redis shows RUNNING under this run's token that this
    * claimer does not know: a claim executed whose reply was lost when the
-   * connection dropped. It runs alone (the ledger's rule) and never while
-   * ends wait in the journal: those jobs are RUNNING in Redis still.
+   * connection dropped. It runs alone (the ledger's rule). The jobs whose
+   * ends wait in the journal are RUNNING in Redis still: they are named as
+   * running, never adopted.
    */
   async adoptOrphans(): Promise<void> {
-    if (this.stopped || this.deps.reporter.backlogged) return;
+    if (this.stopped) return;
     try {
       await this.ledger.alone(async () => {
         const orphans = await this.store.adoptClaims(this.deps.node, this.deps.token, [
           ...this.running.keys(),
           ...this.deps.reporter.givenUp, // RUNNING still, but their end was refused: never run twice
+          ...this.deps.reporter.journalled(),
         ]);
         for (const job of orphans) {
           this.logger.warn({ job: job.id }, 'adopted a claim whose reply was lost');

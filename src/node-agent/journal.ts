@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { JobtreeError } from '../shared/errors.js';
+import { isRedisUnavailable, UnavailableError, type JobtreeError } from '../shared/errors.js';
 import type { FinishAnswer, FinishReport } from '../store/store.js';
 
 /** Sends one batch; answers per report, like Store.finishJobs. */
@@ -74,20 +74,48 @@ export class Journal {
     });
   }
 
+  /** The entries written and not yet accepted by Redis, oldest first. */
+  get reports(): readonly FinishReport[] {
+    return this.entries;
+  }
+
   /**
-   * Sends every entry in order, in batches, removing each batch from the
-   * file once Redis has answered for it. Rejects (keeping the rest) when a
-   * batch cannot be sent; a report Redis refuses counts as answered.
+   * Sends the entries in order, in batches, removing each from the file
+   * once Redis has answered for it (a report Redis refuses counts as
+   * answered). Entries of one part of the store (`partOf`, a Cluster's
+   * shard) keep their order: once one of a part is answered unavailable,
+   * the later ones of that part wait, and the other parts go on. Rejects
+   * when any entry is left, to be replayed again.
    */
-  async replay(send: SendBatch, onRefused: (r: FinishReport, e: JobtreeError) => void) {
-    while (this.entries.length > 0) {
-      const batch = this.entries.slice(0, REPLAY_BATCH);
-      const answers = await send(batch);
+  async replay(
+    send: SendBatch,
+    onRefused: (r: FinishReport, e: JobtreeError) => void,
+    partOf: (r: FinishReport) => number = () => 0,
+  ): Promise<void> {
+    const stuck = new Set<number>();
+    const todo = [...this.entries];
+    while (todo.length > 0) {
+      const batch = todo.splice(0, REPLAY_BATCH).filter((r) => !stuck.has(partOf(r)));
+      if (batch.length === 0) continue;
+      let answers: Array<FinishAnswer | JobtreeError>;
+      try {
+        answers = await send(batch);
+      } catch (err) {
+        if (!isRedisUnavailable(err)) throw err;
+        answers = batch.map(() => err);
+      }
+      const answered = new Set<FinishReport>();
       answers.forEach((a, i) => {
-        if (!('state' in a)) onRefused(batch[i] as FinishReport, a);
+        const r = batch[i] as FinishReport;
+        if (isRedisUnavailable(a)) stuck.add(partOf(r));
+        else if (!stuck.has(partOf(r))) {
+          if (!('state' in a)) onRefused(r, a);
+          answered.add(r);
+        }
       });
-      await this.serially(() => this.dropFirst(batch.length));
+      if (answered.size > 0) await this.serially(() => this.drop(answered));
     }
+    if (stuck.size > 0) throw new UnavailableError('Redis is unavailable', 'REDIS_UNAVAILABLE', 2);
   }
 
   async close(): Promise<void> {
@@ -97,8 +125,8 @@ export class Journal {
     });
   }
 
-  private async dropFirst(n: number): Promise<void> {
-    this.entries = this.entries.slice(n);
+  private async drop(answered: Set<FinishReport>): Promise<void> {
+    this.entries = this.entries.filter((r) => !answered.has(r));
     await this.handle?.close();
     this.handle = undefined;
     // Written aside and renamed, so a crash leaves the old file or the new one, never half of one.

@@ -3,8 +3,10 @@
  * event-loop turn goes out in one finishJobs call (a node running 16 short
  * jobs makes one call, not 16). When the call fails (Redis unreachable) the
  * batch goes to the on-disk journal instead, and while the journal holds
- * anything every new end goes there too, so ends reach Redis in the order
- * they happened. The journal is replayed as soon as Redis answers again.
+ * ends of a part of the store (all of one Redis; a Cluster's shard) every
+ * new end of that part goes there too, so the ends of a tree reach Redis
+ * in the order they happened; the ends of the other parts go on to Redis.
+ * The journal is replayed as soon as Redis answers again.
  *
  * Only an unavailable Redis journals. An end Redis refuses (a script error,
  * a key of the wrong type, an out-of-memory refusal: it will not pass by
@@ -46,13 +48,21 @@ export class Reporter {
     private readonly logger: Logger,
     /** An end may claim (claimFor): held there from its report until the claimer settles it. */
     private readonly ledger: ClaimLedger,
-    /** Called when the journal has been emptied into Redis. */
+    /** Called when the journal has been emptied into Redis, or a part of it. */
     private readonly onReplayed: () => void = () => undefined,
   ) {}
 
-  /** True while ends wait on disk for Redis (the agent claims nothing meanwhile). */
-  get backlogged(): boolean {
-    return this.journal.size > 0;
+  /** The jobs whose ends wait on disk: RUNNING in Redis until they are replayed. */
+  journalled(): string[] {
+    return this.journal.reports.map((r) => r.id);
+  }
+
+  /**
+   * The parts of the store whose ends wait on disk: the node claims nothing
+   * of them meanwhile (SPEC §9), since a claim there would overtake them.
+   */
+  heldParts(): Set<number> {
+    return new Set(this.journal.reports.map((r) => this.store.partitionOf(r.root)));
   }
 
   report(report: FinishReport): Promise<Delivery> {
@@ -84,27 +94,39 @@ export class Reporter {
     const batch = this.queue;
     this.queue = [];
     await this.ledger.afterAdoption(); // an end may claim: never while an adoption looks
-    if (!this.backlogged && (await this.sendToRedis(batch))) return;
+    const held = this.heldParts();
+    const behind = (p: Pending) => held.has(this.store.partitionOf(p.report.root));
+    const unsent = [
+      ...batch.filter(behind),
+      ...(await this.sendToRedis(batch.filter((p) => !behind(p)))),
+    ];
+    if (unsent.length === 0) return;
     try {
-      await this.journal.append(batch.map((p) => p.report));
+      await this.journal.append(unsent.map((p) => p.report));
     } catch (err) {
       // The disk failed too: nothing is left to keep the end; the restart rule settles the job.
       this.logger.error({ err }, 'journal write failed');
     }
-    for (const p of batch) p.resolve({ kind: 'journalled' });
+    for (const p of unsent) p.resolve({ kind: 'journalled' });
     void this.replay();
   }
 
-  /** Sends a batch to Redis; false when it must go to the journal instead. */
-  private async sendToRedis(batch: Pending[]): Promise<boolean> {
+  /** Sends ends to Redis; answers those that must go to the journal instead. */
+  private async sendToRedis(batch: Pending[]): Promise<Pending[]> {
+    if (batch.length === 0) return [];
     try {
       const answers = await this.sendAll(batch.map((p) => p.report));
-      batch.forEach((p, i) => p.resolve(this.delivery(p.report, answers[i])));
-      return true;
+      // a part of the store away (a Cluster's master) answers its ends unavailable
+      const away = batch.filter((_, i) => isRedisUnavailable(answers[i]));
+      batch.forEach((p, i) => {
+        if (!isRedisUnavailable(answers[i])) p.resolve(this.delivery(p.report, answers[i]));
+      });
+      if (away.length > 0) this.logger.warn({ ends: away.length }, 'job ends go to the journal');
+      return away;
     } catch (err) {
       if (isRedisUnavailable(err)) {
         this.logger.warn({ err: err.message }, 'job ends go to the journal');
-        return false;
+        return batch;
       }
       // not Redis's refusal but a fault of ours: say it, and let the runners go on
       this.logger.error({ err }, 'job ends could not be sent');
@@ -113,7 +135,7 @@ export class Reporter {
         this.givenUp.add(p.report.id);
         p.resolve({ kind: 'refused', error });
       }
-      return true;
+      return [];
     }
   }
 
@@ -183,11 +205,12 @@ export class Reporter {
 
   private async replayLoop(): Promise<void> {
     for (let attempt = 0; this.journal.size > 0 && !this.closed; attempt++) {
+      const before = this.journal.size;
       try {
-        const before = this.journal.size;
         await this.journal.replay(
           (reports) => this.sendAll(reports),
           (r, e) => this.logger.info({ job: r.id, code: e.code }, 'journalled end refused'),
+          (r) => this.store.partitionOf(r.root),
         );
         this.logger.info({ ends: before }, 'journal replayed into Redis');
         this.onReplayed();
@@ -195,6 +218,8 @@ export class Reporter {
       } catch (err) {
         if (attempt === 0)
           this.logger.warn({ err: (err as Error).message }, 'journal waits for Redis');
+        // the parts replayed whole may be claimed from again
+        if (this.journal.size < before) this.onReplayed();
         await new Promise((res) => setTimeout(res, Math.min(100 * 2 ** attempt, 1000)));
       }
     }

@@ -164,7 +164,18 @@ export class RedisStore extends NodeRegistry implements Store {
     };
   }
 
-  async claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]> {
+  partitionOf(_root: string): number {
+    return 0;
+  }
+
+  async claimJobs(
+    node: string,
+    max: number,
+    token: string,
+    at: number,
+    skip?: ReadonlySet<number>,
+  ): Promise<ClaimedJob[]> {
+    if (skip?.has(0)) return [];
     const payloads = await guard(
       this.redis.claimJobs(
         this.keys.queue(node),

@@ -10,7 +10,7 @@
  * and a tree listing are merged, a node is reaped in each shard once its
  * heartbeat key (home) is gone. docs/design.md "Redis Cluster".
  */
-import type { JobtreeError } from '../shared/errors.js';
+import { isRedisUnavailable, type JobtreeError } from '../shared/errors.js';
 import type { NodeView } from '../shared/types.js';
 import { Keys } from './keys.js';
 import { createScriptClient } from './redis-client.js';
@@ -113,7 +113,17 @@ export class ShardedStore implements Store {
   }
 
   /** Fills up to `max` from the shards a wake named, then from the others in turn. */
-  async claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]> {
+  partitionOf(root: string): number {
+    return shardOf(root);
+  }
+
+  async claimJobs(
+    node: string,
+    max: number,
+    token: string,
+    at: number,
+    skip?: ReadonlySet<number>,
+  ): Promise<ClaimedJob[]> {
     const order = [...this.woken];
     this.woken.clear();
     this.start = (this.start + 1) % CLUSTER_SHARDS;
@@ -125,6 +135,7 @@ export class ShardedStore implements Store {
     let failed: unknown;
     for (const k of order) {
       if (out.length >= max) break;
+      if (skip?.has(k)) continue;
       // a shard whose master is down must not cost the jobs others handed out already
       try {
         const shard = this.shards[k] as RedisStore;
@@ -170,12 +181,30 @@ export class ShardedStore implements Store {
   async finishJob(report: FinishReport): Promise<FinishAnswer> {
     return this.of(report.root).finishJob(report);
   }
-  finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>> {
-    return this.grouped(
+  /**
+   * Each shard's ends in one call, in parallel. A shard whose master is
+   * away answers its ends UnavailableError and the others are kept: they
+   * are written, and their jobs must not be journalled as if they were not.
+   */
+  async finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>> {
+    let away = 0;
+    let reason: unknown;
+    const answers = await this.grouped(
       reports,
       (r) => r.root,
-      (s, part) => s.finishJobs(part),
+      async (s, part) => {
+        try {
+          return await s.finishJobs(part);
+        } catch (err) {
+          if (!isRedisUnavailable(err)) throw err;
+          away++;
+          reason = err;
+          return part.map(() => err);
+        }
+      },
     );
+    if (away > 0 && away === new Set(reports.map((r) => shardOf(r.root))).size) throw reason;
+    return answers;
   }
   abortJob(id: string, who: string, at: number, opts?: { handlers?: boolean }) {
     return this.of(id).abortJob(id, who, at, opts);

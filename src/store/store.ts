@@ -258,7 +258,21 @@ export interface Store {
   idSource(placement: { near?: string; shared?: boolean }): () => string;
   ping(): Promise<void>;
   submitTree(tree: NewTree): Promise<Submitted>;
-  claimJobs(node: string, max: number, token: string, at: number): Promise<ClaimedJob[]>;
+  /**
+   * The part of the store a tree lives in, as a number: ends of trees of one
+   * part reach Redis in order, and a part whose ends wait in a node's
+   * journal is not claimed from by that node (SPEC §9). One part on one
+   * Redis; a Redis Cluster's shard.
+   */
+  partitionOf(root: string): number;
+  /** Claims up to `max` jobs for `node`, from none of the parts in `skip`. */
+  claimJobs(
+    node: string,
+    max: number,
+    token: string,
+    at: number,
+    skip?: ReadonlySet<number>,
+  ): Promise<ClaimedJob[]>;
   /** Jobs RUNNING under `token` on `node` that are not in `running` (claims whose reply was lost). */
   adoptClaims(node: string, token: string, running: string[]): Promise<ClaimedJob[]>;
   /**
@@ -284,6 +298,11 @@ export interface Store {
    */
   continueStoring(at: number, idleMs: number): Promise<number>;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
+  /**
+   * Every report answered: its end, or why it was refused. An end its part
+   * of the store could not take (that part unavailable, the others not) is
+   * answered UnavailableError; when no part answers, the call rejects.
+   */
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
   /** `handlers: false` skips the tree's failure handlers (SPEC §15). */
   abortJob(id: string, who: string, at: number, opts?: { handlers?: boolean }): Promise<void>;

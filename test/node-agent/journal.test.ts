@@ -83,4 +83,62 @@ describe('Journal', () => {
     await journal.close();
     expect(Journal.inDataDir(dir).size).to.equal(50);
   });
+
+  it('replays the parts of the store that answer; a part that does not keeps its ends in order (§17)', async () => {
+    const dir = tempDir();
+    const journal = Journal.inDataDir(dir);
+    // a Cluster's shards: trees a and c in part 0, tree b in part 1
+    const of = (root: string, id: string): FinishReport => ({ ...report(id), root });
+    await journal.append([of('a', 'a1'), of('b', 'b1'), of('c', 'c1'), of('b', 'b2')]);
+    const partOf = (r: FinishReport) => (r.root === 'b' ? 1 : 0);
+    const ok = { state: 'SUCCESS' as const, next: null, error: null };
+    const away = new UnavailableError('Redis is unavailable', 'REDIS_UNAVAILABLE');
+    const sent: string[] = [];
+    const first = journal.replay(
+      async (batch) => {
+        sent.push(...batch.map((r) => r.id));
+        return batch.map((r) => (partOf(r) === 1 ? away : ok));
+      },
+      () => undefined,
+      partOf,
+    );
+    await first.then(
+      () => expect.fail('a part still away: the replay must fail'),
+      (err: Error) => expect(err).to.be.instanceOf(UnavailableError),
+    );
+    expect(sent).to.deep.equal(['a1', 'b1', 'c1', 'b2']);
+    expect(journal.reports.map((r) => r.id)).to.deep.equal(['b1', 'b2']);
+    await journal.close();
+    const again = Journal.inDataDir(dir);
+    expect(again.reports.map((r) => r.id)).to.deep.equal(['b1', 'b2']);
+    const later: string[] = [];
+    await again.replay(
+      async (batch) => {
+        later.push(...batch.map((r) => r.id));
+        return batch.map(() => ok);
+      },
+      () => undefined,
+      partOf,
+    );
+    expect(later).to.deep.equal(['b1', 'b2']);
+    expect(again.size).to.equal(0);
+  });
+
+  it('sends no later end of a part after one of it was answered unavailable', async () => {
+    const journal = Journal.inDataDir(tempDir());
+    await journal.append(Array.from({ length: 150 }, (_, i) => report(String(i))));
+    const sent: string[] = [];
+    const away = new UnavailableError('Redis is unavailable', 'REDIS_UNAVAILABLE');
+    await journal
+      .replay(
+        async (batch) => {
+          sent.push(...batch.map((r) => r.id));
+          return batch.map(() => away);
+        },
+        () => undefined,
+      )
+      .catch(() => undefined);
+    expect(sent).to.have.length(100); // the first batch; the rest of that part waits behind it
+    expect(journal.size).to.equal(150);
+  });
 });
