@@ -73,6 +73,26 @@ describe('store.deleteTree', () => {
     ).to.deep.equal([running.root]);
   });
 
+  it('deletes a job of very many children a window of its list at a time, leaving no key (§17)', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const store = makeStore(undefined, prefix);
+    // 2,600 children: a list of ~100 KB, expanded from its copy over several calls
+    const plan = await submit(store, {
+      job: {
+        title: 'fan-out',
+        type: 'noop',
+        node: 'n1',
+        children: Array.from({ length: 2600 }, (_, i) => ({ title: `c${i}`, type: 'noop' })),
+      },
+    });
+    await store.abortJob(plan.root, 'test', Date.now());
+    const deleted = await store.deleteTree(plan.root);
+    expect(deleted).to.equal(2601);
+    const left = await dumpPrefix(prefix);
+    expect(mentions(left, [plan.root, ...plan.jobs.map((j) => j.id)])).to.deep.equal([]);
+    expect([...left.keys()].filter((k) => k.includes(plan.root))).to.deep.equal([]);
+  });
+
   it('drops a retention entry whose tree is gone, so it does not come back every sweep', async () => {
     const prefix = `jt-${randomUUID()}`;
     const store = makeStore(undefined, prefix);
