@@ -85,7 +85,7 @@ export function decodeJob(h: Record<string, string>): JobView {
     state: h.state as JobState,
     params: parseJson(h.params, {}),
     createdAt: Number(h.createdAt),
-    children: list<string>(parseJson(h.children, [])),
+    children: childIdsOf(h.children, h.grafts),
   };
   if (h.key !== undefined) job.key = h.key;
   if (h.pool !== undefined) {
@@ -118,6 +118,16 @@ export function decodeJob(h: Record<string, string>): JobView {
 }
 
 /**
+ * A job's children in order: its `children` JSON, then the ids grafted
+ * under it once that list was long (`grafts`, `,"id"` after `,"id"`:
+ * addChildren appends there, so that it never rewrites a long list).
+ */
+export function childIdsOf(children: string | null | undefined, grafts?: string | null): string[] {
+  const ids = list<string>(parseJson(children ?? undefined, []));
+  return grafts ? [...ids, ...(JSON.parse(`[${grafts.slice(1)}]`) as string[])] : ids;
+}
+
+/**
  * The payload claimOne (common.lua) returns. A job of very many children
  * comes with their ids only (`childIds`): the store reads the rest.
  */
@@ -139,7 +149,9 @@ export function decodeClaim(payload: string): ClaimedJob & { childIds?: string[]
     tags: parseJson(str(p.tags) ?? '', {}),
     context: decodeContext(p.context),
     ...(typeof p.outcome === 'string' ? { outcome: JSON.parse(p.outcome) as Outcome } : {}),
-    ...(typeof p.childIds === 'string' ? { childIds: JSON.parse(p.childIds) as string[] } : {}),
+    ...(typeof p.childIds === 'string'
+      ? { childIds: childIdsOf(p.childIds, str(p.graftIds)) }
+      : {}),
     children: list<Record<string, unknown>>(p.children).map((c) => ({
       id: c.id as string,
       key: str(c.key),

@@ -7,7 +7,7 @@
  */
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import type { FoundJob, JobState, NestedJob, TreeView } from '../shared/types.js';
-import { decodeContext, decodeJob, decodeSummary } from './codec.js';
+import { childIdsOf, decodeContext, decodeJob, decodeSummary } from './codec.js';
 import { guard } from './redis-errors.js';
 import type { StoreParts } from './script-client.js';
 import { execReads } from './slot-guard.js';
@@ -70,20 +70,19 @@ async function countSubtrees(
       const part = level.slice(i, i + 1000);
       const build = () => {
         const pipe = r.redis.pipeline();
-        for (const { id } of part) pipe.hmget(r.keys.job(root, id), 'state', 'children');
+        for (const { id } of part) pipe.hmget(r.keys.job(root, id), 'state', 'children', 'grafts');
         return pipe;
       };
       const rows = await execReads(r.keys.tree(root), build);
       rows.forEach(([, row], k) => {
-        const [state, children] = row as [JobState | null, string | null];
+        const [state, children, grafts] = row as [JobState | null, string | null, string | null];
         if (!state) return;
         const { id, above } = part[k]!;
         const self = byId.get(id);
         if (self && (self.childCount ?? 0) > 0) self.counts = {};
         const chain = self?.counts ? [...above, self] : above;
         for (const a of chain) a.counts![state] = (a.counts![state] ?? 0) + 1;
-        for (const c of JSON.parse(children ?? '[]') as string[])
-          next.push({ id: c, above: chain });
+        for (const c of childIdsOf(children, grafts)) next.push({ id: c, above: chain });
       });
     }
     level = next;
@@ -204,13 +203,21 @@ export async function searchTree(
       const build = () => {
         const pipe = r.redis.pipeline();
         for (const id of part) {
-          pipe.hmget(r.keys.job(root, id), 'title', 'state', 'node', 'parent', 'children');
+          pipe.hmget(
+            r.keys.job(root, id),
+            'title',
+            'state',
+            'node',
+            'parent',
+            'children',
+            'grafts',
+          );
         }
         return pipe;
       };
       const rows = await execReads(r.keys.tree(root), build);
       for (const [k, [, row]] of rows.entries()) {
-        const [title, state, node, parent, children] = row as Array<string | null>;
+        const [title, state, node, parent, children, grafts] = row as Array<string | null>;
         if (title === null || title === undefined) continue; // deleted meanwhile
         if (title.toLowerCase().includes(needle)) {
           if (found.length === limit) return { jobs: found, more: true };
@@ -223,7 +230,7 @@ export async function searchTree(
             node: node ?? '',
           });
         }
-        next.push(...(JSON.parse(children ?? '[]') as string[]));
+        next.push(...childIdsOf(children, grafts));
       }
     }
     level = next;

@@ -44,6 +44,40 @@ describe('store.addChildren', () => {
     expect((await store.getJob(plan.root)).children).to.have.length(3);
   });
 
+  it('grafts under a job of a long list of children without rewriting it, read everywhere in order (§17)', async () => {
+    const store = makeStore();
+    // 1,100 children: a list of ~43 KB, past which a graft goes to the job's `grafts`
+    const first = Array.from({ length: 1100 }, (_, i) => ({ title: `c${i}`, type: 'noop' }));
+    const plan = await submit(store, { job: { title: 'fan', type: 'noop', children: first } });
+    const planned = (await store.getJob(plan.root)).children;
+    const a = await graft(store, plan.root, [{ title: 'g-a', type: 'noop' }]);
+    const b = await graft(store, plan.root, [
+      { title: 'g-b', type: 'noop' },
+      { title: 'g-c', type: 'noop' },
+    ]);
+    const grafted = [...a, ...b].map((j) => j.id);
+    expect((await store.getJob(plan.root)).children).to.deep.equal([...planned, ...grafted]);
+    // the page after the planned children is the grafted ones; the tree counts them all
+    const page = await store.getChildren(plan.root, plan.root, undefined, 1100);
+    const rest = await store.getChildren(plan.root, plan.root, page.next ?? undefined, 10);
+    expect(rest.jobs.map((j) => j.title)).to.deep.equal(['g-a', 'g-b', 'g-c']);
+    const paged = await store.getTree(plan.root, { depth: 1, limit: 1 });
+    expect(paged.job.counts).to.deep.include({ QUEUED: 1103 });
+    expect((await store.searchTree(plan.root, 'g-', 10)).jobs).to.have.length(3);
+    // every child ends; the parent's claim brings the results of all 1,103
+    for (let left = 1103; left > 0;) {
+      const claimed = await claimAll(store);
+      for (const j of claimed) await finish(store, plan.root, j.id, 'SUCCESS', { result: j.title });
+      left -= claimed.length;
+    }
+    const [parent] = await claimAll(store);
+    expect(parent?.id).to.equal(plan.root);
+    expect(parent?.children.map((c) => c.id)).to.deep.equal([...planned, ...grafted]);
+    expect(parent?.children.at(-1)?.result).to.equal('g-c');
+    await finish(store, plan.root, plan.root);
+    expect(await store.deleteTree(plan.root)).to.equal(1104);
+  });
+
   it('refuses a started job with a conflict and writes nothing', async () => {
     const store = makeStore();
     const plan = await submit(store, { job: { title: 'r', type: 'noop' } });

@@ -87,10 +87,13 @@ end
 local function expandFirst(id, budget, f)
   local found, pos = scan(f[1], 1, budget)
   inChunks('RPUSH', doomed, found)
+  -- the ids grafted once the list was long follow it (`,"id",...`: addChildren)
   if #found == budget then
     redis.call('SET', textKey(id), f[1])
+    if f[6] then redis.call('APPEND', textKey(id), f[6]) end
     redis.call('RPUSH', doomed, '@' .. id .. ':' .. pos)
   else
+    if f[6] then inChunks('RPUSH', doomed, cjson.decode('[' .. string.sub(f[6], 2) .. ']')) end
     deleteJob(id, f)
   end
   return #found
@@ -116,11 +119,13 @@ while budget > 0 do
     local sep = string.find(item, ':', 2, true)
     budget = budget - expandFrom(string.sub(item, 2, sep - 1), tonumber(string.sub(item, sep + 1)), budget)
   else
-    local f = redis.call('HMGET', jobKey(root, item), 'children', 'node', 'queuedAt', 'startedAt', 'abort')
+    local f = redis.call('HMGET', jobKey(root, item), 'children', 'node', 'queuedAt', 'startedAt', 'abort',
+      'grafts')
     if f[1] and #f[1] > 40000 then
       budget = budget - expandFirst(item, budget, f)
     else
       inChunks('RPUSH', doomed, cjson.decode(f[1] or '[]'))
+      if f[6] then inChunks('RPUSH', doomed, cjson.decode('[' .. string.sub(f[6], 2) .. ']')) end
       deleteJob(item, f)
       budget = budget - 1
     end

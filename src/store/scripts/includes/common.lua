@@ -370,7 +370,7 @@ end
 
 -- The job fields a payload needs, in the order payloadOf reads them.
 local PAYLOAD_FIELDS = { 'type', 'title', 'params', 'timeoutMs', 'children', 'parent', 'queuedAt',
-  'attempt', 'tries' }
+  'attempt', 'tries', 'grafts' }
 
 -- What the runner needs of a job as one JSON string, from the job's
 -- PAYLOAD_FIELDS values starting at f[i]. User JSON (params, results,
@@ -379,17 +379,23 @@ local PAYLOAD_FIELDS = { 'type', 'title', 'params', 'timeoutMs', 'children', 'pa
 -- stays short), and the store reads their results outside the script.
 local PAYLOAD_CHILDREN_BYTES = 40000
 local function payloadOf(root, id, startedAt, f, i)
-  local children, childIds = {}, cjson.null
-  if #f[i + 4] > PAYLOAD_CHILDREN_BYTES then
-    childIds = f[i + 4]
+  local children, childIds, graftIds = {}, cjson.null, cjson.null
+  local grafts = f[i + 9] -- ids grafted once the list was long (addChildren): `,"id",...`
+  if #f[i + 4] + (grafts and #grafts or 0) > PAYLOAD_CHILDREN_BYTES then
+    childIds, graftIds = f[i + 4], grafts or cjson.null
   else
-    for _, cid in ipairs(cjson.decode(f[i + 4])) do
+    local ids = cjson.decode(f[i + 4])
+    if grafts then
+      for _, cid in ipairs(cjson.decode('[' .. string.sub(grafts, 2) .. ']')) do ids[#ids + 1] = cid end
+    end
+    for _, cid in ipairs(ids) do
       local c = redis.call('HMGET', jobKey(root, cid), 'key', 'result', 'summary')
       children[#children + 1] = { id = cid, key = c[1] or cjson.null,
         result = c[2] or cjson.null, summary = c[3] or cjson.null }
     end
   end
   return cjson.encode({ id = id, root = root, type = f[i], title = f[i + 1], childIds = childIds,
+    graftIds = graftIds,
     params = f[i + 2], timeoutMs = f[i + 3] or cjson.null, parent = f[i + 5] or cjson.null,
     queuedAt = f[i + 6], startedAt = startedAt, children = children, tags = tally(root).tags,
     attempt = f[i + 7] or cjson.null, tries = f[i + 8] or cjson.null,
