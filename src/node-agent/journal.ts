@@ -93,10 +93,10 @@ export class Journal {
     partOf: (r: FinishReport) => number = () => 0,
   ): Promise<void> {
     const stuck = new Set<number>();
-    const todo = [...this.entries];
-    while (todo.length > 0) {
-      const batch = todo.splice(0, REPLAY_BATCH).filter((r) => !stuck.has(partOf(r)));
-      if (batch.length === 0) continue;
+    // the live entries, so that ends appended meanwhile are replayed too
+    for (;;) {
+      const batch = this.entries.filter((r) => !stuck.has(partOf(r))).slice(0, REPLAY_BATCH);
+      if (batch.length === 0) break;
       let answers: Array<FinishAnswer | JobtreeError>;
       try {
         answers = await send(batch);

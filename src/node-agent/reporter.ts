@@ -78,7 +78,11 @@ export class Reporter {
 
   /** Replays the journal now and resolves when it is empty (retrying while Redis is away). */
   replay(): Promise<void> {
-    this.replaying ??= this.replayLoop().finally(() => (this.replaying = undefined));
+    this.replaying ??= this.replayLoop().finally(() => {
+      this.replaying = undefined;
+      // an end journalled as the loop ended found it still running: replay it now
+      if (this.journal.size > 0 && !this.closed) void this.replay();
+    });
     return this.replaying;
   }
 

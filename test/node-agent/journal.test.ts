@@ -140,5 +140,23 @@ describe('Journal', () => {
       .catch(() => undefined);
     expect(sent).to.have.length(100); // the first batch; the rest of that part waits behind it
     expect(journal.size).to.equal(150);
+    await journal.close();
+  });
+
+  it('replays the ends appended while it runs, leaving none behind', async () => {
+    const journal = Journal.inDataDir(tempDir());
+    await journal.append([report('1')]);
+    const sent: string[] = [];
+    await journal.replay(
+      async (batch) => {
+        sent.push(...batch.map((r) => r.id));
+        if (sent.length === 1) await journal.append([report('2')]); // an end journalled meanwhile
+        return batch.map(() => ({ state: 'SUCCESS' as const, next: null, error: null }));
+      },
+      () => undefined,
+    );
+    expect(sent).to.deep.equal(['1', '2']);
+    expect(journal.size).to.equal(0);
+    await journal.close();
   });
 });
