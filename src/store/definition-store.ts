@@ -59,16 +59,12 @@ export class RedisDefinitionStore implements DefinitionStore {
   async list(): Promise<DefinitionVersion[]> {
     const names = (await guard(this.redis.smembers(this.keys.defs()))).sort();
     const latest = (
-      await execReads(this.keys.defs(), () => {
-        const pipe = this.redis.pipeline();
+      await execReads(this.redis, this.keys.defs(), (pipe) => {
         for (const n of names) pipe.hget(this.keys.def(n), 'latest');
-        return pipe;
       })
     ).map(([, v]) => v as string | null);
-    const rows = await execReads(this.keys.defs(), () => {
-      const pipe = this.redis.pipeline();
+    const rows = await execReads(this.redis, this.keys.defs(), (pipe) => {
       names.forEach((n, i) => pipe.hget(this.keys.def(n), `v:${latest[i] ?? 0}`));
-      return pipe;
     });
     return names.flatMap((name, i) => {
       const v = rows[i]?.[1] as string | null;
@@ -152,12 +148,9 @@ export class RedisDefinitionStore implements DefinitionStore {
 
   async withMessages(): Promise<string[]> {
     const names = await guard(this.redis.smembers(this.keys.defs()));
-    const build = () => {
-      const pipe = this.redis.pipeline();
+    const rows = await execReads(this.redis, this.keys.defs(), (pipe) => {
       for (const n of names) pipe.llen(this.keys.defInbox(n));
-      return pipe;
-    };
-    const rows = await execReads(this.keys.defs(), build);
+    });
     return names.filter((_, i) => Number(rows[i]?.[1] ?? 0) > 0);
   }
 }

@@ -57,12 +57,9 @@ export class RedisJobTypeStore implements JobTypeStore {
 
   async list(): Promise<RegisteredType[]> {
     const names = (await guard(this.redis.smembers(this.keys.types()))).sort();
-    const build = () => {
-      const pipe = this.redis.pipeline();
+    const rows = await execReads(this.redis, this.keys.types(), (pipe) => {
       for (const n of names) pipe.hgetall(this.keys.type(n));
-      return pipe;
-    };
-    const rows = await execReads(this.keys.types(), build);
+    });
     const out: RegisteredType[] = [];
     names.forEach((name, i) => {
       const h = (rows[i]?.[1] ?? {}) as Record<string, string>;

@@ -95,8 +95,7 @@ export class NodeRegistry {
 
   async listNodes(now: number): Promise<NodeView[]> {
     const names = (await guard(this.client.smembers(this.keys.nodes()))).sort();
-    const build = () => {
-      const pipe = this.client.pipeline();
+    const rows = await execReads(this.client, this.keys.nodes(), (pipe) => {
       for (const n of names) {
         pipe
           .hgetall(this.keys.node(n))
@@ -104,9 +103,7 @@ export class NodeRegistry {
           .llen(this.keys.queue(n))
           .scard(this.keys.running(n));
       }
-      return pipe;
-    };
-    const rows = await execReads(this.keys.nodes(), build);
+    });
     return names.map((name, i) => {
       const h = (rows[i * 4]?.[1] ?? {}) as Record<string, string>;
       const alive = rows[i * 4 + 1]?.[1] as string | null;

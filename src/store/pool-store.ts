@@ -52,12 +52,9 @@ export class RedisPoolStore implements PoolStore {
 
   async list(): Promise<PoolView[]> {
     const names = (await guard(this.redis.smembers(this.keys.pools()))).sort();
-    const build = () => {
-      const pipe = this.redis.pipeline();
+    const rows = await execReads(this.redis, this.keys.pools(), (pipe) => {
       for (const n of names) pipe.hgetall(this.keys.pool(n)).llen(this.keys.poolWaiting(n));
-      return pipe;
-    };
-    const rows = await execReads(this.keys.pools(), build);
+    });
     const out: PoolView[] = [];
     names.forEach((name, i) => {
       const h = rows[i * 2]?.[1] as Record<string, string> | undefined;
@@ -77,12 +74,9 @@ export class RedisPoolStore implements PoolStore {
   async slots(names: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (names.length === 0) return out;
-    const build = () => {
-      const pipe = this.redis.pipeline();
+    const rows = await execReads(this.redis, this.keys.pools(), (pipe) => {
       for (const n of names) pipe.hget(this.keys.pool(n), 'slots');
-      return pipe;
-    };
-    const rows = await execReads(this.keys.pools(), build);
+    });
     names.forEach((n, i) => {
       const v = rows[i]?.[1];
       if (typeof v === 'string') out.set(n, Number(v));

@@ -204,12 +204,9 @@ export class RedisStore extends NodeRegistry implements Store {
     if (childIds === undefined) return job;
     for (let i = 0; i < childIds.length; i += 1000) {
       const ids = childIds.slice(i, i + 1000);
-      const build = () => {
-        const pipe = this.redis.pipeline();
+      const rows = await execReads(this.redis, this.keys.trees(), (pipe) => {
         for (const id of ids) pipe.hmget(this.keys.job(job.root, id), 'key', 'result', 'summary');
-        return pipe;
-      };
-      const rows = await execReads(this.keys.trees(), build);
+      });
       rows.forEach(([, r], k) => {
         const [key, result, summary] = r as Array<string | null>;
         job.children.push({
@@ -446,12 +443,9 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   async treeEnds(roots: string[]): Promise<Array<TreeEnd | null>> {
-    const build = () => {
-      const pipe = this.redis.pipeline();
+    const rows = await execReads(this.redis, this.keys.trees(), (pipe) => {
       for (const root of roots) pipe.hmget(this.keys.tree(root), 'state', 'finishedAt');
-      return pipe;
-    };
-    const rows = await execReads(this.keys.trees(), build);
+    });
     return rows.map(([, r]) => {
       const [state, finishedAt] = r as [string | null, string | null];
       if (!state) return null;
@@ -556,12 +550,9 @@ export class RedisStore extends NodeRegistry implements Store {
       ),
     );
     const next = out.pop() || null;
-    const build = () => {
-      const pipe = this.redis.pipeline();
+    const rows = await execReads(this.redis, this.keys.trees(), (pipe) => {
       for (const root of out) pipe.hgetall(this.keys.tree(root));
-      return pipe;
-    };
-    const rows = await execReads(this.keys.trees(), build);
+    });
     const trees = rows
       .map(([, h]) => h as Record<string, string>)
       .filter((h) => h.root)
@@ -571,12 +562,9 @@ export class RedisStore extends NodeRegistry implements Store {
 
   /** Each node's queued and running jobs in this store (a shard's share, for ShardedStore). */
   async nodeLoads(names: string[]): Promise<Array<{ queued: number; running: number }>> {
-    const build = () => {
-      const pipe = this.redis.pipeline();
+    const rows = await execReads(this.redis, this.keys.trees(), (pipe) => {
       for (const n of names) pipe.llen(this.keys.queue(n)).scard(this.keys.running(n));
-      return pipe;
-    };
-    const rows = await execReads(this.keys.trees(), build);
+    });
     return names.map((_, i) => ({
       queued: Number(rows[i * 2]?.[1] ?? 0),
       running: Number(rows[i * 2 + 1]?.[1] ?? 0),

@@ -71,20 +71,23 @@ export function guardScripts(
 }
 
 /**
- * Runs the pipeline of reads `build` makes, of one slot's keys (`slotKey`
- * is any of them); a row's error is the call's error, never read as a
- * missing value. On a Cluster a pipeline meets the move of its slot as ASK
- * for the keys gone already, and ioredis sends it whole to the new master,
- * where the keys not moved yet read as missing. So it asks EXISTS of two
- * guard keys too, refused (TRYAGAIN) while the slot moves; ioredis does not
- * send a pipeline again after ASK, so it is made and sent again here.
+ * Runs a pipeline of reads of one slot's keys (`slotKey` is one of them;
+ * `fill` queues the reads); a row's error is the call's error, never read
+ * as a missing value. On a Cluster a pipeline meets the move of its slot as
+ * ASK for the keys gone already, and ioredis sends it whole to the new
+ * master, where the keys not moved yet read as missing. So it asks EXISTS
+ * of two guard keys too, refused (TRYAGAIN) while the slot moves; ioredis
+ * does not send a pipeline again after ASK, so it is made and sent again
+ * here.
  */
 export async function execReads(
+  client: { pipeline(): ChainableCommander },
   slotKey: string,
-  build: () => ChainableCommander,
+  fill: (pipe: ChainableCommander) => unknown,
 ): Promise<Array<[null, unknown]>> {
   for (let left = MOVE_WAIT.tries; ; left--) {
-    const pipe = build();
+    const pipe = client.pipeline();
+    fill(pipe);
     // what pipeline() returns is a Pipeline (typed so in ioredis), which knows it is a Cluster's
     const clustered = (pipe as unknown as { isCluster: boolean }).isCluster;
     if (clustered) pipe.exists(guardKey(slotKey), `${guardKey(slotKey)}:2`);

@@ -5,6 +5,7 @@
  * of at most FULL_TREE_MAX jobs answers whole unless asked otherwise. Every
  * read is pipelined, 1,000 jobs a round trip: nothing holds Redis.
  */
+import type { ChainableCommander } from 'ioredis';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import type { FoundJob, JobState, NestedJob, TreeView } from '../shared/types.js';
 import { childIdsOf, decodeContext, decodeJob, decodeSummary } from './codec.js';
@@ -29,12 +30,10 @@ type Hash = Record<string, string>;
 async function hashes(r: StoreParts, root: string, ids: string[]): Promise<Hash[]> {
   const out: Hash[] = [];
   for (let i = 0; i < ids.length; i += 1000) {
-    const build = () => {
-      const pipe = r.redis.pipeline();
+    const rows = await execReads(r.redis, r.keys.tree(root), (pipe) => {
       for (const id of ids.slice(i, i + 1000)) pipe.hgetall(r.keys.job(root, id));
-      return pipe;
-    };
-    for (const [, h] of await execReads(r.keys.tree(root), build)) out.push(h as Hash);
+    });
+    for (const [, h] of rows) out.push(h as Hash);
   }
   return out;
 }
@@ -68,12 +67,9 @@ async function countSubtrees(
     const next: typeof level = [];
     for (let i = 0; i < level.length; i += 1000) {
       const part = level.slice(i, i + 1000);
-      const build = () => {
-        const pipe = r.redis.pipeline();
+      const rows = await execReads(r.redis, r.keys.tree(root), (pipe) => {
         for (const { id } of part) pipe.hmget(r.keys.job(root, id), 'state', 'children', 'grafts');
-        return pipe;
-      };
-      const rows = await execReads(r.keys.tree(root), build);
+      });
       rows.forEach(([, row], k) => {
         const [state, children, grafts] = row as [JobState | null, string | null, string | null];
         if (!state) return;
@@ -91,11 +87,9 @@ async function countSubtrees(
 
 /** The whole tree, or (SPEC §17) a page of it: see TreeReadOptions. */
 export async function readTree(r: StoreParts, root: string, opts: TreeReadOptions = {}) {
-  const build = () => {
-    const read = r.redis.pipeline().hgetall(r.keys.tree(root)).hgetall(r.keys.ctx(root));
-    return read;
-  };
-  const [[, treeHash], [, ctx]] = (await execReads(r.keys.tree(root), build)) as [
+  const read = (pipe: ChainableCommander) =>
+    pipe.hgetall(r.keys.tree(root)).hgetall(r.keys.ctx(root));
+  const [[, treeHash], [, ctx]] = (await execReads(r.redis, r.keys.tree(root), read)) as [
     [null, Hash],
     [null, Hash],
   ];
@@ -200,8 +194,7 @@ export async function searchTree(
     const next: string[] = [];
     for (let i = 0; i < level.length; i += 1000) {
       const part = level.slice(i, i + 1000);
-      const build = () => {
-        const pipe = r.redis.pipeline();
+      const rows = await execReads(r.redis, r.keys.tree(root), (pipe) => {
         for (const id of part) {
           pipe.hmget(
             r.keys.job(root, id),
@@ -213,9 +206,7 @@ export async function searchTree(
             'grafts',
           );
         }
-        return pipe;
-      };
-      const rows = await execReads(r.keys.tree(root), build);
+      });
       for (const [k, [, row]] of rows.entries()) {
         const [title, state, node, parent, children, grafts] = row as Array<string | null>;
         if (title === null || title === undefined) continue; // deleted meanwhile

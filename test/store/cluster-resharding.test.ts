@@ -21,7 +21,7 @@ import {
 import { submit } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** A root on n1 over leaves on these nodes ('*': any node). */
+/** A root on n1 over leaves on these nodes ('*': the node that claims it first). */
 const flat = (...nodes: string[]): TreeSpec => ({
   job: {
     title: 'root',

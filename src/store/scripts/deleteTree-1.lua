@@ -93,7 +93,7 @@ local function expandFirst(id, budget, f)
     if f[6] then redis.call('APPEND', textKey(id), f[6]) end
     redis.call('RPUSH', doomed, '@' .. id .. ':' .. pos)
   else
-    if f[6] then inChunks('RPUSH', doomed, cjson.decode('[' .. string.sub(f[6], 2) .. ']')) end
+    inChunks('RPUSH', doomed, graftedIds(f[6]))
     deleteJob(id, f)
   end
   return #found
@@ -121,11 +121,11 @@ while budget > 0 do
   else
     local f = redis.call('HMGET', jobKey(root, item), 'children', 'node', 'queuedAt', 'startedAt', 'abort',
       'grafts')
-    if f[1] and #f[1] > 40000 then
+    if f[1] and #f[1] > PAYLOAD_CHILDREN_BYTES then
       budget = budget - expandFirst(item, budget, f)
     else
       inChunks('RPUSH', doomed, cjson.decode(f[1] or '[]'))
-      if f[6] then inChunks('RPUSH', doomed, cjson.decode('[' .. string.sub(f[6], 2) .. ']')) end
+      inChunks('RPUSH', doomed, graftedIds(f[6]))
       deleteJob(item, f)
       budget = budget - 1
     end

@@ -378,6 +378,12 @@ local PAYLOAD_FIELDS = { 'type', 'title', 'params', 'timeoutMs', 'children', 'pa
 -- A job of more than ~1,000 children gets their ids only (SPEC §17: a claim
 -- stays short), and the store reads their results outside the script.
 local PAYLOAD_CHILDREN_BYTES = 40000
+-- The ids of a job's `grafts` field (`,"id",...`: addChildren writes there
+-- once `children` is long), as a list; none for false.
+local function graftedIds(grafts)
+  if not grafts then return {} end
+  return cjson.decode('[' .. string.sub(grafts, 2) .. ']')
+end
 local function payloadOf(root, id, startedAt, f, i)
   local children, childIds, graftIds = {}, cjson.null, cjson.null
   local grafts = f[i + 9] -- ids grafted once the list was long (addChildren): `,"id",...`
@@ -385,9 +391,7 @@ local function payloadOf(root, id, startedAt, f, i)
     childIds, graftIds = f[i + 4], grafts or cjson.null
   else
     local ids = cjson.decode(f[i + 4])
-    if grafts then
-      for _, cid in ipairs(cjson.decode('[' .. string.sub(grafts, 2) .. ']')) do ids[#ids + 1] = cid end
-    end
+    for _, cid in ipairs(graftedIds(grafts)) do ids[#ids + 1] = cid end
     for _, cid in ipairs(ids) do
       local c = redis.call('HMGET', jobKey(root, cid), 'key', 'result', 'summary')
       children[#children + 1] = { id = cid, key = c[1] or cjson.null,
