@@ -7,6 +7,7 @@ const layers = [
   'shared',
   'jobtree',
   'config',
+  'access',
   'store',
   'admission',
   'logstream',

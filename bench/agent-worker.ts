@@ -59,7 +59,13 @@ async function main(): Promise<void> {
     writeFileSync(join(dataDir, 'job-types', 'bench-noop.mjs'), BENCH_NOOP);
   }
   const store = new RedisStore(redisUrl, prefix);
-  const agent = new Agent({ config, store, logger: pino({ level: 'warn' }), api: serveApi });
+  const agent = new Agent({
+    config,
+    store,
+    logger: pino({ level: 'warn' }),
+    api: serveApi,
+    env: process.env,
+  });
   const mark: JobType = {
     name: 'mark',
     paramsSchema: { type: 'object' },

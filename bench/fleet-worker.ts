@@ -34,7 +34,13 @@ async function startAgent(place: Place, prefix: string, node: string, dataDir: s
   const store = place.cluster
     ? new ShardedStore({ kind: 'cluster', nodes: place.redisUrl.split(',') }, prefix)
     : new RedisStore(place.redisUrl, prefix);
-  const agent = new Agent({ config, store, logger: pino({ level: 'warn' }), api: serveApi });
+  const agent = new Agent({
+    config,
+    store,
+    logger: pino({ level: 'warn' }),
+    api: serveApi,
+    env: process.env,
+  });
   await agent.start();
   return { agent, store };
 }

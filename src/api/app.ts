@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { LIMITS } from '../jobtree/limits.js';
 import type { AppDeps } from './app-deps.js';
-import { authMiddleware } from './auth.js';
+import { doors, hostGuard } from './doors.js';
 import { errorMiddleware } from './errors.js';
 import { staticUi } from './static-ui.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -18,8 +18,6 @@ import { jobTypeRoutes } from './routes/job-types.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { poolRoutes } from './routes/pools.js';
 import { treeRoutes } from './routes/trees.js';
-
-const OPEN_PATHS = new Set(['/api/v1/health']);
 
 /** Every route of the API (the tests walk it to check each write route's guard). */
 export function apiRouter(deps: AppDeps): Router {
@@ -39,11 +37,20 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true; // errorMiddleware logs what matters
   const router = apiRouter(deps);
   app.use(errorMiddleware(deps.logger));
+  // SPEC §18: Host and Origin first, for the UI too; then the route's role and body type
+  app.use(hostGuard(deps.hosts));
   app.use(staticUi());
-  app.use(authMiddleware(deps.tokens, OPEN_PATHS));
+  app.use(
+    doors(router, {
+      tokens: deps.tokens,
+      jobTokens: deps.jobTokens,
+      findRoot: (id) => deps.store.findRoot(id),
+    }),
+  );
   app.use(
     bodyParser({
-      // text: a module job type's source (PUT /api/v1/job-types/:name, SPEC §11)
+      // text: a module job type's source only (PUT /api/v1/job-types/:name, SPEC §11);
+      // the doors let no other text through
       enableTypes: ['json', 'text'],
       extendTypes: { text: ['application/javascript', 'text/javascript'] },
       jsonLimit: LIMITS.maxBodyBytes,

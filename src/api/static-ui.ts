@@ -11,6 +11,24 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Next } from 'koa';
 
+/**
+ * SPEC §18: the page runs only its own scripts (no inline script, no
+ * eval), talks only to its own origin (socket.io included), and no other
+ * site may frame it (clickjacking). Styles may be inline: preact sets
+ * some attributes.
+ */
+export const UI_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** dist/ui from both src/api (tests, through tsx) and dist/api (the built agent). */
 const UI_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
 
@@ -53,6 +71,7 @@ export function staticUi(dir = UI_DIR) {
       await next();
       return;
     }
+    ctx.set('Content-Security-Policy', UI_CSP);
     ctx.set('ETag', asset.etag);
     ctx.set('Cache-Control', 'no-cache');
     if (ctx.get('if-none-match') === asset.etag) {

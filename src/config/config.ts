@@ -40,18 +40,28 @@ export interface Config {
   };
   /** Directories whose `*.json` definitions are applied at start (SPEC §13). */
   readonly definitions: { readonly dirs: readonly string[] };
-  /** The cluster token, and a token that may only read (SPEC §16 roles). */
+  /** The admin, run and read tokens (SPEC §18 roles), and who may reach the agent. */
   readonly auth: {
     readonly token: string | null;
+    readonly runToken: string | null;
     readonly readToken: string | null;
     /** A non-loopback address without TLS is refused unless this says so (SPEC §16). */
     readonly allowPlainHttp: boolean;
+    /** Host names besides the agent's own that requests may carry (a reverse proxy, SPEC §18). */
+    readonly allowedHosts: readonly string[];
   };
   /** PEM files: this agent's certificate and key (HTTPS, WSS), and the CA its peers' chain to. */
   readonly tls: {
     readonly cert: string | null;
     readonly key: string | null;
     readonly ca: string | null;
+  };
+  /** What one caller may hold of the agent (SPEC §18). */
+  readonly limits: {
+    readonly subscriptionsPerSocket: number;
+    readonly socketsPerClient: number;
+    /** Concurrent reads of trees of more than 10,000 jobs; more get 503 BUSY. */
+    readonly bigReads: number;
   };
   readonly log: { readonly level: string };
 }

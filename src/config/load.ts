@@ -45,11 +45,16 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_JOB_TYPES_MAX_HEAP_MB: 'jobTypes.maxHeapMb',
   JOBTREE_DEFINITIONS_DIRS: 'definitions.dirs',
   JOBTREE_TOKEN: 'auth.token',
+  JOBTREE_RUN_TOKEN: 'auth.runToken',
   JOBTREE_READ_TOKEN: 'auth.readToken',
+  JOBTREE_ALLOWED_HOSTS: 'auth.allowedHosts',
   JOBTREE_ALLOW_PLAIN_HTTP: 'auth.allowPlainHttp',
   JOBTREE_TLS_CERT: 'tls.cert',
   JOBTREE_TLS_KEY: 'tls.key',
   JOBTREE_TLS_CA: 'tls.ca',
+  JOBTREE_LIMITS_SUBSCRIPTIONS_PER_SOCKET: 'limits.subscriptionsPerSocket',
+  JOBTREE_LIMITS_SOCKETS_PER_CLIENT: 'limits.socketsPerClient',
+  JOBTREE_LIMITS_BIG_READS: 'limits.bigReads',
   JOBTREE_LOG_LEVEL: 'log.level',
 };
 
@@ -169,6 +174,22 @@ function checkRedisPlace(redis: RedisSection): void {
   });
 }
 
+/** SPEC §18: the run and read tokens need the admin token, and no two roles share one. */
+function checkTokens(auth: Record<'token' | 'runToken' | 'readToken', string | null>): void {
+  for (const key of ['runToken', 'readToken'] as const) {
+    if (auth[key] === null) continue;
+    if (auth.token === null)
+      throw new ConfigError(
+        `auth.${key}`,
+        'needs auth.token: without one, anybody may do anything',
+      );
+    if (auth[key] === auth.token)
+      throw new ConfigError(`auth.${key}`, 'must differ from auth.token');
+  }
+  if (auth.runToken !== null && auth.runToken === auth.readToken)
+    throw new ConfigError('auth.readToken', 'must differ from auth.runToken');
+}
+
 export interface LoadOptions {
   /** A JSON file, or a directory whose `*.json` are merged in name order. */
   file?: string;
@@ -189,8 +210,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     // a list of directories from the environment is separated by the platform's path
     // delimiter, as PATH is; the sentinels (host:port) and cluster URLs by commas
     const isList = key === 'jobTypes.dirs' || key === 'definitions.dirs';
-    const split =
-      key === 'redis.sentinels' || key === 'redis.cluster' ? ',' : isList ? delimiter : null;
+    const commaList = ['redis.sentinels', 'redis.cluster', 'auth.allowedHosts'].includes(key);
+    const split = commaList ? ',' : isList ? delimiter : null;
     const value = split && v !== 'null' ? v.split(split).filter(Boolean) : v;
     setPath(layer, key, v === 'null' ? null : value);
   }
@@ -207,14 +228,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const what = problem === 'unknown field' ? 'unknown key' : problem;
     throw new ConfigError(path || '(root)', from ? `${what} (in ${from})` : what);
   }
-  const auth = tree.auth as { token: string | null; readToken: string | null };
-  if (auth.readToken !== null && auth.token === null)
-    throw new ConfigError(
-      'auth.readToken',
-      'needs auth.token: without one, anybody may do anything',
-    );
-  if (auth.readToken !== null && auth.readToken === auth.token)
-    throw new ConfigError('auth.readToken', 'must differ from auth.token');
+  checkTokens(tree.auth as Record<'token' | 'runToken' | 'readToken', string | null>);
   const tls = tree.tls as { cert: string | null; key: string | null; ca: string | null };
   if ((tls.cert === null) !== (tls.key === null))
     throw new ConfigError(

@@ -23,6 +23,7 @@ export const configSchema = {
     'auth',
     'tls',
     'log',
+    'limits',
   ],
   properties: {
     node: { type: ['string', 'null'], pattern: `^${NODE_NAME_PATTERN}$` },
@@ -142,11 +143,18 @@ export const configSchema = {
     auth: {
       type: 'object',
       additionalProperties: false,
-      required: ['token', 'readToken', 'allowPlainHttp'],
+      required: ['token', 'runToken', 'readToken', 'allowPlainHttp', 'allowedHosts'],
       properties: {
-        token: { type: ['string', 'null'], minLength: 16 },
-        readToken: { type: ['string', 'null'], minLength: 16 },
+        token: { type: ['string', 'null'], minLength: 16, maxLength: 4096, pattern: '^\\S+$' },
+        runToken: { type: ['string', 'null'], minLength: 16, maxLength: 4096, pattern: '^\\S+$' },
+        readToken: { type: ['string', 'null'], minLength: 16, maxLength: 4096, pattern: '^\\S+$' },
         allowPlainHttp: { type: 'boolean' },
+        // SPEC §18: names a reverse proxy reaches the agent at (`*.example.com`: any subdomain)
+        allowedHosts: {
+          type: 'array',
+          maxItems: 256,
+          items: { type: 'string', pattern: '^(\\*\\.)?[A-Za-z0-9_.:\\[\\]-]{1,253}$' },
+        },
       },
     },
     tls: {
@@ -157,6 +165,17 @@ export const configSchema = {
         cert: { type: ['string', 'null'], minLength: 1 },
         key: { type: ['string', 'null'], minLength: 1 },
         ca: { type: ['string', 'null'], minLength: 1 },
+      },
+    },
+    // SPEC §18: what one caller may hold of an agent
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['subscriptionsPerSocket', 'socketsPerClient', 'bigReads'],
+      properties: {
+        subscriptionsPerSocket: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        socketsPerClient: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        bigReads: { type: 'integer', minimum: 1, maximum: 1000 },
       },
     },
     log: {

@@ -3,14 +3,19 @@
  * sends what is there in 64 KiB chunks, waits for the writer to say the
  * file grew, and ends with the size once the job is over and its log is
  * complete. Offsets are exact: each chunk starts where the last one ended,
- * and a UTF-8 character split by a chunk waits for the next one.
+ * and a UTF-8 character split by a chunk waits for the next one. It holds
+ * no file open between reads, and reads at most as many files at once as
+ * its server's `reads` allows (SPEC §18); once ended, failed or stopped it
+ * holds nothing at all.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import type { Semaphore } from '../shared/semaphore.js';
 import type { LogSink } from './events.js';
 import type { JobLogs } from './job-logs.js';
-import { readLog } from './reader.js';
+import { readChunk, readLog } from './reader.js';
+
+const CHUNK = 64 * 1024;
 
 export interface FollowTarget {
   id: string;
@@ -27,27 +32,26 @@ export class LogFollower {
   private pumping = false;
   private again = false;
   private stopped = false;
+  private unwatch: (() => void) | undefined;
   private readonly decoder = new StringDecoder('utf8');
-  private readonly onEvent = (id: string): void => {
-    if (id === this.target.id) this.poke();
-  };
 
   constructor(
     private readonly target: FollowTarget,
     private readonly logs: JobLogs,
     private readonly sink: LogSink,
+    private readonly reads: Semaphore,
   ) {}
 
   /** Starts at `offset` (negative: the last |offset| bytes from a line start). */
   async start(offset: number): Promise<void> {
-    const range = await readLog(this.target.path, offset);
+    const range = await this.reads.with(() => readLog(this.target.path, offset));
     range.stream?.destroy();
+    if (this.stopped) return;
     this.pos = range.start;
     this.readPos = range.start;
-    // Listen only now: a growth event during the read above would have started
-    // a pump from byte 0. What grew meanwhile is read by the poke below.
-    this.logs.on('log:grew', this.onEvent);
-    this.logs.on('log:closed', this.onEvent);
+    // Watch only now: a growth during the read above would have started a
+    // pump from byte 0. What grew meanwhile is read by the poke below.
+    this.unwatch = this.logs.watch(this.target.id, () => this.poke());
     this.poke();
   }
 
@@ -61,15 +65,11 @@ export class LogFollower {
     void this.pump();
   }
 
-  /** A status event for `id`: read on if it is this follower's job. */
-  pokeFor(id: string): void {
-    if (id === this.target.id) this.poke();
-  }
-
+  /** Stops for good and lets go of everything it holds. */
   stop(): void {
     this.stopped = true;
-    this.logs.off('log:grew', this.onEvent);
-    this.logs.off('log:closed', this.onEvent);
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
   private async size(): Promise<number> {
@@ -90,31 +90,28 @@ export class LogFollower {
         if (size > this.readPos) await this.send(size);
         if (!live && !this.stopped) {
           const state = await this.target.finalState();
-          if (state !== null && (await this.size()) <= this.readPos) {
-            this.sink.end(this.pos, state);
+          if (state !== null && (await this.size()) <= this.readPos && !this.stopped) {
             this.stop();
+            this.sink.end(this.pos, state);
           }
         }
       } while (this.again && !this.stopped);
     } catch (err) {
-      this.sink.error('READ_FAILED', (err as Error).message);
-      this.stop();
+      if (!this.stopped) {
+        this.stop();
+        this.sink.error('READ_FAILED', (err as Error).message);
+      }
     } finally {
       this.pumping = false;
     }
   }
 
+  /** Sends the bytes up to `size`, a chunk at a time, each once the sink took the last. */
   private async send(size: number): Promise<void> {
-    const stream = createReadStream(this.target.path, {
-      start: this.readPos,
-      end: size - 1,
-      highWaterMark: 64 * 1024,
-    });
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (this.stopped) {
-        stream.destroy();
-        return;
-      }
+    while (this.readPos < size && !this.stopped) {
+      const want = Math.min(CHUNK, size - this.readPos);
+      const chunk = await this.reads.with(() => readChunk(this.target.path, this.readPos, want));
+      if (chunk.length === 0 || this.stopped) return;
       this.readPos += chunk.length;
       const text = this.decoder.write(chunk);
       if (text.length === 0) continue;

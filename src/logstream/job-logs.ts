@@ -1,9 +1,8 @@
 /**
- * The job logs of this node: opens them, tells followers when one grows or
- * is complete on disk, and waits for all of them when the agent stops, so
- * no line a job wrote is lost to a clean shutdown.
+ * The job logs of this node: opens them, tells the followers of a job when
+ * its log grows or is complete on disk, and waits for all of them when the
+ * agent stops, so no line a job wrote is lost to a clean shutdown.
  */
-import { EventEmitter } from 'node:events';
 import { JobLog, logPath } from './log-file.js';
 import { LogWriter } from './log-writer.js';
 import { Delay } from './window.js';
@@ -11,15 +10,14 @@ import { Delay } from './window.js';
 /** How long a new log's first lines wait before its file is created. */
 export const FIRST_FLUSH_MS = 10;
 
-export interface JobLogEvents {
-  /** New bytes of the job's log are on disk. */
-  'log:grew': [id: string];
-  /** The job's log is closed and complete on disk. */
-  'log:closed': [id: string];
-}
-
-export class JobLogs extends EventEmitter<JobLogEvents> {
+export class JobLogs {
   private readonly closing = new Set<Promise<void>>();
+  /**
+   * The watchers of each job's log: a change pokes its own job's only, so
+   * a growth costs the same with one follower on the node or thousands
+   * (SPEC §18: no subscriber can slow the others down).
+   */
+  private readonly watchers = new Map<string, Set<() => void>>();
   /** Job ids whose log may still grow: open, or closed but not yet on disk. */
   private readonly live = new Set<string>();
 
@@ -29,24 +27,43 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
     for (const log of logs) log.flush(); // a closed log was written whole by the writer thread
   });
 
-  constructor(readonly dataDir: string) {
-    super();
-    this.setMaxListeners(0); // one listener per follower
-  }
+  constructor(readonly dataDir: string) {}
 
   open(root: string, id: string): JobLog {
     this.live.add(id);
     return new JobLog(logPath(this.dataDir, root, id), this.writer, this.firstFlush, () =>
-      this.emit('log:grew', id),
+      this.changed(id),
     );
   }
 
   /**
-   * Someone else appended to the job's log (its supervisor, SPEC §16):
-   * followers read on.
+   * Calls `onChange` whenever the job's log grows or is complete on disk;
+   * answers the function that stops it.
    */
-  grew(id: string): void {
-    this.emit('log:grew', id);
+  watch(id: string, onChange: () => void): () => void {
+    let set = this.watchers.get(id);
+    if (!set) this.watchers.set(id, (set = new Set()));
+    set.add(onChange);
+    return () => {
+      set.delete(onChange);
+      if (set.size === 0 && this.watchers.get(id) === set) this.watchers.delete(id);
+    };
+  }
+
+  /** Watchers in all (a bound for tests: an ended follower holds none). */
+  get watching(): number {
+    let n = 0;
+    for (const set of this.watchers.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * New bytes of the job's log are on disk (written here, or by its
+   * supervisor, SPEC §16), or it is complete: its followers read on.
+   */
+  changed(id: string): void {
+    const set = this.watchers.get(id);
+    if (set) for (const onChange of [...set]) onChange();
   }
 
   /** The path of a job's log on this node (ids are validated). */
@@ -66,7 +83,7 @@ export class JobLogs extends EventEmitter<JobLogEvents> {
     void done.finally(() => {
       this.closing.delete(done);
       this.live.delete(id);
-      this.emit('log:closed', id);
+      this.changed(id);
     });
   }
 

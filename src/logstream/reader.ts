@@ -57,3 +57,19 @@ export async function readLog(path: string, offset: number, length?: number): Pr
     stream: createReadStream(path, { start, end: end - 1, highWaterMark: 64 * 1024 }),
   };
 }
+
+/**
+ * Up to `max` bytes of `path` from `position`, read with a file opened and
+ * closed for the call: a follower waiting on a slow reader holds no file
+ * open (SPEC §18: no subscriber can run the agent out of descriptors).
+ */
+export async function readChunk(path: string, position: number, max: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(max);
+    const { bytesRead } = await fh.read(buf, 0, max, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}

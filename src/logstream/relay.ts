@@ -4,10 +4,13 @@
  * subscribers and closed when the last one leaves. After a dropped
  * connection every subscription resumes from the last byte it passed on,
  * so nothing arrives twice or goes missing. A node that stays away gives
- * log:error NODE_UNAVAILABLE.
+ * log:error NODE_UNAVAILABLE. Flow control (SPEC §18): each subscription
+ * asks the owner to wait for an acknowledgement of every chunk, given once
+ * its own subscriber has taken it, so a slow reader holds one chunk here
+ * and its own socket's buffer, never the whole log.
  */
 import { randomUUID } from 'node:crypto';
-import type { Tokens } from './token.js';
+import type { Tokens } from '../access/tokens.js';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServer, LogSink, ServerToClient } from './events.js';
 
@@ -62,12 +65,14 @@ export class LogRelay {
       offset: sub.started ? sub.next : sub.asked,
       sub: id,
       local: true,
+      ack: true,
     });
   }
 
   private connect(url: string): Upstream {
     const socket: Socket<ServerToClient, ClientToServer> = io(url, {
-      auth: this.options.tokens.token ? { token: this.options.tokens.token } : {},
+      // read at every (re)connection: a reload may have changed the token (SPEC §18)
+      auth: (cb) => cb(this.options.tokens.token ? { token: this.options.tokens.token } : {}),
       transports: ['websocket'],
       ...(this.options.ca ? { ca: this.options.ca.toString() } : {}),
       reconnectionDelay: 100,
@@ -101,8 +106,9 @@ export class LogRelay {
         setTimeout(() => up.subs.size > 0 && socket.connect(), 200);
     });
     socket.on('log:data', (m, ack) => {
-      const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);
-      if (!sub) return ack?.();
+      const sub = typeof m?.sub === 'string' ? up.subs.get(m.sub) : undefined;
+      // a peer's message is checked too: a bad one is dropped, never thrown (SPEC §18)
+      if (!sub || typeof m.data !== 'string' || !Number.isSafeInteger(m.offset)) return ack?.();
       if (!sub.started) {
         sub.started = true;
         sub.next = m.offset;
@@ -110,18 +116,19 @@ export class LogRelay {
       if (m.offset !== sub.next) return ack?.(); // a chunk from before a resume: already passed on
       sub.next = m.offset + Buffer.byteLength(m.data);
       // acknowledged once the subscriber's socket has taken it: the owner sends no faster
-      void Promise.resolve(sub.sink.data(m.offset, m.data)).then(() => ack?.());
+      const done = (): void => ack?.();
+      void Promise.resolve(sub.sink.data(m.offset, m.data)).then(done, done);
     });
     socket.on('log:end', (m) => {
-      const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);
+      const sub = typeof m?.sub === 'string' ? up.subs.get(m.sub) : undefined;
       if (!sub) return;
-      sub.sink.end(m.size, m.state);
+      sub.sink.end(Number(m.size), String(m.state));
       this.unsubscribe(url, m.sub as string);
     });
     socket.on('log:error', (m) => {
-      const sub = m.sub === undefined ? undefined : up.subs.get(m.sub);
+      const sub = typeof m?.sub === 'string' ? up.subs.get(m.sub) : undefined;
       if (!sub) return;
-      sub.sink.error(m.code, m.message);
+      sub.sink.error(String(m.code), String(m.message));
       this.unsubscribe(url, m.sub as string);
     });
     return up;

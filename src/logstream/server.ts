@@ -2,35 +2,56 @@
  * The socket.io server of SPEC §6 on the agent's HTTP port: log
  * subscriptions (served from this node's disk, or relayed from the node
  * that ran the job) and status subscriptions (a tree snapshot, then only
- * newer events, plus `tree:paused` when one is paused or resumed). The
- * handshake carries the cluster token (SPEC §10).
+ * newer events, plus `tree:paused` when one is paused or resumed).
+ * SPEC §18: the handshake passes the Host, Origin and per-address doors
+ * (handshake.ts) and carries a token; each event needs the role the access
+ * table gives it; a socket holds at most `subscriptionsPerSocket`
+ * subscriptions, and an ended one holds nothing. Every message a client
+ * sends is checked where it enters: a bad one is answered, never thrown.
  * The server listens to the status channel only while a client is
  * connected: an agent nobody watches would otherwise read and parse two
  * messages for every job the cluster runs.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import type { HostPolicy } from '../access/host-policy.js';
+import { peerUrlRefusal } from '../access/peer-url.js';
+import { EVENT_ACCESS, roleAllows } from '../access/roles.js';
+import { principalOf, type JobTokenCheck, type Principal, type Tokens } from '../access/tokens.js';
 import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
+import { Semaphore } from '../shared/semaphore.js';
 import type { JobState, PausedEvent, StatusEvent } from '../shared/types.js';
 import type { Store, Subscription } from '../store/store.js';
 import type { ClientToServer, LogData, LogSink, LogSubscribe, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
+import { clientAddress, ClientCounter, handshakeGuard } from './handshake.js';
 import type { JobLogs } from './job-logs.js';
 import { LogRelay } from './relay.js';
-import { roleOf, type Tokens } from './token.js';
 
 export interface LogServerDeps {
   store: Store;
   logs: JobLogs;
   node: string;
-  /** The cluster token (relays use it) and the read-only one (enough to watch). */
+  /** The tokens clients present (relays present the admin one). */
   tokens: Tokens;
+  /** The tokens of the jobs this agent runs: a job may watch its own tree. */
+  jobTokens?: JobTokenCheck;
+  hosts: HostPolicy;
+  limits: { subscriptionsPerSocket: number; socketsPerClient: number };
   /** The CA other nodes' certificates chain to, for relays over WSS (`tls.ca`). */
   peerCa?: Buffer;
+  /** This agent serves TLS: it relays from no plain-http peer (SPEC §18). */
+  tls: boolean;
 }
 
-type Client = Socket<ClientToServer, ServerToClient>;
+/** What the handshake established: who the socket is, and with which token. */
+interface SocketData {
+  principal: Principal;
+  token: string | undefined;
+}
+
+type Client = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
 
 /** Per socket: its log subscriptions (key: sub or job) and its status filters. */
 interface ClientState {
@@ -43,21 +64,53 @@ interface ClientState {
 const HIGH_WATER = 64;
 /** A relay that does not acknowledge a chunk for this long is taken as gone. */
 const ACK_TIMEOUT_MS = 60_000;
+/** Log files read at once by all followers: bounds the descriptors subscribers can hold. */
+const CONCURRENT_READS = 64;
+/** A relay's subscription tag; anything longer is no tag of ours. */
+const MAX_SUB = 64;
 
 async function drained(socket: Client): Promise<void> {
   const conn = socket.conn as unknown as {
     writeBuffer: unknown[];
-    once(e: 'drain', f: () => void): void;
+    once(e: 'drain' | 'close', f: () => void): void;
   };
   if (conn.writeBuffer.length < HIGH_WATER || socket.disconnected) return;
-  await new Promise<void>((resolve) => conn.once('drain', resolve));
+  await new Promise<void>((resolve) => {
+    conn.once('drain', resolve);
+    conn.once('close', resolve); // a reader that left frees its sender
+  });
+}
+
+/** A client's log:subscribe, checked where it enters; null when it is none. */
+function parseSubscribe(msg: unknown): LogSubscribe | null {
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return null;
+  const m = msg as Record<string, unknown>;
+  if (m.sub !== undefined && (typeof m.sub !== 'string' || m.sub.length > MAX_SUB)) return null;
+  if (m.offset !== undefined && !Number.isSafeInteger(m.offset)) return null;
+  return {
+    job: typeof m.job === 'string' ? m.job.slice(0, 64) : String(m.job).slice(0, 64),
+    ...(m.offset !== undefined ? { offset: m.offset as number } : {}),
+    ...(m.sub !== undefined ? { sub: m.sub as string } : {}),
+    ...(m.local === true ? { local: true } : {}),
+    ...(m.ack === true ? { ack: true } : {}),
+  };
+}
+
+/** The `root` of a status message: absent (all trees), a root id, or null when malformed. */
+function rootOf(msg: unknown): string | undefined | null {
+  if (msg === undefined || msg === null) return undefined;
+  if (typeof msg !== 'object' || Array.isArray(msg)) return null;
+  const root = (msg as { root?: unknown }).root;
+  if (root === undefined) return undefined;
+  return isJobId(root) ? root.toLowerCase() : null;
 }
 
 export class LogServer {
-  readonly io: Server<ClientToServer, ServerToClient>;
+  readonly io: Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
   readonly relay: LogRelay;
   private readonly clients = new Map<Client, ClientState>();
   private readonly followers = new Set<LogFollower>();
+  private readonly reads = new Semaphore(CONCURRENT_READS);
   private statusSub: Subscription | undefined;
 
   constructor(
@@ -69,15 +122,59 @@ export class LogServer {
       unavailableAfterMs: 5000,
       ...(deps.peerCa ? { ca: deps.peerCa } : {}),
     });
-    this.io = new Server(http, { serveClient: false, maxHttpBufferSize: 1e6 });
+    const counter = new ClientCounter(deps.limits.socketsPerClient);
+    this.io = new Server(http, {
+      serveClient: false,
+      maxHttpBufferSize: 1e6,
+      allowRequest: handshakeGuard(deps.hosts, counter),
+    });
+    this.io.engine.on('connection', (raw: { request: Parameters<typeof clientAddress>[0] }) => {
+      const uncount = counter.add(clientAddress(raw.request));
+      (raw as unknown as { once(e: 'close', f: () => void): void }).once('close', uncount);
+    });
     this.io.use((socket, next) => {
       const given = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      // every event a client may send only reads (logs, status): either token will do
-      if (roleOf(deps.tokens, typeof given === 'string' ? given : undefined) === null) {
-        next(new Error('UNAUTHORIZED'));
-      } else next();
+      const token = typeof given === 'string' ? given : undefined;
+      const principal = principalOf(deps.tokens, deps.jobTokens, token);
+      if (principal === null) return next(new Error('UNAUTHORIZED'));
+      socket.data = { principal, token };
+      next();
     });
     this.io.on('connection', (socket) => this.accept(socket));
+  }
+
+  /** Sockets open now (a bound for tests). */
+  get sockets(): number {
+    return this.clients.size;
+  }
+
+  /** Followers alive now: an ended or failed subscription leaves none (SPEC §18). */
+  get following(): number {
+    return this.followers.size;
+  }
+
+  /**
+   * After a reload (SPEC §18): closes every session whose token no longer
+   * names the principal it was let in as. Answers how many it closed.
+   */
+  revalidate(): number {
+    let closed = 0;
+    for (const socket of this.clients.keys()) {
+      const now = principalOf(this.deps.tokens, this.deps.jobTokens, socket.data.token);
+      if (now === null || JSON.stringify(now) !== JSON.stringify(socket.data.principal)) {
+        socket.disconnect(true);
+        closed += 1;
+      }
+    }
+    return closed;
+  }
+
+  /** A job of this agent ended: the sessions its token opened end with it. */
+  jobEnded(id: string): void {
+    for (const socket of this.clients.keys()) {
+      const who = socket.data.principal;
+      if (who.kind === 'job' && who.job === id) socket.disconnect(true);
+    }
   }
 
   /**
@@ -100,25 +197,63 @@ export class LogServer {
     void sub.close();
   }
 
+  /** Whether the socket's principal may send `event` at all (a job's tree is checked later). */
+  private allows(socket: Client, event: keyof typeof EVENT_ACCESS): boolean {
+    const access = EVENT_ACCESS[event];
+    return access !== undefined && roleAllows(socket.data.principal, access);
+  }
+
   private accept(socket: Client): void {
     const state: ClientState = { logs: new Map(), status: new Map() };
     this.clients.set(socket, state);
-    socket.on('log:subscribe', (msg) => void this.subscribeLog(socket, state, msg));
-    socket.on('log:unsubscribe', (msg) => {
-      const key = msg?.sub ?? msg?.job;
-      state.logs.get(key)?.();
-      state.logs.delete(key);
+    socket.on('log:subscribe', (msg) => {
+      if (!this.allows(socket, 'log:subscribe')) return;
+      void this.subscribeLog(socket, state, msg);
     });
-    socket.on('status:subscribe', (msg) => void this.subscribeStatus(socket, state, msg?.root));
-    socket.on('status:unsubscribe', (msg) => state.status.delete(msg?.root ?? '*'));
+    socket.on('log:unsubscribe', (msg) => {
+      const m = msg as { sub?: unknown; job?: unknown } | null;
+      const key = m?.sub ?? m?.job;
+      if (typeof key !== 'string') return;
+      state.logs.get(key)?.();
+    });
+    socket.on('status:subscribe', (msg) => {
+      if (!this.allows(socket, 'status:subscribe')) return;
+      void this.subscribeStatus(socket, state, msg);
+    });
+    socket.on('status:unsubscribe', (msg) => {
+      const root = rootOf(msg);
+      if (root !== null) state.status.delete(root ?? '*');
+    });
     socket.on('disconnect', () => {
-      for (const stop of state.logs.values()) stop();
+      for (const stop of [...state.logs.values()]) stop();
       this.clients.delete(socket);
       this.dropStatusWhenIdle();
     });
   }
 
-  private sinkFor(socket: Client, state: ClientState, msg: LogSubscribe, key: string): LogSink {
+  /**
+   * True when the socket may take one more subscription (`replaces`: it
+   * replaces one it holds); else says why on it, having done nothing.
+   */
+  private hasRoom(
+    socket: Client,
+    state: ClientState,
+    replaces: boolean,
+    job: string,
+    sub?: string,
+  ) {
+    const held = state.logs.size + state.status.size;
+    if (replaces || held < this.deps.limits.subscriptionsPerSocket) return true;
+    socket.emit('log:error', {
+      job,
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      message: `a socket holds at most ${this.deps.limits.subscriptionsPerSocket} subscriptions (limits.subscriptionsPerSocket)`,
+      ...(sub !== undefined ? { sub } : {}),
+    });
+    return false;
+  }
+
+  private sinkFor(socket: Client, msg: LogSubscribe, release: () => void): LogSink {
     const { job, sub } = msg;
     const tag = sub === undefined ? {} : { sub };
     return {
@@ -136,74 +271,109 @@ export class LogServer {
         await drained(socket);
       },
       end: (size, s) => {
+        release();
         socket.emit('log:end', { job, size, state: s, ...tag });
-        state.logs.delete(key);
       },
       error: (code, message) => {
+        release();
         socket.emit('log:error', { job, code, message, ...tag });
-        state.logs.delete(key);
       },
     };
   }
 
-  private async subscribeLog(socket: Client, state: ClientState, msg: LogSubscribe): Promise<void> {
-    const job = msg?.job;
-    const key = msg?.sub ?? job;
-    const offset = Number.isSafeInteger(msg?.offset) ? (msg.offset as number) : 0;
-    if (!isJobId(job)) {
+  private async subscribeLog(socket: Client, state: ClientState, raw: unknown): Promise<void> {
+    const msg = parseSubscribe(raw);
+    const badRequest = (message: string): void => {
+      const sub = msg?.sub;
       socket.emit('log:error', {
-        job: String(job),
+        job: msg?.job ?? '',
         code: 'BAD_REQUEST',
-        message: 'job must be a job id',
-        ...(msg?.sub ? { sub: msg.sub } : {}),
+        message,
+        ...(sub !== undefined ? { sub } : {}),
       });
-      return;
-    }
+    };
+    if (msg === null) return badRequest('want {job, offset?, sub?}');
+    const { job } = msg;
+    if (!isJobId(job)) return badRequest('job must be a job id');
+    const key = msg.sub ?? job;
+    if (!this.hasRoom(socket, state, state.logs.has(key), job, msg.sub)) return;
     state.logs.get(key)?.(); // a new subscription replaces the old one
-    const sink = this.sinkFor(socket, state, msg, key);
+    // Held from here on (so the limit counts it while it looks), released once.
+    let stop: (() => void) | undefined;
+    const release = (): void => {
+      stop?.();
+      if (state.logs.get(key) === release) state.logs.delete(key);
+    };
+    state.logs.set(key, release);
+    const sink = this.sinkFor(socket, msg, release);
     try {
       await this.statusReady(); // a follower is poked by status events from here on
       const view = await this.deps.store.getJob(job);
+      const who = socket.data.principal;
+      if (who.kind === 'job' && view.root !== who.root)
+        return sink.error('FORBIDDEN', 'a job token reads its own tree only');
+      if (state.logs.get(key) !== release) return; // unsubscribed or replaced meanwhile
       if (msg.local || view.node === this.deps.node || view.node === '*') {
-        const follower = new LogFollower(
-          {
-            id: job,
-            path: this.deps.logs.path(view.root, job),
-            finalState: async () => {
-              const s = (await this.deps.store.getJob(job)).state;
-              return isTerminal(s) ? s : null;
-            },
-          },
-          this.deps.logs,
-          sink,
-        );
-        this.followers.add(follower);
-        state.logs.set(key, () => {
-          follower.stop();
-          this.followers.delete(follower);
-        });
-        await follower.start(offset);
+        stop = this.follow(job, view.root, sink, msg.offset ?? 0);
         return;
       }
       const owner = (await this.deps.store.liveNodes(Date.now())).find((n) => n.name === view.node);
-      if (!owner) {
-        sink.error('NODE_UNAVAILABLE', `node ${view.node}, which has this log, is not alive`);
-        return;
-      }
-      state.logs.set(key, this.relay.subscribe(owner.url, job, offset, sink));
+      if (!owner)
+        return sink.error(
+          'NODE_UNAVAILABLE',
+          `node ${view.node}, which has this log, is not alive`,
+        );
+      const refused = peerUrlRefusal(owner.url, this.deps.tls);
+      if (refused !== null) return sink.error('NODE_UNAVAILABLE', refused);
+      if (state.logs.get(key) !== release) return;
+      stop = this.relay.subscribe(owner.url, job, msg.offset ?? 0, sink);
     } catch (err) {
       const code = (err as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UNAVAILABLE';
       sink.error(code, (err as Error).message);
     }
   }
 
-  private async subscribeStatus(socket: Client, state: ClientState, root?: string): Promise<void> {
+  /** Follows a log on this node's disk; answers what stops it and lets go of it. */
+  private follow(job: string, root: string, sink: LogSink, offset: number): () => void {
+    const follower = new LogFollower(
+      {
+        id: job,
+        path: this.deps.logs.path(root, job),
+        finalState: async () => {
+          const s = (await this.deps.store.getJob(job)).state;
+          return isTerminal(s) ? s : null;
+        },
+      },
+      this.deps.logs,
+      sink,
+      this.reads,
+    );
+    this.followers.add(follower);
+    void follower.start(offset).catch((err: unknown) => sink.error('READ_FAILED', String(err)));
+    return () => {
+      follower.stop();
+      this.followers.delete(follower);
+    };
+  }
+
+  private async subscribeStatus(socket: Client, state: ClientState, msg: unknown): Promise<void> {
+    const root = rootOf(msg);
+    const who = socket.data.principal;
+    if (root === null) return;
+    if (who.kind === 'job' && root !== who.root.toLowerCase()) {
+      socket.emit('log:error', {
+        job: root ?? '*',
+        code: 'FORBIDDEN',
+        message: 'a job token watches its own tree only',
+      });
+      return;
+    }
+    if (!this.hasRoom(socket, state, state.status.has(root ?? '*'), root ?? '*')) return;
     if (root === undefined) {
       state.status.set('*', { seq: 0, buffer: [] });
       await this.statusReady().catch(() => undefined);
       return;
     }
-    if (!isJobId(root)) return;
     const entry: { seq: number | null; buffer: StatusEvent[] } = { seq: null, buffer: [] };
     state.status.set(root, entry);
     try {
@@ -215,7 +385,8 @@ export class LogServer {
       entry.buffer = [];
     } catch (err) {
       state.status.delete(root);
-      socket.emit('log:error', { job: root, code: 'NOT_FOUND', message: (err as Error).message });
+      const code = (err as { code?: string }).code === 'BUSY' ? 'BUSY' : 'NOT_FOUND';
+      socket.emit('log:error', { job: root, code, message: (err as Error).message });
     }
   }
 
@@ -228,7 +399,7 @@ export class LogServer {
       else if (e.seq > entry.seq) socket.emit('status', e);
     }
     // a queued job that ends without running (its tree aborted) has no log writer to say so
-    if (isTerminal(e.state as JobState)) for (const f of this.followers) f.pokeFor(e.job);
+    if (isTerminal(e.state as JobState)) this.deps.logs.changed(e.job);
   }
 
   /**
@@ -244,6 +415,7 @@ export class LogServer {
 
   async close(): Promise<void> {
     for (const f of this.followers) f.stop();
+    this.followers.clear();
     this.relay.closeAll();
     await this.statusSub?.close();
     this.io.disconnectSockets(true);

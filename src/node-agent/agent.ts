@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,7 +18,9 @@ import { Admission } from '../admission/admission.js';
 import { applyDefinitionDirs, Definitions } from '../admission/definitions.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
-import type { Tokens } from '../logstream/token.js';
+import { HostPolicy, type HostPolicyOptions } from '../access/host-policy.js';
+import { JobTokens } from '../access/job-token.js';
+import type { Tokens } from '../access/tokens.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
 import { ClaimLedger } from './claim-ledger.js';
 import { Claimer } from './claimer.js';
@@ -28,11 +30,13 @@ import { Journal } from './journal.js';
 import { Reporter } from './reporter.js';
 import { claimIdentity, runFile } from './identity.js';
 import { createRegistry } from './job-types/builtins.js';
+import { jobBaseEnv } from './job-env.js';
 import { AgentMetrics } from './metrics.js';
 import { checkModule } from './plugins/check-module.js';
 import { TypeLoader } from './plugins/type-loader.js';
 import { packageVersion } from './version.js';
 import { restartKeys } from './reload.js';
+import { readOrMakeSecret } from './secret-file.js';
 import { ProcessHost } from './supervisor/host.js';
 import type { ProcessKind } from './supervisor/records.js';
 import type { Supervised } from './supervisor/supervised.js';
@@ -52,6 +56,27 @@ export interface AgentDeps {
   logger: Logger;
   /** Serves the HTTP API (serveApi from src/api); passed in so the agent never imports the API. */
   api: ApiFactory;
+  /** The agent's environment: what its jobs start from, without its settings (SPEC §18). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The tokens of a config (SPEC §18 roles). */
+function tokensOf(config: Config): Tokens {
+  const { token, runToken, readToken } = config.auth;
+  return { token, runToken, readToken };
+}
+
+/** The names this agent answers to (SPEC §18 Host and Origin). */
+function hostOptions(config: Config): HostPolicyOptions {
+  const addresses = Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((i) => i.address),
+  );
+  return {
+    host: config.host,
+    url: config.url,
+    allowedHosts: config.auth.allowedHosts,
+    machine: { hostname: hostname(), addresses },
+  };
 }
 
 export interface AgentEvents {
@@ -87,6 +112,11 @@ export class Agent extends EventEmitter<AgentEvents> {
   private draining = false;
   /** Read by the API and socket.io on every request (a reload may change them). */
   private readonly tokens: Tokens;
+  private readonly hosts: HostPolicy;
+  /** The tokens of the jobs this agent runs (made once the data dir is known good). */
+  private jobTokens: JobTokens | undefined;
+  /** What every job's environment starts from. */
+  private readonly jobEnv: Record<string, string>;
   private readonly tls: TlsFiles;
   /** The supervised jobs (shell, executable types) of this node (SPEC §16). */
   private readonly processes: ProcessHost;
@@ -107,9 +137,11 @@ export class Agent extends EventEmitter<AgentEvents> {
         orphanMs: deps.config.heartbeat.ttlMs,
         agentFile: runFile(deps.config.dataDir),
       },
-      (id) => this.logs.grew(id),
+      (id) => this.logs.changed(id),
     );
-    this.tokens = { token: deps.config.auth.token, readToken: deps.config.auth.readToken };
+    this.tokens = tokensOf(deps.config);
+    this.hosts = new HostPolicy(hostOptions(deps.config));
+    this.jobEnv = jobBaseEnv(deps.env);
     this.tls = readTls(deps.config.tls);
     this.admission = new Admission({
       store: deps.store,
@@ -154,6 +186,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const log = this.deps.logger.child({ mod: 'agent' });
     await waitForRedis(store, log, this.startWait.signal);
     const { runId, takesOver } = await claimIdentity(store, config.node, config.dataDir);
+    // a job's token outlives an agent restart: a re-attached job keeps calling with it (SPEC §16)
+    const key = readOrMakeSecret(join(config.dataDir, 'job-token.key'));
+    this.jobTokens = new JobTokens(Buffer.from(key, 'hex'), {
+      runs: (root, id, attempt) => this.claimer?.runs(root, id, attempt) ?? false,
+    });
     await this.loadTypes();
     const metrics = new AgentMetrics(
       store,
@@ -194,6 +231,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         dirs: config.jobTypes.dirs,
         acceptRegistered: config.jobTypes.acceptRegistered,
         maxHeapMb: config.jobTypes.maxHeapMb,
+        env: this.jobEnv,
         killGraceMs: config.shell.killGraceMs,
         cacheDir: join(config.dataDir, 'type-cache'),
       },
@@ -221,8 +259,12 @@ export class Agent extends EventEmitter<AgentEvents> {
       node: config.node,
       admission: this.admission,
       definitions: this.definitions,
-      checkModule: (source, name) => checkModule(source, name, config.jobTypes.maxHeapMb),
+      checkModule: (source, name) =>
+        checkModule(source, name, { maxHeapMb: config.jobTypes.maxHeapMb, env: this.jobEnv }),
+      acceptsRegistered: () => config.jobTypes.acceptRegistered,
       tokens: this.tokens,
+      ...(this.jobTokens ? { jobTokens: this.jobTokens } : {}),
+      hosts: this.hosts,
       ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),
       metrics: metrics.registry,
       logger: this.deps.logger.child({ mod: 'api' }),
@@ -237,6 +279,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       logs: this.logs,
       node: config.node,
       tokens: this.tokens,
+      ...(this.jobTokens ? { jobTokens: this.jobTokens } : {}),
+      hosts: this.hosts,
+      limits: config.limits,
+      tls: this.tls.server !== undefined,
       ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),
     });
     this.server.listen(config.port, config.host);
@@ -344,11 +390,14 @@ export class Agent extends EventEmitter<AgentEvents> {
         logs: this.logs,
         processes: this.processes,
         serverUrl: info.url,
+        env: this.jobEnv,
+        jobToken: (job) => this.jobTokens?.mint(job.root, job.id, job.attempt) ?? '',
         logger: this.deps.logger.child({ mod: 'runner' }),
         addChildren: async (parentId, jobs) =>
           (await this.admission.graft(parentId, { jobs })).map((j) => j.id),
         takesWork: () => this.stopping === undefined && !this.draining,
         onFinished: (job, state, retryAt) => {
+          this.logServer?.jobEnded(job.id); // its token's sessions end with the try (SPEC §18)
           if (retryAt !== undefined) {
             // the try goes again: claim it when it is due (other nodes and the housekeeper would too)
             setTimeout(() => this.claimer?.wake(), Math.max(0, retryAt - Date.now())).unref();
@@ -477,8 +526,11 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.loader?.setDirs(next.jobTypes.dirs);
       log.info({ dirs: next.jobTypes.dirs }, 'job type directories changed');
     }
-    this.tokens.token = next.auth.token;
-    this.tokens.readToken = next.auth.readToken;
+    Object.assign(this.tokens, tokensOf(next));
+    this.hosts.configure(hostOptions(next));
+    // SPEC §18: a session of a token no longer valid ends now
+    const closed = this.logServer?.revalidate() ?? 0;
+    if (closed > 0) log.info({ sockets: closed }, 'closed the sessions of tokens no longer valid');
     await applyDefinitionDirs(this.definitions, next.definitions.dirs, log);
     this.reloaded = next;
     return restartKeys(before, next);

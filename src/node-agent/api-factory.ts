@@ -7,7 +7,8 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { JobLogs } from '../logstream/job-logs.js';
-import type { Tokens } from '../logstream/token.js';
+import type { HostPolicy } from '../access/host-policy.js';
+import type { JobTokenCheck, Tokens } from '../access/tokens.js';
 import type { Admission } from '../admission/admission.js';
 import type { Definitions } from '../admission/definitions.js';
 import type { Store } from '../store/store.js';
@@ -26,8 +27,14 @@ export interface ApiContext {
    * (BAD_MODULE) says why it cannot load (SPEC §11 registration).
    */
   checkModule(source: string, name: string): Promise<{ paramsSchema: JsonObject }>;
-  /** The cluster and read-only tokens (SPEC §10, §16). */
+  /** The admin, run and read tokens (SPEC §10, §18). */
   tokens: Tokens;
+  /** Tells the tokens of the jobs this agent runs (SPEC §18 job identity). */
+  jobTokens?: JobTokenCheck;
+  /** The Host and Origin headers this agent takes (SPEC §18). */
+  hosts: HostPolicy;
+  /** False on a node that runs no registered code: it refuses registrations (SPEC §18). */
+  acceptsRegistered(): boolean;
   /** The CA other nodes' certificates chain to (`tls.ca`), for proxied reads. */
   peerCa?: Buffer;
   metrics: Registry;

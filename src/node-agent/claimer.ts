@@ -39,6 +39,12 @@ export class Claimer {
     return this.running.size;
   }
 
+  /** True while this claimer runs try `attempt` of job `id` of tree `root` (a job token's life). */
+  runs(root: string, id: string, attempt: number): boolean {
+    const job = this.running.get(id)?.job;
+    return job !== undefined && job.root === root && job.attempt === attempt;
+  }
+
   /**
    * Takes a new concurrency (a config reload): more slots are filled at
    * once; with fewer, running jobs go on and no new one starts until the

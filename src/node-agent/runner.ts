@@ -29,6 +29,10 @@ export interface RunnerDeps {
   /** Where shell and executable jobs run (SPEC §16). */
   processes: ProcessHost;
   serverUrl: string;
+  /** What every job's environment starts from: the agent's, without its settings (job-env.ts). */
+  env: Readonly<Record<string, string>>;
+  /** The job's own token for this agent's API (SPEC §18), good while it runs. */
+  jobToken(job: ClaimedJob): string;
   logger: Logger;
   /** Grafts children (SPEC §3); the agent validates and plans them. */
   addChildren(parentId: string, jobs: JobSpec[]): Promise<string[]>;
@@ -66,17 +70,20 @@ interface Held {
   kind?: ProcessKind;
 }
 
-/** The agent's environment with the JOBTREE_* variables and the job's own (SPEC §5). */
+/**
+ * A job process's environment (SPEC §5, §18): the agent's without its
+ * settings, the job's own `env`, then the job's identity, which the job's
+ * `env` cannot replace.
+ */
 function processEnv(job: ClaimedJob, deps: RunnerDeps, own: JobProcess['env']) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   return {
-    ...env,
+    ...deps.env,
     ...own,
     JOBTREE_JOB_ID: job.id,
     JOBTREE_ROOT_ID: job.root,
     JOBTREE_NODE: deps.node,
     JOBTREE_SERVER: deps.serverUrl,
+    JOBTREE_JOB_TOKEN: deps.jobToken(job),
     ...(job.outcome ? { JOBTREE_OUTCOME: JSON.stringify(job.outcome) } : {}),
   };
 }
@@ -125,6 +132,7 @@ function contextFor(
     log: (line, source = 'job') => log.write(source, line),
     addChildren: (parentId, jobs) => deps.addChildren(parentId, jobs),
     serverUrl: deps.serverUrl,
+    jobToken: deps.jobToken(job),
     ...(job.outcome ? { outcome: job.outcome } : {}),
     runProcess: async (kind, spec) => {
       await log.sync(); // the agent's lines first: the supervisor appends after them

@@ -4,7 +4,13 @@
  */
 
 /** The codes of each error class: what a caller may branch on. */
-export type ValidationCode = 'VALIDATION' | 'UNKNOWN_TYPE' | 'UNKNOWN_POOL' | 'BAD_MODULE';
+export type ValidationCode =
+  | 'VALIDATION'
+  | 'UNKNOWN_TYPE'
+  | 'UNKNOWN_POOL'
+  | 'BAD_MODULE'
+  /** SPEC §18: expanding a definition would pass the tree limit. */
+  | 'TOO_LARGE';
 export type ConflictCode =
   | 'CONFLICT'
   | 'TREE_FINISHED'
@@ -22,7 +28,11 @@ export type UnavailableCode =
   | 'NODE_UNAVAILABLE'
   | 'BACKLOG_FULL'
   | 'NO_SLOTS'
-  | 'TREE_STORING';
+  | 'TREE_STORING'
+  /** SPEC §18: too many big tree reads at once on this agent. */
+  | 'BUSY';
+/** SPEC §18: a request the agent will not take from this caller. */
+export type ForbiddenCode = 'FORBIDDEN' | 'BAD_HOST' | 'BAD_ORIGIN' | 'REGISTRATION_DISABLED';
 
 export type ErrorCode =
   | ValidationCode
@@ -30,8 +40,9 @@ export type ErrorCode =
   | UnavailableCode
   | 'NOT_FOUND'
   | 'FENCED'
+  | ForbiddenCode
   | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'TOO_LARGE'
   | 'CONFIG'
   | 'STORE_REJECTED'
@@ -118,10 +129,22 @@ export class UnauthorizedError extends JobtreeError {
   }
 }
 
-/** A valid token whose role does not allow the request (the read-only token writing). */
+/**
+ * A request this agent will not take from its caller: a role that does not
+ * allow it (the read token writing), a foreign Host or Origin, a
+ * registration on a node that runs no registered code (SPEC §18).
+ */
 export class ForbiddenError extends JobtreeError {
+  declare readonly code: ForbiddenCode;
+  constructor(message: string, code: ForbiddenCode = 'FORBIDDEN') {
+    super(code, message, 403);
+  }
+}
+
+/** A body of a type the route does not take (SPEC §18: JSON only, so no form can reach it). */
+export class UnsupportedMediaTypeError extends JobtreeError {
   constructor(message: string) {
-    super('FORBIDDEN', message, 403);
+    super('UNSUPPORTED_MEDIA_TYPE', message, 415);
   }
 }
 

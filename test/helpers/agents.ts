@@ -53,6 +53,7 @@ export async function makeAgent(
   });
   const agent = new Agent({
     api: serveApi,
+    env: process.env,
     config,
     store,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

@@ -16,7 +16,11 @@ export async function openBrowser(): Promise<Browser> {
   return track(browser, (b) => b.close());
 }
 
-/** A page with a laptop-sized viewport; page errors go to `errors` for the test to check. */
+/**
+ * A page with a laptop-sized viewport; page errors, and anything the UI's
+ * Content-Security-Policy refused (SPEC §18), go to `errors` for the test
+ * to check.
+ */
 export async function openPage(
   browser: Browser,
   errors: string[] = [],
@@ -25,6 +29,9 @@ export async function openPage(
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, colorScheme });
   const page = await context.newPage();
   page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && m.text().includes('Content Security Policy')) errors.push(m.text());
+  });
   return page;
 }
 

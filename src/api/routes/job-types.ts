@@ -7,7 +7,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BUILTIN_TYPES } from '../../jobtree/limits.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../shared/errors.js';
 import { isResourceName, RESOURCE_NAME_PATTERN } from '../../shared/ids.js';
 import type { LoadedTypeInfo, NodeView, TypeSource } from '../../shared/types.js';
 import type { AppDeps } from '../app-deps.js';
@@ -81,6 +86,12 @@ export function jobTypeRoutes(router: Router, deps: AppDeps): void {
   });
 
   router.put('/api/v1/job-types/:name', async (ctx) => {
+    // SPEC §18: checking a module runs it; a node that runs no registered code loads none
+    if (!deps.acceptsRegistered())
+      throw new ForbiddenError(
+        'this node runs no registered code (jobTypes.acceptRegistered: false); register through a node that does',
+        'REGISTRATION_DISABLED',
+      );
     const name = typeName(ctx.params.name);
     if (BUILTIN_TYPES.has(name))
       throw new ConflictError(`${name} is a built-in type`, 'BUILTIN_TYPE');

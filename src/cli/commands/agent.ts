@@ -134,7 +134,7 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
     cluster !== null
       ? new ShardedStore({ kind: 'cluster', nodes: cluster }, prefix)
       : new RedisStore(await redisPlace(config, logger), prefix);
-  const started = new Agent({ config, store, logger, api: serveApi });
+  const started = new Agent({ config, store, logger, api: serveApi, env });
   running.agent = started;
   const starting = started.start();
   // a signal during the start ends a wait for Redis; a start past it finishes first

@@ -10,7 +10,7 @@ export interface JobProcess {
   file: string;
   args: string[];
   cwd?: string | undefined;
-  /** Added to the agent's environment and the JOBTREE_* variables. */
+  /** Added to the job's environment (the agent's without its settings, and JOBTREE_* of the job). */
   env?: Record<string, string> | undefined;
   /** Written to the process's stdin, which is then closed; no stdin without it. */
   stdin?: string;
@@ -39,6 +39,12 @@ export interface JobContext<P extends JsonObject = JsonObject> {
   addChildren(parentId: string, jobs: JobSpec[]): Promise<string[]>;
   /** The URL of this agent's API (what shell jobs get as JOBTREE_SERVER). */
   serverUrl: string;
+  /**
+   * The job's own token for that API (shell jobs get it as
+   * JOBTREE_JOB_TOKEN): it reads the job's tree and grafts into it, while
+   * the job runs, and nothing else (SPEC §18).
+   */
+  jobToken: string;
   /** In a failure handler (SPEC §15): how the tree it handles ended, and why. */
   outcome?: Outcome;
   /**

@@ -16,16 +16,16 @@ import { WorkerProcess } from './worker-process.js';
 export async function checkModule(
   source: string,
   name: string,
-  maxHeapMb: number,
+  options: { maxHeapMb: number; env: Record<string, string> },
 ): Promise<{ paramsSchema: JsonObject }> {
   const file = join(tmpdir(), `jobtree-check-${randomUUID()}.mjs`);
   const refuse = (why: string): ValidationError =>
     new ValidationError(`body: the module cannot be loaded: ${why}`, 'body', 'BAD_MODULE');
-  writeFileSync(file, source);
+  writeFileSync(file, source, { mode: 0o600 }); // SPEC §18: no source world-readable
   try {
     let types;
     try {
-      const started = await WorkerProcess.start(file, { maxHeapMb, label: `module ${name}` });
+      const started = await WorkerProcess.start(file, { ...options, label: `module ${name}` });
       started.worker.kill();
       types = started.types;
     } catch (err) {

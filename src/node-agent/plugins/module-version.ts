@@ -15,6 +15,8 @@ import { WorkerProcess } from './worker-process.js';
 
 export interface VersionOptions {
   maxHeapMb: number;
+  /** The worker's environment: the agent's, without its settings (job-env.ts, SPEC §18). */
+  env: Record<string, string>;
   /** How long a job that ignores its abort signal has before its worker is killed. */
   killGraceMs: number;
 }
@@ -55,6 +57,7 @@ export class ModuleVersion {
     const { worker, types } = await WorkerProcess.start(id.file, {
       maxHeapMb: options.maxHeapMb,
       label: id.label,
+      env: options.env,
     });
     return new ModuleVersion(id, types, worker, options, onClosed);
   }
@@ -120,6 +123,7 @@ export class ModuleVersion {
           context: { ...ctx.context },
           results: { byKey: { ...ctx.results.byKey }, byId: { ...ctx.results.byId } },
           serverUrl: ctx.serverUrl,
+          jobToken: ctx.jobToken,
           ...(ctx.outcome ? { outcome: ctx.outcome } : {}),
         },
         { log: (line, source) => ctx.log(line, source), addChildren: ctx.addChildren },
@@ -155,6 +159,7 @@ export class ModuleVersion {
       const { worker } = await WorkerProcess.start(this.id.file, {
         maxHeapMb: this.options.maxHeapMb,
         label: this.id.label,
+        env: this.options.env,
       });
       this.worker = worker;
       if (this.closed) worker.kill();

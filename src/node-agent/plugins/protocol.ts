@@ -17,6 +17,8 @@ export interface JobData {
   context: JsonObject;
   results: { byKey: Record<string, unknown>; byId: Record<string, unknown> };
   serverUrl: string;
+  /** The job's own token for the agent's API (SPEC §18), valid while it runs. */
+  jobToken: string;
   outcome?: Outcome;
 }
 

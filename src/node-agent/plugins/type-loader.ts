@@ -57,7 +57,7 @@ export class TypeLoader {
   /** Loads what the sources hold now, then keeps watching them. */
   async start(): Promise<void> {
     for (const dir of this.options.dirs) mkdirSync(dir, { recursive: true });
-    mkdirSync(this.options.cacheDir, { recursive: true });
+    mkdirSync(this.options.cacheDir, { recursive: true, mode: 0o700 });
     await this.enqueue(() => this.syncDirs());
     await this.enqueue(() => this.syncRegistered());
     const tick = (): void => {
@@ -241,7 +241,7 @@ export class TypeLoader {
     const file = join(this.options.cacheDir, `${name}-${version}-${sha256.slice(0, 12)}.mjs`);
     try {
       if (sha256Of(source) !== sha256) throw new Error('its source does not match its sha256');
-      writeFileSync(file, source);
+      writeFileSync(file, source, { mode: 0o600 }); // SPEC §18: no source world-readable
       const loaded = await ModuleVersion.load(
         {
           file,

@@ -64,10 +64,12 @@ export class WorkerProcess {
    */
   static async start(
     file: string,
-    options: { maxHeapMb: number; label: string },
+    options: { maxHeapMb: number; label: string; env: Record<string, string> },
   ): Promise<{ worker: WorkerProcess; types: ExportedType[] }> {
     const child = fork(WORKER_PATH, [], {
       execArgv: [`--max-old-space-size=${options.maxHeapMb}`],
+      // SPEC §18: a module's code never sees the agent's settings or secrets
+      env: options.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
