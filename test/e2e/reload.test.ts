@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { spawnAgent, tempDir } from '../helpers/agents.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { http } from '../helpers/http.js';
+import { connect } from '../helpers/log-client.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('e2e: SIGHUP reload', function () {
@@ -54,5 +55,38 @@ describe('e2e: SIGHUP reload', function () {
     expect((await http(a.url, 'GET', '/api/v1/health')).status).to.equal(200);
     expect(await concurrency(bearer)).to.equal(5);
     expect((await http(a.url, 'GET', '/api/v1/trees', undefined, bearer)).status).to.equal(200);
+  });
+});
+
+describe('e2e: SIGHUP that rotates a token (§18)', function () {
+  this.timeout(60000);
+
+  it('closes the socket.io sessions of tokens no longer valid, and only those', async () => {
+    const dir = tempDir('jobtree-config-');
+    const admin = `admin-${randomUUID()}`;
+    const read = `read-${randomUUID()}`;
+    writeFileSync(
+      join(dir, '10-auth.json'),
+      JSON.stringify({ auth: { token: admin, readToken: read } }),
+    );
+    const a = await spawnAgent({
+      node: 'a',
+      redisUrl: testRedisUrl(),
+      prefix: `jt-${randomUUID()}`,
+      args: ['--config', dir],
+    });
+    const reader = await connect(a.url, read);
+    const operator = await connect(a.url, admin);
+    const dropped = new Promise<string>((resolve) => reader.once('disconnect', resolve));
+
+    writeFileSync(
+      join(dir, '20-rotate.json'),
+      JSON.stringify({ auth: { readToken: `read-${randomUUID()}` } }),
+    );
+    a.child.kill('SIGHUP');
+    expect(await dropped).to.equal('io server disconnect');
+    await waitFor(() => a.output().includes('closed the sessions of tokens no longer valid'));
+    expect(operator.connected).to.equal(true);
+    expect(await connect(a.url, read).catch((e: Error) => e.message)).to.equal('UNAUTHORIZED');
   });
 });

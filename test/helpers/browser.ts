@@ -8,10 +8,17 @@ import { spawnAgent } from './agents.js';
 import { testRedisUrl } from './hooks.js';
 import { track } from './track.js';
 
-export async function openBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium flags (`--host-resolver-rules` to give a test name an address). */
+export async function openBrowser(extraArgs: string[] = []): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      ...extraArgs,
+    ],
   });
   return track(browser, (b) => b.close());
 }

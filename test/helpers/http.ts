@@ -1,4 +1,5 @@
 /** A small JSON HTTP helper for API tests. */
+import { request } from 'node:http';
 export interface HttpAnswer {
   status: number;
   headers: Headers;
@@ -26,4 +27,45 @@ export async function http(
     // plain text (metrics)
   }
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/**
+ * A request with headers fetch will not send as given (`Host`, `Origin`):
+ * what a browser tricked by DNS rebinding, or a cross-site page, sends.
+ */
+export function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: `${url.pathname}${url.search}`,
+        // Node sends no length for a DELETE's body by itself
+        headers:
+          body === undefined
+            ? headers
+            : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
