@@ -17,7 +17,14 @@ import {
   runTags,
 } from '../jobtree/definition.js';
 import { definitionPath, expandTree } from '../jobtree/expand.js';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.js';
+import {
+  coerceError,
+  ConflictError,
+  isRedisUnavailable,
+  JobtreeError,
+  NotFoundError,
+  ValidationError,
+} from '../shared/errors.js';
 import { isResourceName, newId, RESOURCE_NAME_PATTERN } from '../shared/ids.js';
 import { sha256Of } from '../shared/sha256.js';
 import type { JsonObject } from '../shared/types.js';
@@ -34,6 +41,9 @@ export interface RunRequest {
   /** At the limit, queue the run as a message instead of answering 409 BUSY. */
   queue?: boolean;
 }
+
+/** A waiting message whose stored record cannot be read. */
+class CorruptMessage extends Error {}
 
 export type RunAnswer =
   | { kind: 'started'; root: string; version: number; created: boolean }
@@ -177,9 +187,11 @@ export class Definitions {
    * Starts the definition's waiting messages while it has room, oldest
    * first. Any number of agents may call this at once: the run script
    * starts a message only while it is the inbox's head and there is room,
-   * so each starts exactly once, in order. A message whose run can no
-   * longer be admitted (its type was removed since) is withdrawn and
-   * logged, so that it cannot block the ones behind it.
+   * so each starts exactly once, in order. SPEC §18: a message whose run
+   * cannot be expanded or admitted (its record is corrupt, its type was
+   * removed since, its tree is too large, anything but Redis being away)
+   * is moved to the failed messages with its error and logged, so that it
+   * neither blocks the ones behind it nor is tried again at every wake.
    */
   async dispatch(name: string): Promise<number> {
     let started = 0;
@@ -189,17 +201,23 @@ export class Definitions {
       const def = await this.store.definitions.get(name);
       if (!def) return started;
       try {
+        if ('corrupt' in message)
+          throw new CorruptMessage(`message ${message.id}: ${message.corrupt}`);
         const params = checkRunParams(def.params, message.params);
         await this.start(def, params, message.tags, { messageId: message.id });
         started += 1;
       } catch (err) {
         if (err instanceof ConflictError && err.code === 'MESSAGE_TAKEN') continue;
         if (err instanceof ConflictError && err.code === 'BUSY') return started;
-        if (!(err instanceof ValidationError)) throw err;
-        await this.store.definitions.withdraw(name, message.id);
+        if (isRedisUnavailable(err)) throw err;
+        const error = {
+          code: err instanceof JobtreeError ? String(err.code) : 'CORRUPT_RECORD',
+          message: coerceError(err).message,
+        };
+        await this.store.definitions.fail(name, message.id, error, Date.now());
         this.logger.error(
-          { definition: name, message: message.id, err: err.message },
-          'a waiting message can no longer start a run; withdrawn',
+          { definition: name, message: message.id, code: error.code, err: error.message },
+          'a waiting message cannot start a run; moved to the failed messages',
         );
       }
     }

@@ -10,6 +10,7 @@ import { ValidationError } from '../shared/errors.js';
 import { RESOURCE_NAME_PATTERN } from '../shared/ids.js';
 import type { JsonObject } from '../shared/types.js';
 import { collectReferences } from './expand.js';
+import { assertLinearPatterns, linearRegExp } from './linear-regexp.js';
 import { LIMITS } from './limits.js';
 import { treeSchema } from './schema.js';
 import { declaredAt, isListSchema, specimenOf } from './specimen.js';
@@ -44,7 +45,13 @@ const definitionSchema = {
 
 const shapeAjv = new Ajv({ allErrors: false, strict: false });
 const checkShape = shapeAjv.compile<DefinitionSpec>(definitionSchema);
-const paramsAjv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
+// SPEC §18: a run's params are a run-token holder's; the definition's patterns run in linear time
+const paramsAjv = new Ajv({
+  allErrors: false,
+  strict: false,
+  useDefaults: true,
+  code: { regExp: linearRegExp },
+});
 const paramsChecks = new Map<string, ValidateFunction>();
 
 function fail(e: Parameters<typeof describeAjvError>[0], prefix: string): ValidationError {
@@ -57,6 +64,7 @@ function compiledParams(schema: JsonObject): ValidateFunction {
   const text = JSON.stringify(schema);
   let check = paramsChecks.get(text);
   if (!check) {
+    assertLinearPatterns(schema, 'params');
     try {
       check = paramsAjv.compile(schema);
     } catch (err) {

@@ -5,13 +5,18 @@
  * "job": {...}}` for one copy of a job per element (nested allowed), and
  * `$${` for a literal `${`. Pure: errors are ValidationErrors naming the
  * path in the definition; `origin` maps each expanded job back to it.
+ * SPEC §18: inside a shell job's `command` (a job's or a compensation's)
+ * a placeholder goes in shell-quoted, unless written `${raw:…}`; and the
+ * expansion counts what it makes, stopping at the limits of a submission
+ * (400 TOO_LARGE naming where), so no request makes it work without end.
  */
 import { ValidationError } from '../shared/errors.js';
 import type { JsonObject } from '../shared/types.js';
+import { LIMITS } from './limits.js';
 
-/** `${ref}`, where ref is `params.a.b` or a loop variable `h` / `h.field`. */
-const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\}/g;
-const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\}$/;
+/** `${ref}` or `${raw:ref}`, where ref is `params.a.b` or a loop variable `h` / `h.field`. */
+const PLACEHOLDER = /\$\{(raw:)?([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\}/g;
+const WHOLE = /^\$\{(raw:)?([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\}$/;
 const ESCAPE = '$${';
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -59,14 +64,40 @@ function textOf(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function expandString(s: string, scope: Scope, at: string): unknown {
+/** POSIX single quotes: the text is one word to `/bin/sh`, whatever it holds. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A string with its placeholders filled. In a shell command (`quote`),
+ * each goes in as one shell word unless written `${raw:…}` (SPEC §18).
+ */
+function expandString(s: string, scope: Scope, at: string, quote = false): unknown {
   const whole = WHOLE.exec(s);
-  if (whole) return lookup(whole[1] as string, scope, at);
+  if (whole) {
+    const value = lookup(whole[2] as string, scope, at);
+    return quote && !whole[1] ? shellQuote(textOf(value)) : value;
+  }
+  const fill = (_m: string, raw: string | undefined, ref: string): string => {
+    const text = textOf(lookup(ref, scope, at));
+    return quote && !raw ? shellQuote(text) : text;
+  };
   // split on the escape first, so that `$${x}` stays the text `${x}`
   return s
     .split(ESCAPE)
-    .map((part) => part.replace(PLACEHOLDER, (_m, ref: string) => textOf(lookup(ref, scope, at))))
+    .map((part) => part.replace(PLACEHOLDER, fill))
     .join('${');
+}
+
+/** True for a job or a compensation whose type is `shell`, as written or once filled. */
+function isShell(v: Record<string, unknown>, scope: Scope, at: string): boolean {
+  return typeof v.type === 'string' && expandString(v.type, scope, `${at}.type`) === 'shell';
+}
+
+/** The size of a placeholder's typed value as JSON (it was checked against 64 KiB of params). */
+function jsonSize(value: unknown): number {
+  return value === undefined ? 0 : (JSON.stringify(value)?.length ?? 0);
 }
 
 function isEach(v: unknown): v is { $each: unknown; as?: unknown; job?: unknown } {
@@ -88,25 +119,70 @@ function checkEach(
   return [e.$each, e.as];
 }
 
+/** What an expansion may make: a submission's limits (SPEC §3), counted as it goes. */
+class Budget {
+  private jobs = 0;
+  private bytes = 0;
+
+  /** One more job, made where `at` (the `$each` or job) says. */
+  job(at: string): void {
+    if (++this.jobs > LIMITS.maxJobs)
+      throw new ValidationError(
+        `${at}: the expanded tree would hold more than ${LIMITS.maxJobs} jobs`,
+        at,
+        'TOO_LARGE',
+      );
+  }
+
+  /** About `n` bytes more of the expanded tree as JSON. */
+  grow(n: number, at: string): void {
+    this.bytes += n;
+    if (this.bytes > LIMITS.maxBodyBytes)
+      throw new ValidationError(
+        `${at}: the expanded tree would be larger than a submission may be (${LIMITS.maxBodyBytes} bytes)`,
+        at,
+        'TOO_LARGE',
+      );
+  }
+}
+
 class Expander {
   readonly origin = new Map<string, string>();
+  private readonly budget = new Budget();
 
-  value(v: unknown, scope: Scope, at: string, out: string): unknown {
-    if (typeof v === 'string') return expandString(v, scope, at);
+  value(v: unknown, scope: Scope, at: string, out: string, quote = false): unknown {
+    if (typeof v === 'string') {
+      const filled = expandString(v, scope, at, quote);
+      this.budget.grow(typeof filled === 'string' ? filled.length + 2 : jsonSize(filled), at);
+      return filled;
+    }
+    this.budget.grow(8, at);
     if (Array.isArray(v))
       return v.map((x, i) => this.value(x, scope, `${at}[${i}]`, `${out}[${i}]`));
     if (v === null || typeof v !== 'object') return v;
     const obj: JsonObject = {};
+    const shell = isShell(v as Record<string, unknown>, scope, at);
     for (const [k, x] of Object.entries(v)) {
-      obj[k] =
-        k === 'children' && Array.isArray(x)
-          ? this.children(x, scope, `${at}.children`, `${out}.children`)
-          : this.value(x, scope, `${at}.${k}`, `${out}.${k}`);
+      this.budget.grow(k.length + 4, at);
+      if (k === 'children' && Array.isArray(x))
+        obj[k] = this.children(x, scope, `${at}.children`, `${out}.children`);
+      else if (k === 'params' && shell && x !== null && typeof x === 'object' && !Array.isArray(x))
+        obj[k] = this.shellParams(x as JsonObject, scope, `${at}.params`, `${out}.params`);
+      else obj[k] = this.value(x, scope, `${at}.${k}`, `${out}.${k}`);
     }
     return obj;
   }
 
+  /** A shell job's params: its `command` is the one place a placeholder is quoted. */
+  private shellParams(params: JsonObject, scope: Scope, at: string, out: string): JsonObject {
+    const obj: JsonObject = {};
+    for (const [k, x] of Object.entries(params))
+      obj[k] = this.value(x, scope, `${at}.${k}`, `${out}.${k}`, k === 'command');
+    return obj;
+  }
+
   job(v: unknown, scope: Scope, at: string, out: string): unknown {
+    this.budget.job(at);
     this.origin.set(out, at);
     return this.value(v, scope, at, out);
   }
@@ -174,10 +250,10 @@ export function collectReferences(tree: unknown, at = 'tree'): Reference[] {
     if (typeof v === 'string') {
       for (const part of v.split(ESCAPE)) {
         for (const m of part.matchAll(PLACEHOLDER)) {
-          const path = (m[1] as string).split('.');
+          const path = (m[2] as string).split('.');
           if (path[0] !== 'params' && !vars.has(path[0] as string))
             throw new ValidationError(
-              `${here}: \${${m[1]}} names nothing (want params.… or an $each "as")`,
+              `${here}: \${${m[2]}} names nothing (want params.… or an $each "as")`,
               here,
             );
           if (path[0] === 'params') refs.push({ path: path.slice(1), at: here, isList: false });

@@ -11,6 +11,11 @@ export const LIMITS = Object.freeze({
    * growth is grafted in several requests, each atomic.
    */
   maxGraftJobs: 500,
+  /**
+   * SPEC §17, §18: a tree of more jobs answers in pages unless a depth is
+   * asked, and reading one is a big read (at most limits.bigReads at once).
+   */
+  fullTreeJobs: 10_000,
   maxDepth: 64,
   maxParamsBytes: 64 * 1024,
   maxResultBytes: 1024 * 1024,

@@ -5,9 +5,11 @@
  */
 import { Ajv } from 'ajv';
 import type { JsonObject } from '../shared/types.js';
+import { assertLinearPatterns, linearRegExp } from './linear-regexp.js';
 import { describeAjvError, type ParamsCheck } from './validate.js';
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// SPEC §18: patterns in linear time; params come from run-token holders through definitions
+const ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: linearRegExp } });
 const cache = new Map<string, ParamsCheck>();
 /** Enough for every version of every type of a big cluster; a full cache starts over. */
 const CACHE_MAX = 1000;
@@ -20,6 +22,7 @@ export function paramsCheckOf(schema: JsonObject): ParamsCheck {
   const text = JSON.stringify(schema);
   const hit = cache.get(text);
   if (hit) return hit;
+  assertLinearPatterns(schema, 'paramsSchema');
   const validate = ajv.compile(schema);
   const check: ParamsCheck = (params) => {
     if (validate(params)) return null;

@@ -14,6 +14,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import type { BigReads } from '../access/big-reads.js';
 import type { HostPolicy } from '../access/host-policy.js';
 import { peerUrlRefusal } from '../access/peer-url.js';
 import { EVENT_ACCESS, roleAllows } from '../access/roles.js';
@@ -39,6 +40,8 @@ export interface LogServerDeps {
   jobTokens?: JobTokenCheck;
   hosts: HostPolicy;
   limits: { subscriptionsPerSocket: number; socketsPerClient: number };
+  /** A snapshot of a big tree is a big read (SPEC §18). */
+  bigReads: BigReads;
   /** The CA other nodes' certificates chain to, for relays over WSS (`tls.ca`). */
   peerCa?: Buffer;
   /** This agent serves TLS: it relays from no plain-http peer (SPEC §18). */
@@ -378,7 +381,7 @@ export class LogServer {
     state.status.set(root, entry);
     try {
       await this.statusReady(); // events after the snapshot's read are buffered, none lost
-      const tree = await this.deps.store.getTree(root);
+      const tree = await this.deps.bigReads.run(root, () => this.deps.store.getTree(root));
       socket.emit('tree', { root, seq: tree.seq, tree });
       entry.seq = tree.seq;
       for (const e of entry.buffer) if (e.seq > tree.seq) socket.emit('status', e);

@@ -18,6 +18,7 @@ import { Admission } from '../admission/admission.js';
 import { applyDefinitionDirs, Definitions } from '../admission/definitions.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
+import { BigReads } from '../access/big-reads.js';
 import { HostPolicy, type HostPolicyOptions } from '../access/host-policy.js';
 import { JobTokens } from '../access/job-token.js';
 import type { Tokens } from '../access/tokens.js';
@@ -113,6 +114,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** Read by the API and socket.io on every request (a reload may change them). */
   private readonly tokens: Tokens;
   private readonly hosts: HostPolicy;
+  private readonly bigReads: BigReads;
   /** The tokens of the jobs this agent runs (made once the data dir is known good). */
   private jobTokens: JobTokens | undefined;
   /** What every job's environment starts from. */
@@ -141,6 +143,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     );
     this.tokens = tokensOf(deps.config);
     this.hosts = new HostPolicy(hostOptions(deps.config));
+    this.bigReads = new BigReads(deps.config.limits.bigReads, (root) => deps.store.treeTotal(root));
     this.jobEnv = jobBaseEnv(deps.env);
     this.tls = readTls(deps.config.tls);
     this.admission = new Admission({
@@ -192,12 +195,12 @@ export class Agent extends EventEmitter<AgentEvents> {
       runs: (root, id, attempt) => this.claimer?.runs(root, id, attempt) ?? false,
     });
     await this.loadTypes();
-    const metrics = new AgentMetrics(
-      store,
-      config.node,
-      () => this.claimer?.size ?? 0,
-      () => this.logServerConnections,
-    );
+    const metrics = new AgentMetrics(store, config.node, {
+      running: () => this.claimer?.size ?? 0,
+      relays: () => this.logServerConnections,
+      sockets: () => this.logServer?.sockets ?? 0,
+      followers: () => this.logServer?.following ?? 0,
+    });
     const info = await this.serve(runId, metrics);
     this.info = info;
     this.setDraining((await store.registerNode(info, config.heartbeat.ttlMs)).draining);
@@ -265,6 +268,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       tokens: this.tokens,
       ...(this.jobTokens ? { jobTokens: this.jobTokens } : {}),
       hosts: this.hosts,
+      bigReads: this.bigReads,
       ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),
       metrics: metrics.registry,
       logger: this.deps.logger.child({ mod: 'api' }),
@@ -281,6 +285,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       tokens: this.tokens,
       ...(this.jobTokens ? { jobTokens: this.jobTokens } : {}),
       hosts: this.hosts,
+      bigReads: this.bigReads,
       limits: config.limits,
       tls: this.tls.server !== undefined,
       ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),

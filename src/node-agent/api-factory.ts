@@ -7,6 +7,7 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { JobLogs } from '../logstream/job-logs.js';
+import type { BigReads } from '../access/big-reads.js';
 import type { HostPolicy } from '../access/host-policy.js';
 import type { JobTokenCheck, Tokens } from '../access/tokens.js';
 import type { Admission } from '../admission/admission.js';
@@ -33,6 +34,8 @@ export interface ApiContext {
   jobTokens?: JobTokenCheck;
   /** The Host and Origin headers this agent takes (SPEC §18). */
   hosts: HostPolicy;
+  /** Reads of big trees, at most limits.bigReads at once (SPEC §18). */
+  bigReads: BigReads;
   /** False on a node that runs no registered code: it refuses registrations (SPEC §18). */
   acceptsRegistered(): boolean;
   /** The CA other nodes' certificates chain to (`tls.ca`), for proxied reads. */

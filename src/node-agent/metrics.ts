@@ -5,12 +5,23 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.js';
 
+/** What the agent counts of itself, read at each scrape. */
+export interface LiveCounts {
+  running(): number;
+  /** Open relay connections to other agents. */
+  relays(): number;
+  /** socket.io sessions of clients (SPEC §18: bounded per client address). */
+  sockets(): number;
+  /** Log subscriptions being served from this node's disk (SPEC §18: none left by ended ones). */
+  followers(): number;
+}
+
 export class AgentMetrics {
   readonly registry = new Registry();
   readonly finished: Counter<'state' | 'type'>;
   readonly claimLatency: Histogram<'type'>;
 
-  constructor(store: Store, node: string, running: () => number, relays: () => number = () => 0) {
+  constructor(store: Store, node: string, live: LiveCounts) {
     this.registry.setDefaultLabels({ node });
     collectDefaultMetrics({ register: this.registry, prefix: 'jobtree_' });
     this.finished = new Counter({
@@ -26,22 +37,25 @@ export class AgentMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers: [this.registry],
     });
-    new Gauge({
-      name: 'jobtree_jobs_running',
-      help: 'Jobs running on this agent now',
-      registers: [this.registry],
-      collect() {
-        this.set(running());
-      },
-    });
-    new Gauge({
-      name: 'jobtree_log_relays',
-      help: 'Open relay connections to other agents for log subscriptions',
-      registers: [this.registry],
-      collect() {
-        this.set(relays());
-      },
-    });
+    for (const [name, help, read] of [
+      ['jobtree_jobs_running', 'Jobs running on this agent now', live.running],
+      [
+        'jobtree_log_relays',
+        'Open relay connections to other agents for log subscriptions',
+        live.relays,
+      ],
+      ['jobtree_sockets', 'socket.io sessions of clients on this agent', live.sockets],
+      ['jobtree_log_followers', "Log subscriptions served from this node's disk", live.followers],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    }
     // SPEC §12: the cluster's pools (one small read per gauge and scrape)
     for (const [name, help, field] of [
       ['jobtree_pool_slots', 'Slots of a pool, shared by all nodes', 'slots'],

@@ -5,22 +5,42 @@
  * definition's checks in the same script (includes/runs.lua).
  */
 import type { Keys } from './keys.js';
+import { isObject, parseObject } from './parse-record.js';
 import { guard, scriptError } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
-import type { DefinitionStore, DefinitionVersion, InboxMessage } from './store.js';
+import type {
+  DefinitionStore,
+  DefinitionVersion,
+  FailedMessage,
+  InboxHead,
+  InboxMessage,
+} from './store.js';
 import { execReads } from './slot-guard.js';
 
 /** Versions kept per definition (older ones are dropped from the listing). */
 const VERSIONS_KEPT = 100;
+/** Failed messages kept per definition (SPEC §18). */
+const FAILED_KEPT = 100;
 
-function versionsOf(h: Record<string, string>): DefinitionVersion[] {
+/** A stored version, or null when its record cannot be read (SPEC §18: skipped, not thrown). */
+function versionOf(name: string, version: number, text: string | null | undefined) {
+  const content = parseObject(text);
+  if (!content || !isObject(content.tree)) return null;
+  return { ...content, name, version } as unknown as DefinitionVersion;
+}
+
+function versionsOf(name: string, h: Record<string, string>): DefinitionVersion[] {
   return Object.entries(h)
     .filter(([k]) => k.startsWith('v:'))
-    .map(
-      ([k, v]) =>
-        ({ name: h.name, ...JSON.parse(v), version: Number(k.slice(2)) }) as DefinitionVersion,
-    )
+    .flatMap(([k, v]) => versionOf(name, Number(k.slice(2)), v) ?? [])
     .sort((a, b) => a.version - b.version);
+}
+
+/** A stored message, or null when its record cannot be read. */
+function messageOf(text: string | null | undefined): InboxMessage | null {
+  const m = parseObject(text);
+  if (!m || typeof m.id !== 'string' || !isObject(m.params)) return null;
+  return m as unknown as InboxMessage;
 }
 
 export class RedisDefinitionStore implements DefinitionStore {
@@ -52,8 +72,7 @@ export class RedisDefinitionStore implements DefinitionStore {
     const k = this.keys.def(name);
     const latest = version ?? Number(await guard(this.redis.hget(k, 'latest')));
     if (!latest) return null;
-    const v = await guard(this.redis.hget(k, `v:${latest}`));
-    return v ? ({ name, ...JSON.parse(v), version: latest } as DefinitionVersion) : null;
+    return versionOf(name, latest, await guard(this.redis.hget(k, `v:${latest}`)));
   }
 
   async list(): Promise<DefinitionVersion[]> {
@@ -66,14 +85,13 @@ export class RedisDefinitionStore implements DefinitionStore {
     const rows = await execReads(this.redis, this.keys.defs(), (pipe) => {
       names.forEach((n, i) => pipe.hget(this.keys.def(n), `v:${latest[i] ?? 0}`));
     });
-    return names.flatMap((name, i) => {
-      const v = rows[i]?.[1] as string | null;
-      return v ? [{ name, ...JSON.parse(v), version: Number(latest[i]) } as DefinitionVersion] : [];
-    });
+    return names.flatMap(
+      (name, i) => versionOf(name, Number(latest[i]), rows[i]?.[1] as string | null) ?? [],
+    );
   }
 
   async versions(name: string): Promise<DefinitionVersion[]> {
-    return versionsOf(await guard(this.redis.hgetall(this.keys.def(name))));
+    return versionsOf(name, await guard(this.redis.hgetall(this.keys.def(name))));
   }
 
   async remove(name: string): Promise<void> {
@@ -85,6 +103,7 @@ export class RedisDefinitionStore implements DefinitionStore {
         k.defInbox(name),
         k.defMessages(name),
         k.defRunning(name),
+        k.defFailed(name),
         name,
       ),
     );
@@ -112,7 +131,47 @@ export class RedisDefinitionStore implements DefinitionStore {
       guard(this.redis.lrange(this.keys.defInbox(name), 0, -1)),
       guard(this.redis.hgetall(this.keys.defMessages(name))),
     ]);
-    return ids.flatMap((id) => (all[id] ? [JSON.parse(all[id]) as InboxMessage] : []));
+    // a message whose record cannot be read is not listed: at the head, the dispatcher fails it
+    return ids.flatMap((id) => messageOf(all[id]) ?? []);
+  }
+
+  async fail(
+    name: string,
+    id: string,
+    error: { code: string; message: string },
+    at: number,
+  ): Promise<boolean> {
+    const k = this.keys;
+    const n = await guard(
+      this.redis.failMessage(
+        k.defInbox(name),
+        k.defMessages(name),
+        k.defFailed(name),
+        id,
+        at,
+        JSON.stringify({ code: error.code, message: error.message.slice(0, 2000) }),
+        FAILED_KEPT,
+      ),
+    );
+    return n === 1;
+  }
+
+  async failed(name: string): Promise<FailedMessage[]> {
+    const rows = await guard(this.redis.lrange(this.keys.defFailed(name), 0, -1));
+    return rows.flatMap((row) => {
+      const entry = parseObject(row);
+      if (!entry || typeof entry.id !== 'string' || !isObject(entry.error)) return [];
+      const message = messageOf(typeof entry.message === 'string' ? entry.message : null);
+      return [
+        {
+          id: entry.id,
+          params: message?.params ?? null,
+          postedAt: message?.postedAt ?? null,
+          failedAt: Number(entry.failedAt),
+          error: { code: String(entry.error.code), message: String(entry.error.message) },
+        },
+      ];
+    });
   }
 
   async withdraw(name: string, id: string): Promise<boolean> {
@@ -122,9 +181,7 @@ export class RedisDefinitionStore implements DefinitionStore {
     return n === 1;
   }
 
-  async head(
-    name: string,
-  ): Promise<{ message: InboxMessage | null; running: number; max: number }> {
+  async head(name: string): Promise<{ message: InboxHead | null; running: number; max: number }> {
     const rows = await guard(
       this.redis
         .multi()
@@ -139,11 +196,15 @@ export class RedisDefinitionStore implements DefinitionStore {
       string | null,
     ];
     const text = id ? await guard(this.redis.hget(this.keys.defMessages(name), id)) : null;
-    return {
-      message: text ? (JSON.parse(text) as InboxMessage) : null,
-      running: Number(running),
-      max: Number(max ?? 0),
-    };
+    const message = messageOf(text);
+    const head: InboxHead | null =
+      id === null
+        ? null
+        : (message ?? {
+            id,
+            corrupt: `its record ${text === null ? 'is missing' : 'cannot be read'}`,
+          });
+    return { message: head, running: Number(running), max: Number(max ?? 0) };
   }
 
   async withMessages(): Promise<string[]> {

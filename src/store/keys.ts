@@ -124,6 +124,10 @@ export class Keys {
   defMessages(name: string): string {
     return `${this.prefix}:def:${name}:messages`;
   }
+  /** Messages whose run could not start (SPEC §18): JSON {failedAt, error, id, message}, newest first. */
+  defFailed(name: string): string {
+    return `${this.prefix}:def:${name}:failed`;
+  }
   /** Roots of the definition's runs that have not ended. */
   defRunning(name: string): string {
     return `${this.prefix}:def:${name}:running`;

@@ -53,4 +53,5 @@ export interface ScriptClient extends Redis {
   deleteDefinition(...keysAndArgv: Arg[]): Promise<number>;
   postMessage(...keysAndArgv: Arg[]): Promise<number>;
   withdrawMessage(...keysAndArgv: Arg[]): Promise<number>;
+  failMessage(...keysAndArgv: Arg[]): Promise<number>;
 }

@@ -123,6 +123,19 @@ export interface InboxMessage {
   postedAt: number;
 }
 
+/** A message whose run could not start, moved out of the inbox (SPEC §18). */
+export interface FailedMessage {
+  id: string;
+  /** null when the stored message itself could not be read. */
+  params: JsonObject | null;
+  postedAt: number | null;
+  failedAt: number;
+  error: { code: string; message: string };
+}
+
+/** The head of an inbox as the dispatcher reads it: a message, or one whose record is corrupt. */
+export type InboxHead = InboxMessage | { id: string; corrupt: string };
+
 /** Definitions, their inboxes and the count of their running runs (SPEC §13). */
 export interface DefinitionStore {
   put(
@@ -137,8 +150,17 @@ export interface DefinitionStore {
   post(name: string, message: InboxMessage): Promise<number>;
   messages(name: string): Promise<InboxMessage[]>;
   withdraw(name: string, id: string): Promise<boolean>;
+  /** Moves a waiting message into the failed ones with why; false when it no longer waits. */
+  fail(
+    name: string,
+    id: string,
+    error: { code: string; message: string },
+    at: number,
+  ): Promise<boolean>;
+  /** The failed messages (the last 100), newest first. */
+  failed(name: string): Promise<FailedMessage[]>;
   /** The oldest waiting message and how many runs run now, for the dispatcher. */
-  head(name: string): Promise<{ message: InboxMessage | null; running: number; max: number }>;
+  head(name: string): Promise<{ message: InboxHead | null; running: number; max: number }>;
   /** The names of definitions with messages waiting. */
   withMessages(): Promise<string[]>;
 }

@@ -6,6 +6,7 @@
  * read is pipelined, 1,000 jobs a round trip: nothing holds Redis.
  */
 import type { ChainableCommander } from 'ioredis';
+import { LIMITS } from '../jobtree/limits.js';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import type { FoundJob, JobState, NestedJob, TreeView } from '../shared/types.js';
 import { childIdsOf, decodeContext, decodeJob, decodeSummary } from './codec.js';
@@ -14,7 +15,7 @@ import type { StoreParts } from './script-client.js';
 import { execReads } from './slot-guard.js';
 
 /** A tree of more jobs answers as `depth=1` would unless a depth is asked. */
-export const FULL_TREE_MAX = 10_000;
+export const FULL_TREE_MAX = LIMITS.fullTreeJobs;
 /** A job's children come this many a page unless a limit is asked. */
 export const PAGE_LIMIT = 1000;
 

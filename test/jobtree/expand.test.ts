@@ -44,7 +44,7 @@ describe('jobtree.expandTree', () => {
     expect(job.children[0]).to.deep.include({ title: 'start on web-1', node: 'web-1' });
     expect(job.children[1]).to.deep.include({ title: 'start on web-2', node: 'web-2' });
     expect(job.children[0]!.params).to.deep.equal({
-      command: 'start --port 8080',
+      command: "start --port '8080'", // a shell command: the placeholder is one word (§18)
       port: 8080,
       lit: '${h}',
     });
@@ -153,5 +153,109 @@ describe('jobtree.collectReferences and specimens', () => {
       items: { type: 'string' },
     });
     expect(declaredAt(schema, ['nope'])).to.equal(undefined);
+  });
+});
+
+describe('jobtree.expandTree, hostile (§18)', () => {
+  const err = (f: () => unknown): ValidationError => {
+    try {
+      f();
+    } catch (e) {
+      return e as ValidationError;
+    }
+    throw new Error('expected a ValidationError');
+  };
+
+  it('shell-quotes placeholders in a shell command, and only there; ${raw:…} opts out', () => {
+    const evil = "1.0; id > file #'";
+    const { tree } = expandTree(
+      {
+        job: {
+          title: 'v ${params.v}',
+          type: 'shell',
+          params: {
+            command: 'deploy --version ${params.v} ${raw:params.flags}',
+            argv: ['${params.v}'],
+            env: { V: '${params.v}' },
+          },
+          compensate: { type: 'shell', params: { command: 'undo ${params.v}' } },
+          children: [
+            { title: 'whole', type: 'shell', params: { command: '${params.v}' } },
+            { title: 'raw', type: 'shell', params: { command: '${raw:params.v}' } },
+            { title: 'not shell', type: 'noop', params: { command: '${params.v}' } },
+          ],
+        },
+      },
+      { v: evil, flags: '--fast --quiet' },
+    );
+    interface Shell {
+      title: string;
+      params: { command: string; argv?: string[]; env?: Record<string, string> };
+    }
+    const job = tree.job as Shell & { compensate: Shell; children: Shell[] };
+    const quoted = `'1.0; id > file #'\\''`;
+    expect(job.params.command).to.equal(`deploy --version ${quoted}' --fast --quiet`);
+    expect(job.params.argv).to.deep.equal([evil]); // no shell reads argv
+    expect(job.params.env).to.deep.equal({ V: evil });
+    expect(job.title).to.equal(`v ${evil}`);
+    expect(job.compensate.params.command).to.equal(`undo ${quoted}'`);
+    expect(job.children[0]!.params.command).to.equal(`${quoted}'`);
+    expect(job.children[1]!.params.command).to.equal(evil);
+    expect(job.children[2]!.params.command).to.equal(evil);
+  });
+
+  it('counts jobs as it expands and stops past the tree limit, naming the $each (TOO_LARGE)', () => {
+    const items = Array.from({ length: 2000 }, (_, i) => i);
+    const def = {
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [
+          {
+            $each: 'params.a',
+            as: 'x',
+            job: {
+              title: 'x',
+              type: 'noop',
+              children: [{ $each: 'params.a', as: 'y', job: { title: 'y', type: 'noop' } }],
+            },
+          },
+        ],
+      },
+    };
+    const e = err(() => expandTree(def, { a: items }));
+    expect(e.code).to.equal('TOO_LARGE');
+    expect(e.path).to.equal('tree.job.children[0].job.children[0].job');
+  });
+
+  it('stops when the expanded tree would be larger than a submission, naming where', () => {
+    const big = 'x'.repeat(60 * 1024);
+    const def = {
+      job: {
+        title: 'r',
+        type: 'noop',
+        children: [
+          {
+            $each: 'params.n',
+            as: 'i',
+            job: { title: 't', type: 'noop', params: { p: '${params.big}' } },
+          },
+        ],
+      },
+    };
+    const e = err(() => expandTree(def, { big, n: Array.from({ length: 1000 }, (_, i) => i) }));
+    expect(e.code).to.equal('TOO_LARGE');
+    expect(e.path).to.match(/^tree\.job\.children\[0\]\.job/);
+  });
+
+  it('keeps specimens small whatever the schema asks (§18)', () => {
+    expect(
+      specimenOf({ type: 'array', minItems: 1e8, items: { type: 'string', minLength: 1e9 } }),
+    ).to.deep.equal(['x'.repeat(64), 'x'.repeat(64), 'x'.repeat(64)]);
+    let nested: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 30; i++) nested = { type: 'array', minItems: 3, items: nested };
+    const count = (v: unknown): number =>
+      Array.isArray(v) ? 1 + v.reduce((n: number, x) => n + count(x), 0) : 1;
+    expect(count(specimenOf(nested))).to.be.at.most(10_001); // 3^30 without the budget
   });
 });

@@ -146,9 +146,18 @@ export function definitionRoutes(router: Router, deps: AppDeps): void {
     ctx.body = { id, position };
   });
 
+  // SPEC §18: ?state=failed lists the messages whose run could not start, with why
   router.get('/api/v1/definitions/:name/messages', async (ctx) => {
     const d = await defs.get(ctx.params.name);
-    ctx.body = { messages: await deps.store.definitions.messages(d.name) };
+    const state = querySingle(ctx, 'state') ?? 'waiting';
+    if (state !== 'waiting' && state !== 'failed')
+      throw new ValidationError('state: want waiting or failed', 'state');
+    ctx.body = {
+      messages:
+        state === 'failed'
+          ? await deps.store.definitions.failed(d.name)
+          : await deps.store.definitions.messages(d.name),
+    };
   });
 
   router.delete('/api/v1/definitions/:name/messages/:id', async (ctx) => {

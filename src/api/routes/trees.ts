@@ -80,13 +80,18 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
     if (search !== undefined) {
       if (search.trim() === '' || search.length > LIMITS.maxTitle)
         throw new ValidationError(`search: 1 to ${LIMITS.maxTitle} characters`, 'search');
-      ctx.body = await deps.store.searchTree(root, search.trim(), Math.min(limit ?? 100, 1000));
+      ctx.body = await deps.bigReads.run(root, () =>
+        deps.store.searchTree(root, search.trim(), Math.min(limit ?? 100, 1000)),
+      );
       return;
     }
     const children = querySingle(ctx, 'children');
     if (children !== undefined) {
       if (!isJobId(children)) throw new ValidationError('children: not a job id', 'children');
-      ctx.body = await deps.store.getChildren(root, children, querySingle(ctx, 'cursor'), limit);
+      const cursor = querySingle(ctx, 'cursor');
+      ctx.body = await deps.bigReads.run(root, () =>
+        deps.store.getChildren(root, children, cursor, limit),
+      );
       return;
     }
     const depthText = querySingle(ctx, 'depth');
@@ -94,10 +99,12 @@ export function treeRoutes(router: Router, deps: AppDeps): void {
       depthText === undefined
         ? undefined
         : parseBoundedInt(depthText, 'depth', 0, LIMITS.maxDepth, 0);
-    ctx.body = await deps.store.getTree(root, {
-      ...(depth !== undefined ? { depth } : {}),
-      ...(limit !== undefined ? { limit } : {}),
-    });
+    ctx.body = await deps.bigReads.run(root, () =>
+      deps.store.getTree(root, {
+        ...(depth !== undefined ? { depth } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      }),
+    );
   });
 
   router.post('/api/v1/trees/:root/abort', async (ctx) => {
