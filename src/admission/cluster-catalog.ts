@@ -30,8 +30,18 @@ function allOf(checks: ParamsCheck[]): ParamsCheck {
   };
 }
 
-function schemaCheck(schema: JsonObject | undefined): ParamsCheck | null {
-  return schema ? paramsCheckOf(schema) : null;
+/**
+ * The check of a schema another node published, or undefined (the type is
+ * taken as not runnable there) when it is no schema: a record may be
+ * corrupt (SPEC §18), and must not fail every submission of its type.
+ */
+function schemaCheck(schema: JsonObject | undefined): ParamsCheck | null | undefined {
+  if (!schema) return null;
+  try {
+    return paramsCheckOf(schema);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Builds the catalog for `needs`, reading nodes, registrations and pools only as needed. */
@@ -73,7 +83,8 @@ export async function clusterCatalog(
       .filter((n) => n.alive && n.typeVersions[type]?.version !== undefined)
       .map((n) => schemaCheck(n.typeVersions[type]?.paramsSchema));
     if (checks.length === 0) return local.paramsCheck(type);
-    return allOf(checks.filter((c): c is ParamsCheck => c !== null));
+    if (checks.includes(undefined)) return undefined;
+    return allOf(checks.filter((c): c is ParamsCheck => c !== null && c !== undefined));
   };
   return {
     paramsCheck: (type, node) => {

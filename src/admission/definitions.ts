@@ -223,9 +223,19 @@ export class Definitions {
     }
   }
 
-  /** Dispatches every definition that has messages waiting (the housekeeper's catch-up). */
+  /**
+   * Dispatches every definition that has messages waiting (the
+   * housekeeper's catch-up); one that fails is logged and the others go on.
+   */
   async dispatchAll(): Promise<void> {
-    for (const name of await this.store.definitions.withMessages()) await this.dispatch(name);
+    for (const name of await this.store.definitions.withMessages()) {
+      try {
+        await this.dispatch(name);
+      } catch (err) {
+        if (isRedisUnavailable(err)) throw err;
+        this.logger.warn({ definition: name, err: (err as Error).message }, 'dispatch failed');
+      }
+    }
   }
 }
 

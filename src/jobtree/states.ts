@@ -33,6 +33,10 @@ export function isTerminal(state: JobState): boolean {
   return TERMINAL.has(state);
 }
 
+export function isJobState(value: unknown): value is JobState {
+  return typeof value === 'string' && Object.hasOwn(ALLOWED, value);
+}
+
 export function isTreeState(value: unknown): value is TreeState {
   return typeof value === 'string' && (TREE_STATES as readonly string[]).includes(value);
 }

@@ -187,6 +187,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   async start(): Promise<void> {
     const { config, store } = this.deps;
     const log = this.deps.logger.child({ mod: 'agent' });
+    // SPEC §18: a record nobody can read is skipped, and said so (at most 20 lines a minute)
+    store.onCorrupt((record) => log.warn(record, 'skipped a record that cannot be read'));
     await waitForRedis(store, log, this.startWait.signal);
     const { runId, takesOver } = await claimIdentity(store, config.node, config.dataDir);
     // a job's token outlives an agent restart: a re-attached job keeps calling with it (SPEC §16)
@@ -269,6 +271,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       ...(this.jobTokens ? { jobTokens: this.jobTokens } : {}),
       hosts: this.hosts,
       bigReads: this.bigReads,
+      ownTls: this.tls.server !== undefined,
       ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),
       metrics: metrics.registry,
       logger: this.deps.logger.child({ mod: 'api' }),

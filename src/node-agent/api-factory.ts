@@ -40,6 +40,8 @@ export interface ApiContext {
   acceptsRegistered(): boolean;
   /** The CA other nodes' certificates chain to (`tls.ca`), for proxied reads. */
   peerCa?: Buffer;
+  /** This agent serves TLS: it proxies to no plain-http peer (SPEC §18). */
+  ownTls: boolean;
   metrics: Registry;
   logger: Logger;
   version: string;

@@ -8,6 +8,7 @@
  * the registry does not keep every node name ever used.
  */
 import type { Logger } from 'pino';
+import { isRedisUnavailable } from '../shared/errors.js';
 import type { Store } from '../store/store.js';
 import { MAX_RECONNECT_DELAY_MS } from '../store/redis-client.js';
 import { every, type Repeater } from './every.js';
@@ -61,40 +62,73 @@ export class Housekeeper {
     await this.repeater?.stop();
   }
 
-  /** One round; errors are logged, and the next round tries again. */
+  /**
+   * One round; errors are logged, and the next round tries again. Each
+   * step runs whatever became of the others (SPEC §18: one bad record
+   * once stopped reaping, retention and inbox dispatch cluster-wide).
+   */
   async tick(now = Date.now()): Promise<void> {
-    try {
-      const { holder, ttlMs, retention } = this.options;
-      const sweep = now - this.lastSweep >= retention.sweepIntervalMs;
-      this.holding = await this.store.holdLease('housekeeper', holder, ttlMs);
-      if (this.holding) {
-        await this.reapDeadNodes(now);
-        await this.store.promoteDue(now); // retries due while every node is too busy to claim
-        await this.store.continueAborts(now); // big aborts whose caller died half-way
-        await this.store.continueStoring(now, STORING_IDLE_MS); // big trees whose submitter died
-        await this.options.whileHolding?.();
-        if (sweep) {
-          await this.deleteExpiredTrees(now - retention.maxAgeMs);
-          await this.forgetDeadNodes(now, now - retention.maxAgeMs);
-        }
-      }
+    const { holder, ttlMs, retention } = this.options;
+    const sweep = now - this.lastSweep >= retention.sweepIntervalMs;
+    const held = await this.step('lease', () => this.store.holdLease('housekeeper', holder, ttlMs));
+    this.holding = held === true;
+    if (this.holding) {
+      await this.step('reaping', () => this.reapDeadNodes(now));
+      // retries due while every node is too busy to claim
+      await this.step('retries', () => this.store.promoteDue(now));
+      await this.step('aborts', () => this.store.continueAborts(now)); // big aborts whose caller died
+      // big trees whose submitter died half-way
+      await this.step('storing', () => this.store.continueStoring(now, STORING_IDLE_MS));
+      await this.step('dispatch', async () => this.options.whileHolding?.());
       if (sweep) {
-        this.lastSweep = now;
+        await this.step('retention', () => this.deleteExpiredTrees(now - retention.maxAgeMs));
+        await this.step('forgetting', () => this.forgetDeadNodes(now, now - retention.maxAgeMs));
+      }
+    }
+    if (sweep) {
+      this.lastSweep = now;
+      await this.step('logs', async () => {
         const logs = await sweepLogs(this.store, this.options.dataDir, now - retention.maxAgeMs);
         if (logs.length > 0) this.logger.info({ trees: logs.length }, 'expired logs deleted');
-      }
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'housekeeping failed');
+      });
     }
   }
 
+  /** Runs one step of a round; its failure is logged, and the round goes on. */
+  private async step<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (err) {
+      this.logger.warn({ step: name, err: (err as Error).message }, 'housekeeping failed');
+      return undefined;
+    }
+  }
+
+  /**
+   * Deletes what retention let expire. A tree that cannot be deleted is
+   * logged and passed over (the next sweep tries it again), so it cannot
+   * keep the others from going.
+   */
   private async deleteExpiredTrees(cutoff: number): Promise<void> {
     let deleted = 0;
-    while (deleted < MAX_PER_SWEEP) {
-      const roots = await this.store.expiredTrees(cutoff, DELETE_BATCH);
-      for (const root of roots) await this.store.deleteTree(root);
-      deleted += roots.length;
-      if (roots.length < DELETE_BATCH) break;
+    const refused = new Set<string>();
+    while (deleted + refused.size < MAX_PER_SWEEP) {
+      const roots = await this.store.expiredTrees(cutoff, DELETE_BATCH + refused.size);
+      const fresh = roots.filter((r) => !refused.has(r));
+      for (const root of fresh) {
+        try {
+          await this.store.deleteTree(root);
+          deleted += 1;
+        } catch (err) {
+          if (isRedisUnavailable(err)) throw err;
+          refused.add(root);
+          this.logger.warn(
+            { root, err: (err as Error).message },
+            'an expired tree cannot be deleted',
+          );
+        }
+      }
+      if (fresh.length === 0 || roots.length < DELETE_BATCH + refused.size) break;
     }
     if (deleted > 0) this.logger.info({ trees: deleted }, 'expired trees deleted');
   }
@@ -133,9 +167,17 @@ export class Housekeeper {
     const nodes = await this.store.listNodes(now);
     for (const node of nodes) {
       if (node.alive || !this.connectionSettled(since)) continue;
-      const failed = await this.store.reapNode(node.name, now);
-      if (failed)
-        this.logger.warn({ node: node.name, failed }, 'node lost: its running jobs failed');
+      try {
+        const failed = await this.store.reapNode(node.name, now);
+        if (failed)
+          this.logger.warn({ node: node.name, failed }, 'node lost: its running jobs failed');
+      } catch (err) {
+        if (isRedisUnavailable(err)) throw err;
+        this.logger.warn(
+          { node: node.name, err: (err as Error).message },
+          'a lost node cannot be reaped',
+        );
+      }
     }
   }
 }

@@ -1,6 +1,10 @@
 /**
  * Converts between Redis hash fields and the shapes of shared/types.ts.
- * User JSON is stored as JSON strings and only ever parsed here.
+ * User JSON is stored as JSON strings and only ever parsed here. SPEC §18:
+ * a record may be corrupt. What is shown (a job, a tree) reads a field that
+ * cannot be read as absent; what is run (a claim) is read strictly, and a
+ * job whose record cannot be read throws CorruptRecordError, for the store
+ * to fail that job alone (CORRUPT_RECORD).
  */
 import type {
   Attempt,
@@ -13,11 +17,42 @@ import type {
   TreeSummary,
   TreeState,
 } from '../shared/types.js';
+import { isJobState } from '../jobtree/states.js';
+import { isJobId } from '../shared/ids.js';
+import type { PausedEvent, StatusEvent } from '../shared/types.js';
+import { parseObject } from './parse-record.js';
 import type { ClaimedJob } from './store.js';
 
+/** A field's JSON, or `fallback` when it is absent or cannot be read (a view's reading). */
 function parseJson<T>(text: string | undefined, fallback: T): T {
   if (text === undefined || text === '') return fallback;
-  return JSON.parse(text) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** A claimed job whose record cannot be read: it is failed, never run on a guess. */
+export class CorruptRecordError extends Error {
+  constructor(
+    readonly root: string,
+    readonly id: string,
+    what: string,
+  ) {
+    super(`the record of job ${id} cannot be read: ${what}`);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+/** A field's JSON for a job about to run: absent is `fallback`, unreadable is a CorruptRecordError. */
+function strictJson<T>(root: string, id: string, field: string, text: unknown, fallback: T): T {
+  if (text === undefined || text === null || text === '') return fallback;
+  try {
+    return JSON.parse(String(text)) as T;
+  } catch {
+    throw new CorruptRecordError(root, id, `its ${field} is not JSON`);
+  }
 }
 
 function num(text: string | undefined): number | undefined {
@@ -65,11 +100,19 @@ export function encodeContext(context: Record<string, unknown>): string[] {
   return Object.entries(context).flatMap(([k, v]) => [k, JSON.stringify(v ?? null)]);
 }
 
-export function decodeContext(flat: unknown): Record<string, unknown> {
+/** A context as the scripts return it; `strict` names the job being claimed (an unreadable value throws). */
+export function decodeContext(
+  flat: unknown,
+  strict?: { root: string; id: string },
+): Record<string, unknown> {
   const items = list<string>(flat);
   const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < items.length; i += 2)
-    out[items[i] as string] = JSON.parse(items[i + 1] as string);
+  for (let i = 0; i + 1 < items.length; i += 2) {
+    const key = items[i] as string;
+    out[key] = strict
+      ? strictJson(strict.root, strict.id, `context ${key}`, items[i + 1], null)
+      : parseJson<unknown>(items[i + 1], null);
+  }
   return out;
 }
 
@@ -103,10 +146,9 @@ export function decodeJob(h: Record<string, string>): JobView {
   if (h.error !== undefined)
     job.error = parseJson<JobError>(h.error, { code: 'UNKNOWN', message: '' });
   if (h.result !== undefined) job.result = parseJson<unknown>(h.result, null);
-  if (h.compensate !== undefined) {
-    const c = JSON.parse(h.compensate) as PlannedCompensation & { params: string };
+  const c = parseJson<(PlannedCompensation & { params: string }) | null>(h.compensate, null);
+  if (c !== null && typeof c === 'object')
     job.compensate = { ...c, params: parseJson(c.params, {}) };
-  }
   if (h.tries !== undefined) {
     job.attempt = Number(h.attempt ?? 1);
     job.tries = Number(h.tries);
@@ -124,7 +166,7 @@ export function decodeJob(h: Record<string, string>): JobView {
  */
 export function childIdsOf(children: string | null | undefined, grafts?: string | null): string[] {
   const ids = list<string>(parseJson(children ?? undefined, []));
-  return grafts ? [...ids, ...(JSON.parse(`[${grafts.slice(1)}]`) as string[])] : ids;
+  return grafts ? [...ids, ...list<string>(parseJson(`[${grafts.slice(1)}]`, []))] : ids;
 }
 
 /**
@@ -132,30 +174,44 @@ export function childIdsOf(children: string | null | undefined, grafts?: string 
  * comes with their ids only (`childIds`): the store reads the rest.
  */
 export function decodeClaim(payload: string): ClaimedJob & { childIds?: string[] } {
-  const p = JSON.parse(payload) as Record<string, unknown>;
+  const p = JSON.parse(payload) as Record<string, unknown>; // made by cjson in the script
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const root = String(p.root);
+  const id = String(p.id);
+  const json = <T>(field: string, text: unknown, fallback: T): T =>
+    strictJson(root, id, field, text, fallback);
+  const params = json<unknown>('params', p.params, {});
+  if (params === null || typeof params !== 'object' || Array.isArray(params))
+    throw new CorruptRecordError(root, id, 'its params are not an object');
+  if (typeof p.type !== 'string' || typeof p.title !== 'string')
+    throw new CorruptRecordError(root, id, 'it has no type or title');
+  const timeoutMs = p.timeoutMs === null || p.timeoutMs === undefined ? null : Number(p.timeoutMs);
+  if (timeoutMs !== null && !(timeoutMs > 0))
+    throw new CorruptRecordError(root, id, 'its timeoutMs is not a number');
   return {
-    id: p.id as string,
-    root: p.root as string,
+    id,
+    root,
     parent: str(p.parent),
-    type: p.type as string,
-    title: p.title as string,
-    params: parseJson(p.params as string, {}),
-    timeoutMs: p.timeoutMs === null || p.timeoutMs === undefined ? null : Number(p.timeoutMs),
+    type: p.type,
+    title: p.title,
+    params: params as ClaimedJob['params'],
+    timeoutMs,
     attempt: Number(p.attempt ?? 1),
     tries: Number(p.tries ?? 1),
     queuedAt: Number(p.queuedAt),
     startedAt: Number(p.startedAt),
-    tags: parseJson(str(p.tags) ?? '', {}),
-    context: decodeContext(p.context),
-    ...(typeof p.outcome === 'string' ? { outcome: JSON.parse(p.outcome) as Outcome } : {}),
+    tags: json('tags', str(p.tags), {}),
+    context: decodeContext(p.context, { root, id }),
+    ...(typeof p.outcome === 'string'
+      ? { outcome: json<Outcome>('outcome', p.outcome, {} as Outcome) }
+      : {}),
     ...(typeof p.childIds === 'string'
       ? { childIds: childIdsOf(p.childIds, str(p.graftIds)) }
       : {}),
     children: list<Record<string, unknown>>(p.children).map((c) => ({
       id: c.id as string,
       key: str(c.key),
-      result: str(c.result) === null ? null : JSON.parse(c.result as string),
+      result: json<unknown>(`child ${String(c.id)}'s result`, str(c.result), null),
       summary: str(c.summary),
     })),
   };
@@ -182,4 +238,21 @@ export function decodeSummary(h: Record<string, string>): TreeSummary {
   if (h.summary !== undefined) out.summary = h.summary;
   if (h.handlerOf !== undefined) out.handlerOf = h.handlerOf;
   return out;
+}
+
+/** A status message of SPEC §4 rule 8, or null when it is none (SPEC §18: skipped). */
+export function decodeStatusEvent(text: string): StatusEvent | null {
+  const e = parseObject(text);
+  if (!e || !isJobId(e.root) || !isJobId(e.job) || !isJobState(e.state)) return null;
+  if (!Number.isSafeInteger(e.seq) || typeof e.at !== 'number') return null;
+  if (e.prev !== null && e.prev !== undefined && !isJobState(e.prev)) return null;
+  return e as unknown as StatusEvent;
+}
+
+/** A pause message (jobtree's `tree:paused`), or null when it is none. */
+export function decodePausedEvent(text: string): PausedEvent | null {
+  const e = parseObject(text);
+  if (!e || !isJobId(e.root) || typeof e.paused !== 'boolean' || typeof e.at !== 'number')
+    return null;
+  return e as unknown as PausedEvent;
 }

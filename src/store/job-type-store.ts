@@ -5,6 +5,7 @@
  */
 import type { JsonObject } from '../shared/types.js';
 import type { Keys } from './keys.js';
+import { isObject, parseObject } from './parse-record.js';
 import { guard, scriptError } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { JobTypeStore, RegisteredType, TypeVersion } from './store.js';
@@ -63,9 +64,15 @@ export class RedisJobTypeStore implements JobTypeStore {
     const out: RegisteredType[] = [];
     names.forEach((name, i) => {
       const h = (rows[i]?.[1] ?? {}) as Record<string, string>;
+      // SPEC §18: a version whose record cannot be read is skipped, never a 500 for all
       const versions = Object.entries(h)
         .filter(([k]) => k.startsWith('v:'))
-        .map(([k, v]) => ({ ...(JSON.parse(v) as TypeVersion), version: Number(k.slice(2)) }))
+        .flatMap(([k, v]) => {
+          const version = parseObject(v);
+          if (!version || (version.paramsSchema !== undefined && !isObject(version.paramsSchema)))
+            return [];
+          return [{ ...(version as unknown as TypeVersion), version: Number(k.slice(2)) }];
+        })
         .sort((a, b) => a.version - b.version);
       const latest = versions.find((v) => v.version === Number(h.latest));
       if (latest) out.push({ name, latest, versions });

@@ -4,16 +4,39 @@
  * name, the listing of SPEC §7 GET /nodes, and forgetting long-dead nodes.
  */
 import type { NodeView } from '../shared/types.js';
+import { NODE_NAME_PATTERN } from '../shared/ids.js';
+import type { CorruptLog } from './corrupt-log.js';
 import type { Keys } from './keys.js';
+import { isObject, parseJson } from './parse-record.js';
 import { guard } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { NodeInfo } from './store.js';
-import { execReads } from './slot-guard.js';
+import { execReads, WRONG_TYPE } from './slot-guard.js';
+
+const NODE_NAME_RE = new RegExp(`^${NODE_NAME_PATTERN}$`);
+
+/** A count or a time of a node record: a number, or `fallback` for junk. */
+function numberOr<T>(text: string | undefined, fallback: T): number | T {
+  const n = Number(text);
+  return text !== undefined && text !== '' && Number.isFinite(n) ? n : fallback;
+}
+
+/** A node's loaded types, each entry an object whose schema, if any, is an object. */
+function typeVersionsOf(loaded: Record<string, unknown>): NodeView['typeVersions'] {
+  const out: NodeView['typeVersions'] = {};
+  for (const [name, info] of Object.entries(loaded)) {
+    if (!isObject(info) || (info.paramsSchema !== undefined && !isObject(info.paramsSchema)))
+      continue;
+    out[name] = info as unknown as NodeView['typeVersions'][string];
+  }
+  return out;
+}
 
 export class NodeRegistry {
   constructor(
     private readonly client: ScriptClient,
     protected readonly keys: Keys,
+    private readonly corruptLog: CorruptLog,
   ) {}
 
   /** The first beat of a run; answers whether the node was left asked to drain. */
@@ -93,44 +116,81 @@ export class NodeRegistry {
     if (owner === runId) await guard(this.client.del(this.keys.alive(name)));
   }
 
+  /**
+   * Every registered node. SPEC §18: a name that is no node name, or a
+   * record of the wrong type, is logged and skipped; a field that cannot
+   * be read is read as absent; the other nodes are listed as ever (a junk
+   * record once made this 500 and stopped the cluster's housekeeping).
+   */
   async listNodes(now: number): Promise<NodeView[]> {
-    const names = (await guard(this.client.smembers(this.keys.nodes()))).sort();
-    const rows = await execReads(this.client, this.keys.nodes(), (pipe) => {
-      for (const n of names) {
-        pipe
-          .hgetall(this.keys.node(n))
-          .get(this.keys.alive(n))
-          .llen(this.keys.queue(n))
-          .scard(this.keys.running(n));
+    const members = (await guard(this.client.smembers(this.keys.nodes()))).sort();
+    const names = members.filter((n) => {
+      if (NODE_NAME_RE.test(n)) return true;
+      this.skip(this.keys.nodes(), `a member that is no node name: ${n.slice(0, 80)}`);
+      return false;
+    });
+    const rows = await execReads(
+      this.client,
+      this.keys.nodes(),
+      (pipe) => {
+        for (const n of names) {
+          pipe
+            .hgetall(this.keys.node(n))
+            .get(this.keys.alive(n))
+            .llen(this.keys.queue(n))
+            .scard(this.keys.running(n));
+        }
+      },
+      { wrongType: 'mark' },
+    );
+    return names.flatMap((name, i) => {
+      const cells = rows.slice(i * 4, i * 4 + 4).map(([, v]) => v);
+      if (cells.includes(WRONG_TYPE)) {
+        this.skip(this.keys.node(name), 'a key of the node holds the wrong type of value');
+        return [];
       }
+      return [this.nodeView(name, cells, now)];
     });
-    return names.map((name, i) => {
-      const h = (rows[i * 4]?.[1] ?? {}) as Record<string, string>;
-      const alive = rows[i * 4 + 1]?.[1] as string | null;
-      const queued = Number(rows[i * 4 + 2]?.[1] ?? 0);
-      const running = Number(rows[i * 4 + 3]?.[1] ?? 0);
-      const concurrency = Number(h.concurrency ?? 0);
-      const last = h.lastHeartbeat ? Number(h.lastHeartbeat) : null;
-      const isAlive = alive !== null && alive === h.runId;
-      const state: NodeView['state'] =
-        h.drain !== '1' ? 'active' : running > 0 ? 'draining' : 'drained';
-      return {
-        state,
-        name,
-        url: h.url ?? '',
-        alive: isAlive,
-        lastHeartbeat: last,
-        heartbeatAgeMs: last === null ? null : Math.max(0, now - last),
-        concurrency,
-        running,
-        queued,
-        free: isAlive && state === 'active' ? Math.max(0, concurrency - running) : 0,
-        version: h.version ?? '',
-        types: h.types ? (JSON.parse(h.types) as string[]) : [],
-        typeVersions: h.loaded ? (JSON.parse(h.loaded) as NodeView['typeVersions']) : {},
-        startedAt: h.startedAt ? Number(h.startedAt) : null,
-      };
-    });
+  }
+
+  private skip(key: string, problem: string): void {
+    this.corruptLog.report({ what: 'node record', key, problem });
+  }
+
+  /** One node as GET /nodes shows it, from its record and its queue's and running set's sizes. */
+  private nodeView(name: string, cells: unknown[], now: number): NodeView {
+    const h = (cells[0] ?? {}) as Record<string, string>;
+    const alive = cells[1] as string | null;
+    const queued = Number(cells[2] ?? 0);
+    const running = Number(cells[3] ?? 0);
+    const concurrency = numberOr(h.concurrency, 0);
+    const last = numberOr(h.lastHeartbeat, null);
+    const isAlive = alive !== null && alive === h.runId;
+    const state: NodeView['state'] =
+      h.drain !== '1' ? 'active' : running > 0 ? 'draining' : 'drained';
+    const types = parseJson(h.types);
+    const loaded = parseJson(h.loaded);
+    if (
+      (h.types !== undefined && !Array.isArray(types)) ||
+      (h.loaded !== undefined && !isObject(loaded))
+    )
+      this.skip(this.keys.node(name), 'its types cannot be read: listed without them');
+    return {
+      state,
+      name,
+      url: typeof h.url === 'string' ? h.url : '',
+      alive: isAlive,
+      lastHeartbeat: last,
+      heartbeatAgeMs: last === null ? null : Math.max(0, now - last),
+      concurrency,
+      running,
+      queued,
+      free: isAlive && state === 'active' ? Math.max(0, concurrency - running) : 0,
+      version: h.version ?? '',
+      types: Array.isArray(types) ? types.filter((t): t is string => typeof t === 'string') : [],
+      typeVersions: isObject(loaded) ? typeVersionsOf(loaded) : {},
+      startedAt: numberOr(h.startedAt, null),
+    };
   }
 
   /**

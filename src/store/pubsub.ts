@@ -6,7 +6,10 @@
  */
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import { isResourceName } from '../shared/ids.js';
 import type { PausedEvent, StatusEvent } from '../shared/types.js';
+import { decodePausedEvent, decodeStatusEvent } from './codec.js';
+import type { CorruptLog } from './corrupt-log.js';
 import type { Keys } from './keys.js';
 import { createRedis } from './redis-client.js';
 import { toTarget, type RedisPlace } from './redis-target.js';
@@ -16,10 +19,56 @@ import type { AgentListener, Subscription } from './store.js';
 /** How often a subscriber behind Sentinels compares its server with the master they name. */
 const FOLLOW_MS = 250;
 
+/**
+ * The handler of status and pause messages, on any of `status` and
+ * `paused` channels: each is decoded where it enters, and one that is not
+ * a message of ours is told to `corrupt` and skipped (SPEC §18: a junk
+ * message once killed the agent that read it).
+ */
+export function statusHandler(
+  status: ReadonlySet<string>,
+  corrupt: CorruptLog,
+  onEvent: (event: StatusEvent) => void,
+  onPaused?: (event: PausedEvent) => void,
+): (channel: string, message: string) => void {
+  return (channel, message) => {
+    const isStatus = status.has(channel);
+    const event = isStatus ? decodeStatusEvent(message) : decodePausedEvent(message);
+    if (event === null) {
+      corrupt.report({
+        what: isStatus ? 'status message' : 'pause message',
+        key: channel,
+        problem: `not a message of jobtree: ${message.slice(0, 120)}`,
+      });
+      return;
+    }
+    if (isStatus) onEvent(event as StatusEvent);
+    else onPaused?.(event as PausedEvent);
+  };
+}
+
+/** A definition's wake names it: anything that is no definition name is skipped (SPEC §18). */
+export function wakeDefinition(
+  corrupt: CorruptLog,
+  on: AgentListener,
+  channel: string,
+  message: string,
+): void {
+  const text: string = message;
+  if (isResourceName(text)) on.definitionWake(text);
+  else
+    corrupt.report({
+      what: 'definition wake',
+      key: channel,
+      problem: `not a definition name: ${message.slice(0, 120)}`,
+    });
+}
+
 export class PubSub {
   constructor(
     private readonly place: RedisPlace,
     private readonly keys: Keys,
+    private readonly corrupt: CorruptLog,
   ) {}
 
   /** A dedicated Pub/Sub connection (NOTES: a subscribed connection runs nothing else). */
@@ -77,7 +126,7 @@ export class PubSub {
         if (channel === control) on.drain(message === 'drain');
         else if (channel === signal) on.signal();
         else if (channel === types) on.typesChanged();
-        else if (channel === defs) on.definitionWake(message);
+        else if (channel === defs) wakeDefinition(this.corrupt, on, defs, message);
         else on.wake();
       },
     );
@@ -89,9 +138,9 @@ export class PubSub {
   ): Subscription {
     const status = this.keys.statusChannel();
     const paused = this.keys.pausedChannel();
-    return this.subscribe(onPaused ? [status, paused] : [status], (channel, message) => {
-      if (channel === status) onEvent(JSON.parse(message) as StatusEvent);
-      else onPaused?.(JSON.parse(message) as PausedEvent);
-    });
+    return this.subscribe(
+      onPaused ? [status, paused] : [status],
+      statusHandler(new Set([status]), this.corrupt, onEvent, onPaused),
+    );
   }
 }

@@ -3,7 +3,12 @@
  * changes are the Lua scripts of ./scripts; reads are pipelined; Pub/Sub
  * gets connections of its own. It never decides a tree rule itself.
  */
-import { JobtreeError, NotFoundError, ValidationError } from '../shared/errors.js';
+import {
+  JobtreeError,
+  NotFoundError,
+  StoreRejectedError,
+  ValidationError,
+} from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
 import type {
   FoundJob,
@@ -17,7 +22,14 @@ import type {
   TreeState,
   TreeView,
 } from '../shared/types.js';
-import { decodeClaim, decodeJob, decodeSummary, encodeContext, encodePlanned } from './codec.js';
+import {
+  CorruptRecordError,
+  decodeClaim,
+  decodeJob,
+  decodeSummary,
+  encodeContext,
+  encodePlanned,
+} from './codec.js';
 import { Keys } from './keys.js';
 import { newId } from '../shared/ids.js';
 import { createScriptClient } from './redis-client.js';
@@ -46,6 +58,18 @@ import type {
   TreeQuery,
 } from './store.js';
 import { execReads } from './slot-guard.js';
+import { CorruptLog, type CorruptRecord } from './corrupt-log.js';
+import { parseObject } from './parse-record.js';
+
+/** A child's result for a job about to run; unreadable, the job is failed, never run on a guess. */
+function childResult(root: string, id: string, child: string, text: string | null | undefined) {
+  if (text === null || text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CorruptRecordError(root, id, `the result of its child ${child} is not JSON`);
+  }
+}
 
 const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
 /** How long an idempotency key names its run (SPEC §13). */
@@ -62,18 +86,23 @@ export class RedisStore extends NodeRegistry implements Store {
 
   /**
    * `client`: a script client to share (the shards of a ShardedStore use
-   * one); made from `place` when not given.
+   * one, and one log of corrupt records); made from `place` when not given.
    */
-  constructor(place: RedisPlace, prefix = 'jobtree', client?: ScriptClient) {
+  constructor(
+    place: RedisPlace,
+    prefix = 'jobtree',
+    client?: ScriptClient,
+    readonly corrupt = new CorruptLog(),
+  ) {
     const redis = client ?? createScriptClient(place);
     const keys = new Keys(prefix);
-    super(redis, keys);
+    super(redis, keys, corrupt);
     this.redis = redis;
     this.prefix = prefix;
     this.jobTypes = new RedisJobTypeStore(redis, keys);
     this.pools = new RedisPoolStore(redis, keys);
     this.definitions = new RedisDefinitionStore(redis, keys);
-    this.pubsub = new PubSub(place, keys);
+    this.pubsub = new PubSub(place, keys, corrupt);
     redis.on('ready', () => (this.readySince = Date.now()));
     redis.on('close', () => (this.readySince = null));
   }
@@ -164,6 +193,10 @@ export class RedisStore extends NodeRegistry implements Store {
     };
   }
 
+  onCorrupt(listener: (record: CorruptRecord) => void): void {
+    this.corrupt.listen(listener);
+  }
+
   partitionOf(_root: string): number {
     return 0;
   }
@@ -187,11 +220,57 @@ export class RedisStore extends NodeRegistry implements Store {
         token,
       ),
     );
-    return this.claims(payloads);
+    return (await this.claims(payloads, token)).filter((j) => j !== null);
   }
 
-  private claims(payloads: string[]): Promise<ClaimedJob[]> {
-    return Promise.all(payloads.map((p) => this.claim(p)));
+  /**
+   * Decodes claim payloads ('' for none). SPEC §18: a job whose record
+   * cannot be read is failed here, CORRUPT_RECORD, and answered null; the
+   * others of the batch run as ever (before, one such job dropped the
+   * whole batch and stayed RUNNING for good).
+   */
+  private async claims(payloads: string[], token: string): Promise<Array<ClaimedJob | null>> {
+    const settled = await Promise.allSettled(
+      payloads.map((p) => (p === '' ? null : this.claim(p))),
+    );
+    const corrupt: CorruptRecordError[] = [];
+    const out = settled.map((s) => {
+      if (s.status === 'fulfilled') return s.value;
+      if (!(s.reason instanceof CorruptRecordError)) throw s.reason;
+      corrupt.push(s.reason);
+      return null;
+    });
+    if (corrupt.length > 0) await this.failCorrupt(corrupt, token);
+    return out;
+  }
+
+  /** Ends claimed jobs whose records cannot be read FAILED with CORRUPT_RECORD. */
+  private async failCorrupt(jobs: CorruptRecordError[], token: string): Promise<void> {
+    const at = Date.now();
+    for (const j of jobs)
+      this.corrupt.report({
+        what: 'job record',
+        key: this.keys.job(j.root, j.id),
+        problem: j.message,
+      });
+    const answers = await this.finishJobs(
+      jobs.map((j) => ({
+        root: j.root,
+        id: j.id,
+        token,
+        outcome: 'FAILED' as const,
+        at,
+        error: { code: 'CORRUPT_RECORD', message: j.message },
+      })),
+    ).catch((err: unknown) => jobs.map(() => err));
+    answers.forEach((a, i) => {
+      if (a instanceof Error)
+        this.corrupt.report({
+          what: 'job record',
+          key: this.keys.job(jobs[i]!.root, jobs[i]!.id),
+          problem: `could not be failed: ${a.message}`,
+        });
+    });
   }
 
   /**
@@ -212,7 +291,7 @@ export class RedisStore extends NodeRegistry implements Store {
         job.children.push({
           id: ids[k] as string,
           key: key ?? null,
-          result: result === null || result === undefined ? null : JSON.parse(result),
+          result: childResult(job.root, job.id, ids[k] as string, result),
           summary: summary ?? null,
         });
       });
@@ -224,7 +303,7 @@ export class RedisStore extends NodeRegistry implements Store {
     const payloads = await guard(
       this.redis.adoptClaims(this.keys.running(node), this.prefix, token, ...running),
     );
-    return this.claims(payloads);
+    return (await this.claims(payloads, token)).filter((j) => j !== null);
   }
 
   async reattachJobs(
@@ -237,7 +316,7 @@ export class RedisStore extends NodeRegistry implements Store {
     const payloads = await guard(
       this.redis.reattachJobs(this.keys.running(node), this.prefix, node, token, ...triples),
     );
-    return Promise.all(payloads.map((p) => (p === '' ? null : this.claim(p))));
+    return this.claims(payloads, token);
   }
 
   async promoteDue(at: number): Promise<number> {
@@ -252,7 +331,19 @@ export class RedisStore extends NodeRegistry implements Store {
 
   async continueAborts(at: number): Promise<number> {
     const roots = await guard(this.redis.zrange(this.keys.aborting(), 0, 99));
-    for (const root of roots) await this.continueAbort(root, at);
+    for (const root of roots) {
+      try {
+        await this.continueAbort(root, at);
+      } catch (err) {
+        // one tree Redis refuses to go on with must not hold the others' aborts (SPEC §18)
+        if (!(err instanceof StoreRejectedError)) throw err;
+        this.corrupt.report({
+          what: 'aborting tree',
+          key: this.keys.tree(root),
+          problem: err.message,
+        });
+      }
+    }
     return roots.length;
   }
 
@@ -493,7 +584,8 @@ export class RedisStore extends NodeRegistry implements Store {
       view.handlers = await this.handlersOf(treeHash.handlers, view.state);
     }
     if (treeHash.handlerOf !== undefined) view.handlerOf = treeHash.handlerOf;
-    if (treeHash.outcome !== undefined) view.outcome = JSON.parse(treeHash.outcome) as Outcome;
+    const outcome = parseObject(treeHash.outcome);
+    if (outcome) view.outcome = outcome as unknown as Outcome;
     return view;
   }
 

@@ -18,6 +18,8 @@ import { RedisStore } from './redis-store.js';
 import type { RedisPlace } from './redis-target.js';
 import type { ScriptClient } from './script-client.js';
 import { mergeTreePages } from './shard-merge.js';
+import { CorruptLog, type CorruptRecord } from './corrupt-log.js';
+import { statusHandler, wakeDefinition } from './pubsub.js';
 import { CLUSTER_SHARDS, idInShard, shardOf, shardTags } from './shards.js';
 import type {
   AgentListener,
@@ -35,6 +37,8 @@ const sum = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
 export class ShardedStore implements Store {
   readonly prefix: string;
   private readonly redis: ScriptClient;
+  /** One log of skipped records for every shard (SPEC §18). */
+  private readonly corrupt = new CorruptLog();
   private readonly shards: RedisStore[];
   private readonly keys: Keys[];
   private readonly home: RedisStore;
@@ -49,9 +53,13 @@ export class ShardedStore implements Store {
     // each shard's store listens for the shared client's ready and close
     this.redis.setMaxListeners(CLUSTER_SHARDS * 4);
     const prefixes = shardTags().map((tag) => `${prefix}:{${tag}}`);
-    this.shards = prefixes.map((p) => new RedisStore(place, p, this.redis));
+    this.shards = prefixes.map((p) => new RedisStore(place, p, this.redis, this.corrupt));
     this.keys = prefixes.map((p) => new Keys(p));
     this.home = this.shards[0] as RedisStore;
+  }
+
+  onCorrupt(listener: (record: CorruptRecord) => void): void {
+    this.corrupt.listen(listener);
   }
 
   get jobTypes() {
@@ -349,16 +357,16 @@ export class ShardedStore implements Store {
       } else if (signals.has(channel)) on.signal();
       else if (channel === control) on.drain(message === 'drain');
       else if (channel === types) on.typesChanged();
-      else if (channel === defs) on.definitionWake(message);
+      else if (channel === defs) wakeDefinition(this.corrupt, on, defs, message);
     });
   }
   subscribeStatus(...[onEvent, onPaused]: Parameters<Store['subscribeStatus']>): Subscription {
     const status = new Set(this.keys.map((k) => k.statusChannel()));
     const paused = new Set(onPaused ? this.keys.map((k) => k.pausedChannel()) : []);
-    return this.home.subscribe([...status, ...paused], (channel, message) => {
-      if (status.has(channel)) onEvent(JSON.parse(message) as Parameters<typeof onEvent>[0]);
-      else onPaused?.(JSON.parse(message) as Parameters<NonNullable<typeof onPaused>>[0]);
-    });
+    return this.home.subscribe(
+      [...status, ...paused],
+      statusHandler(status, this.corrupt, onEvent, onPaused),
+    );
   }
 
   async close(): Promise<void> {

@@ -80,10 +80,19 @@ export function guardScripts(
  * does not send a pipeline again after ASK, so it is made and sent again
  * here.
  */
+/**
+ * What a row of `execReads` reads when its key holds another type than the
+ * command reads (WRONGTYPE), with `wrongType: 'mark'`: a record written by
+ * hand or by a bug, which its caller skips (SPEC §18) instead of failing
+ * the read of every other record.
+ */
+export const WRONG_TYPE: unique symbol = Symbol('WRONG_TYPE');
+
 export async function execReads(
   client: { pipeline(): ChainableCommander },
   slotKey: string,
   fill: (pipe: ChainableCommander) => unknown,
+  options: { wrongType?: 'throw' | 'mark' } = {},
 ): Promise<Array<[null, unknown]>> {
   for (let left = MOVE_WAIT.tries; ; left--) {
     const pipe = client.pipeline();
@@ -96,6 +105,12 @@ export async function execReads(
     if (moving && REDIRECTED.test(moving.message) && left > 1) {
       await delay(MOVE_WAIT.pauseMs);
       continue;
+    }
+    for (const row of rows) {
+      if (row[0] && options.wrongType === 'mark' && /^WRONGTYPE/.test(row[0].message)) {
+        row[0] = null;
+        row[1] = WRONG_TYPE;
+      }
     }
     for (const [err] of [...rows, [moving]]) if (err) await guard(Promise.reject(err));
     return rows as Array<[null, unknown]>;

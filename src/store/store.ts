@@ -3,6 +3,7 @@
  * agent, the API and the CLI's server side depend on this, never on Redis;
  * RedisStore is the one implementation.
  */
+import type { CorruptRecord } from './corrupt-log.js';
 import type { JobtreeError } from '../shared/errors.js';
 import type {
   FoundJob,
@@ -268,6 +269,8 @@ export interface AgentListener {
 
 export interface Store {
   readonly prefix: string;
+  /** Who hears of the records the store skipped because they cannot be read (SPEC §18). */
+  onCorrupt(listener: (record: CorruptRecord) => void): void;
   readonly jobTypes: JobTypeStore;
   readonly pools: PoolStore;
   readonly definitions: DefinitionStore;

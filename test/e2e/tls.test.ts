@@ -2,8 +2,9 @@
  * TLS between nodes (SPEC §16): two agents serve HTTPS and WSS on their
  * API's port with certificates made at run time by a CA of the test's own;
  * a log of a job on b is proxied by a over HTTPS and relayed by a over WSS
- * (verified against tls.ca); plain HTTP gets nothing from them; and an
- * agent on a non-loopback address without TLS refuses to start.
+ * (verified against tls.ca); plain HTTP gets nothing from them, and they
+ * call no peer at a plain-http URL (SPEC §18); and an agent on a
+ * non-loopback address without TLS refuses to start.
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { getFromPeer } from '../../src/api/peer-request.js';
 import { runCli, spawnAgent, tempDir } from '../helpers/agents.js';
 import { testRedisUrl } from '../helpers/hooks.js';
+import { makeStore, nodeInfo, submit } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A CA, and a certificate it signed for 127.0.0.1 (P-256, one day). */
@@ -118,6 +120,17 @@ describe('e2e: TLS between nodes (§16)', function () {
       (e: Error) => e,
     );
     expect(plain).to.be.instanceOf(Error);
+
+    // SPEC §18: a node record naming a plain-http URL gets no token from a TLS agent
+    const store = makeStore(testRedisUrl(), prefix);
+    const lured = await submit(store, { job: { title: 'lure', type: 'noop', node: 'mallory' } });
+    await store.registerNode({ ...nodeInfo('mallory'), url: 'http://127.0.0.1:9' }, 60000);
+    const refused = await getText(`${a!.url}/api/v1/jobs/${lured.root}/log`, token, ca);
+    expect(refused.status).to.equal(503);
+    expect(refused.text).to.include('plain http');
+    const relayed = await runCli(['tail', '-f', lured.root], cli);
+    expect(relayed.code).to.equal(4);
+    expect(relayed.stderr).to.include('plain http');
   });
 
   it('refuses a non-loopback address without TLS unless auth.allowPlainHttp says so', async () => {

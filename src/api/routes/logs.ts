@@ -13,6 +13,7 @@ import { UnavailableError, ValidationError } from '../../shared/errors.js';
 import type { JobView } from '../../shared/types.js';
 import type { AppDeps } from '../app-deps.js';
 import { getFromPeer } from '../peer-request.js';
+import { peerUrlRefusal } from '../../access/peer-url.js';
 
 const FORWARDED = ['x-log-start', 'x-log-size', 'x-log-complete', 'x-job-state', 'x-job-node'];
 
@@ -57,6 +58,8 @@ async function proxy(ctx: Context, deps: AppDeps, job: JobView, r: Range): Promi
       'NODE_UNAVAILABLE',
       5,
     );
+  const refused = peerUrlRefusal(owner.url, deps.ownTls);
+  if (refused !== null) throw new UnavailableError(refused, 'NODE_UNAVAILABLE', 5);
   const length = r.length === undefined ? '' : `&length=${r.length}`;
   const url = `${owner.url}/api/v1/jobs/${job.id}/log?offset=${r.offset}${length}&local=true`;
   let res: IncomingMessage;
