@@ -30,6 +30,7 @@ const print = (text: string): void => {
 /** Where --follow draws: redrawn in place on a terminal, plain lines when piped. */
 const screen = {
   isTTY: process.stdout.isTTY === true,
+  raw: false,
   write: (text: string): void => {
     process.stdout.write(text);
   },
@@ -50,10 +51,12 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .description('Job-tree orchestration across nodes, on Redis')
     .option('--server <url>', 'agent API to talk to', env.JOBTREE_SERVER ?? 'http://127.0.0.1:7070')
     .option('--token <token>', 'cluster token (default: $JOBTREE_TOKEN)')
+    .option('--raw', "print jobs' output as it is, terminal control sequences and all")
     .exitOverride()
     .showHelpAfterError();
   const client = (): ApiClient => {
-    const o = program.opts<{ server: string; token?: string }>();
+    const o = program.opts<{ server: string; token?: string; raw?: boolean }>();
+    screen.raw = o.raw === true; // SPEC §18: job output shows its control characters unless --raw
     return new ApiClient({ server: o.server, token: o.token ?? env.JOBTREE_TOKEN });
   };
   const run = (fn: () => Promise<number>) => async (): Promise<void> => setCode(await fn());
@@ -118,7 +121,13 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .description("print a job's log, from any node")
     .option('-f, --follow', 'follow the log live until the job is over')
     .option('--offset <n>', 'start at byte N; negative: the last N bytes, from a line start', '0')
-    .action((id: string, o) => run(() => tail(client(), id, o, (t) => process.stdout.write(t)))());
+    .action((id: string, o) =>
+      run(() =>
+        tail(client(), id, { ...o, raw: program.opts().raw === true }, (t) =>
+          process.stdout.write(t),
+        ),
+      )(),
+    );
   program
     .command('nodes')
     .description('list the nodes of the cluster')

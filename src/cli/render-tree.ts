@@ -2,6 +2,7 @@
  * Renders a tree answer as ASCII for `jobtree show` (state, node, duration,
  * summary or error per job) and a listing as a table for `jobtree ls`.
  */
+import { visibleControls } from './visible.js';
 import { countsText } from '../shared/counts.js';
 import type { NestedJob, TreeSummary, TreeView } from '../shared/types.js';
 
@@ -91,7 +92,7 @@ export function renderTree(tree: TreeView, now = Date.now(), handlers?: TreeView
     out.push('', `handlers ${root} ${state}${when}`);
     if (handlers) out.push(...jobLines(handlers.job, now, '  '));
   }
-  return out.join('\n');
+  return visibleControls(out.join('\n')); // titles, summaries and errors are users' text (SPEC §18)
 }
 
 /** The tree's state, with "(paused)" while a running tree is paused. */

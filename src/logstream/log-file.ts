@@ -13,6 +13,13 @@ import type { Delay } from './window.js';
 
 export type LogSource = 'agent' | 'job' | 'stdout' | 'stderr' | 'file';
 
+/**
+ * SPEC §18: a job's output may hold what only the agent's group should
+ * read; no log is world-readable, whatever the process's umask lets by.
+ */
+export const LOG_FILE_MODE = 0o640;
+export const LOG_DIR_MODE = 0o750;
+
 /** The log path of a job; throws on ids that are not UUIDs (SPEC §10). */
 export function logPath(dataDir: string, root: string, id: string): string {
   if (!isJobId(root) || !isJobId(id)) throw new ValidationError('bad job id', 'id');
@@ -129,8 +136,8 @@ const madeDirs = new Set<string>();
 async function openFile(path: string): Promise<FileHandle> {
   const dir = dirname(path);
   if (!madeDirs.has(dir)) {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: LOG_DIR_MODE });
     madeDirs.add(dir);
   }
-  return open(path, 'a');
+  return open(path, 'a', LOG_FILE_MODE);
 }

@@ -7,6 +7,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { LOG_DIR_MODE, LOG_FILE_MODE } from './log-file.js';
 import type { WriteBatch, WriteDone } from './log-writer.js';
 
 const madeDirs = new Set<string>();
@@ -14,10 +15,10 @@ const madeDirs = new Set<string>();
 function writeWhole(path: string, data: string): void {
   const dir = dirname(path);
   if (!madeDirs.has(dir)) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: LOG_DIR_MODE });
     madeDirs.add(dir);
   }
-  const fd = openSync(path, 'a');
+  const fd = openSync(path, 'a', LOG_FILE_MODE);
   try {
     writeSync(fd, data);
   } finally {

@@ -2,31 +2,39 @@
  * The embedded Redis default of SPEC §8: with no Redis configured and none
  * answering on 127.0.0.1:6379, start a private redis-server on loopback
  * with its data (AOF) under the data dir; reuse it if a previous run left
- * it running. With no redis-server on PATH, say how to get one.
+ * it running. With no redis-server on PATH, say how to get one. SPEC §18:
+ * it needs a password, generated once and kept, with its config, in a
+ * 0700 directory (0600 files), so that no other user of the machine, and
+ * no web page, reaches the cluster's data through loopback.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { ConfigError } from '../shared/errors.js';
+import { readOrMakeSecret } from './secret-file.js';
 
-/** True when a Redis answers PING at host:port within `timeoutMs`. */
-export function redisAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+/** Sends one inline command to the Redis at host:port; resolves with its first reply line, or null. */
+function ask(host: string, port: number, command: string, timeoutMs = 500): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    const done = (ok: boolean): void => {
+    const done = (reply: string | null): void => {
       socket.destroy();
-      resolve(ok);
+      resolve(reply);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (d) =>
-      done(d.toString().startsWith('+PONG') || d.toString().startsWith('-NOAUTH')),
-    );
+    socket.setTimeout(timeoutMs, () => done(null));
+    socket.once('error', () => done(null));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.once('data', (d) => done(d.toString().split('\r\n')[0] ?? ''));
   });
+}
+
+/** True when a Redis answers PING at host:port within `timeoutMs` (with or without a password). */
+export async function redisAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  const reply = await ask(host, port, 'PING', timeoutMs);
+  return reply !== null && (reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
 }
 
 function findOnPath(name: string, path = process.env.PATH ?? ''): string | null {
@@ -68,13 +76,19 @@ export async function resolveRedis(
     );
   }
   const dir = join(dataDir, 'redis');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // one an older version made open
+  const password = readOrMakeSecret(join(dir, 'password'));
+  const url = (port: number): string => `redis://:${password}@127.0.0.1:${port}`;
   const portFile = join(dir, 'port');
   if (existsSync(portFile)) {
     const port = Number(readFileSync(portFile, 'utf8'));
     if (port > 0 && (await redisAnswers('127.0.0.1', port))) {
+      // one started by an older version runs without a password: it gets one now
+      if ((await ask('127.0.0.1', port, 'PING'))?.startsWith('+PONG'))
+        await ask('127.0.0.1', port, `CONFIG SET requirepass ${password}`);
       logger.info({ port }, 'reusing the embedded redis-server of a previous run');
-      return { url: `redis://127.0.0.1:${port}`, embedded: true };
+      return { url: url(port), embedded: true };
     }
   }
   const binary = findOnPath('redis-server', probe.path);
@@ -87,9 +101,13 @@ export async function resolveRedis(
     );
   }
   const port = await freePort();
+  // the password goes in a 0600 file, never on the command line (which every user may read)
+  const conf = join(dir, 'redis.conf');
+  writeFileSync(conf, `requirepass ${password}\n`, { mode: 0o600 });
   const child = spawn(
     binary,
     [
+      conf,
       '--port',
       String(port),
       '--bind',
@@ -113,7 +131,7 @@ export async function resolveRedis(
   for (let i = 0; i < 100 && !(await redisAnswers('127.0.0.1', port)); i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  writeFileSync(portFile, String(port));
+  writeFileSync(portFile, String(port), { mode: 0o600 });
   logger.info({ port, dir }, 'started an embedded redis-server');
-  return { url: `redis://127.0.0.1:${port}`, embedded: true };
+  return { url: url(port), embedded: true };
 }

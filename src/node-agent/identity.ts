@@ -28,7 +28,7 @@ function readRunFile(dataDir: string): RunFile | null {
 /** The data dir, made if missing; a clear error when this user cannot write it. */
 function ensureWritable(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o750 }); // SPEC §18: nothing in it for others
     accessSync(dataDir, constants.W_OK | constants.X_OK);
   } catch (err) {
     const uid = process.getuid?.() ?? '?';
@@ -80,7 +80,9 @@ export async function claimIdentity(
   }
   const runId = newId();
   const file = runFile(dataDir);
-  writeFileSync(`${file}.tmp`, JSON.stringify({ node, runId, pid: process.pid } satisfies RunFile));
+  writeFileSync(`${file}.tmp`, JSON.stringify({ node, runId, pid: process.pid } satisfies RunFile), {
+    mode: 0o600,
+  });
   renameSync(`${file}.tmp`, file);
   return { runId, takesOver: ownPrevious ? previous.runId : null };
 }

@@ -41,7 +41,7 @@ export class Journal {
   readonly tornLines: number;
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
     let text = '';
     try {
       text = readFileSync(path, 'utf8');
@@ -67,7 +67,7 @@ export class Journal {
     return this.serially(async () => {
       // The freed-parent claim is for a slot that has moved on by replay time.
       const clean = reports.map(({ claimFor: _claimFor, ...rest }) => rest);
-      this.handle ??= await open(this.path, 'a');
+      this.handle ??= await open(this.path, 'a', 0o600); // job results: the agent's only
       await this.handle.write(clean.map((r) => `${JSON.stringify(r)}\n`).join(''));
       await this.handle.datasync();
       this.entries.push(...clean);
@@ -133,6 +133,7 @@ export class Journal {
     const tmp = `${this.path}.tmp`;
     await writeFile(tmp, this.entries.map((r) => `${JSON.stringify(r)}\n`).join(''), {
       flush: true,
+      mode: 0o600,
     });
     await rename(tmp, this.path);
   }

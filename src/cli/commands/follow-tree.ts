@@ -12,9 +12,12 @@ import { isTerminal } from '../../jobtree/states.js';
 import type { JobState, NestedJob, StatusEvent, TreeView } from '../../shared/types.js';
 import { type ApiClient, CliError, EXIT } from '../client.js';
 import { renderTree } from '../render-tree.js';
+import { visibleControls } from '../visible.js';
 
 export interface Screen {
   isTTY: boolean;
+  /** Print job output as it is, control sequences and all (`--raw`, SPEC §18). */
+  raw?: boolean;
   write(text: string): void;
 }
 
@@ -110,7 +113,8 @@ export function followTree(client: ApiClient, root: string, screen: Screen): Pro
       job.node = e.node;
       if (e.state === 'RUNNING') job.startedAt = e.at;
       if (isTerminal(e.state as JobState)) job.finishedAt = e.at;
-      if (!screen.isTTY) lines.push(`${job.title}: ${e.prev ?? 'new'} → ${e.state} @${e.node}`);
+      if (!screen.isTTY)
+        lines.push(`${visibleControls(job.title)}: ${e.prev ?? 'new'} → ${e.state} @${e.node}`);
       subscribeLog(job);
       const allOver = [...jobs.values()].every((j) => isTerminal(j.state));
       if (isTerminal(e.state as JobState) && allOver) {
@@ -136,7 +140,12 @@ export function followTree(client: ApiClient, root: string, screen: Screen): Pro
       f.next = m.offset + Buffer.byteLength(m.data);
       const parts = (f.partial + m.data).split('\n');
       f.partial = parts.pop() ?? '';
-      draw(parts.map((l) => `${job.title} | ${withoutTime(l)}`));
+      const title = visibleControls(job.title);
+      draw(
+        parts.map(
+          (l) => `${title} | ${screen.raw ? withoutTime(l) : visibleControls(withoutTime(l))}`,
+        ),
+      );
     });
     const end = (id: string): void => {
       const f = following.get(id);

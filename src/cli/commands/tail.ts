@@ -7,10 +7,13 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServer, ServerToClient } from '../../logstream/events.js';
 import { type ApiClient, CliError, EXIT } from '../client.js';
+import { visibleControls } from '../visible.js';
 
 export interface TailOptions {
   offset?: string;
   follow?: boolean;
+  /** Print the log as it is, control sequences and all (SPEC §18). */
+  raw?: boolean;
 }
 
 function parseOffset(raw: string | undefined): number {
@@ -80,8 +83,9 @@ export async function tail(
   write: (text: string) => void,
 ): Promise<number> {
   const offset = parseOffset(opts.offset);
-  if (opts.follow) return follow(client.server, client.token, id, offset, write);
+  const out = opts.raw ? write : (text: string) => write(visibleControls(text));
+  if (opts.follow) return follow(client.server, client.token, id, offset, out);
   const res = await client.text(`/api/v1/jobs/${encodeURIComponent(id)}/log?offset=${offset}`);
-  write(res.body);
+  out(res.body);
   return EXIT.OK;
 }

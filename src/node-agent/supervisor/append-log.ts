@@ -8,7 +8,12 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatLines, type LogSource } from '../../logstream/log-file.js';
+import {
+  formatLines,
+  LOG_DIR_MODE,
+  LOG_FILE_MODE,
+  type LogSource,
+} from '../../logstream/log-file.js';
 
 export class AppendLog {
   private readonly fd: number;
@@ -19,8 +24,8 @@ export class AppendLog {
   lost = 0;
 
   constructor(path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a');
+    mkdirSync(dirname(path), { recursive: true, mode: LOG_DIR_MODE });
+    this.fd = openSync(path, 'a', LOG_FILE_MODE);
   }
 
   write(source: LogSource, line: string): void {

@@ -39,7 +39,7 @@ export class SupervisorProcess extends EventEmitter<SupervisorEvents> {
   /** `stderrFile` takes what the supervisor says on stderr (a crash: the agent quotes it). */
   constructor(stderrFile: string) {
     super();
-    const err = openSync(stderrFile, 'a');
+    const err = openSync(stderrFile, 'a', 0o600);
     try {
       this.child = spawn(process.execPath, [...V8_FLAGS, SUPERVISOR], {
         detached: true, // a session of its own: it outlives the agent and its terminal

@@ -77,7 +77,7 @@ export const resultFile = (dir: string): string => join(dir, 'result.json');
 
 /** Writes aside and renames: a reader sees the old record or the new one, never half of one. */
 export function writeRecord(path: string, record: StartRecord | ExitRecord): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(record));
+  writeFileSync(`${path}.tmp`, JSON.stringify(record), { mode: 0o600 }); // a job's spec holds its env
   renameSync(`${path}.tmp`, path);
 }
 
