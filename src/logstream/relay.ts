@@ -39,6 +39,9 @@ export interface RelayOptions {
   unavailableAfterMs: number;
 }
 
+/** A peer's string field, or '' (never String() of an object a peer sent: it may throw). */
+const text = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 2000) : '');
+
 export class LogRelay {
   private readonly upstreams = new Map<string, Upstream>();
 
@@ -122,13 +125,13 @@ export class LogRelay {
     socket.on('log:end', (m) => {
       const sub = typeof m?.sub === 'string' ? up.subs.get(m.sub) : undefined;
       if (!sub) return;
-      sub.sink.end(Number(m.size), String(m.state));
+      sub.sink.end(Number.isSafeInteger(m.size) ? m.size : sub.next, text(m.state));
       this.unsubscribe(url, m.sub as string);
     });
     socket.on('log:error', (m) => {
       const sub = typeof m?.sub === 'string' ? up.subs.get(m.sub) : undefined;
       if (!sub) return;
-      sub.sink.error(String(m.code), String(m.message));
+      sub.sink.error(text(m.code) || 'UNAVAILABLE', text(m.message));
       this.unsubscribe(url, m.sub as string);
     });
     return up;

@@ -13,6 +13,7 @@
  * messages for every job the cluster runs.
  */
 import type { Server as HttpServer } from 'node:http';
+import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import type { BigReads } from '../access/big-reads.js';
 import type { HostPolicy } from '../access/host-policy.js';
@@ -46,6 +47,8 @@ export interface LogServerDeps {
   peerCa?: Buffer;
   /** This agent serves TLS: it relays from no plain-http peer (SPEC §18). */
   tls: boolean;
+  /** Where a handler's failure is told; the socket, and the agent, go on. */
+  logger: Logger;
 }
 
 /** What the handshake established: who the socket is, and with which token. */
@@ -91,7 +94,8 @@ function parseSubscribe(msg: unknown): LogSubscribe | null {
   if (m.sub !== undefined && (typeof m.sub !== 'string' || m.sub.length > MAX_SUB)) return null;
   if (m.offset !== undefined && !Number.isSafeInteger(m.offset)) return null;
   return {
-    job: typeof m.job === 'string' ? m.job.slice(0, 64) : String(m.job).slice(0, 64),
+    // never String() of a client's object: one with a toString that is no function throws
+    job: typeof m.job === 'string' ? m.job.slice(0, 64) : '',
     ...(m.offset !== undefined ? { offset: m.offset as number } : {}),
     ...(m.sub !== undefined ? { sub: m.sub as string } : {}),
     ...(m.local === true ? { local: true } : {}),
@@ -206,24 +210,39 @@ export class LogServer {
     return access !== undefined && roleAllows(socket.data.principal, access);
   }
 
+  /**
+   * Handles a client's event, which needs the role the access table gives
+   * it. Whatever a handler throws, at once or later, is logged, and the
+   * socket and the agent go on (SPEC §18: an event once killed the agent).
+   */
+  private handle(
+    socket: Client,
+    event: keyof ClientToServer,
+    run: (msg: unknown) => Promise<void> | void,
+  ): void {
+    const failed = (err: unknown): void =>
+      this.deps.logger.warn({ event, err: (err as Error)?.message }, 'a socket event failed');
+    socket.on(event, (msg: unknown) => {
+      if (!this.allows(socket, event)) return;
+      try {
+        void Promise.resolve(run(msg)).catch(failed);
+      } catch (err) {
+        failed(err);
+      }
+    });
+  }
+
   private accept(socket: Client): void {
     const state: ClientState = { logs: new Map(), status: new Map() };
     this.clients.set(socket, state);
-    socket.on('log:subscribe', (msg) => {
-      if (!this.allows(socket, 'log:subscribe')) return;
-      void this.subscribeLog(socket, state, msg);
-    });
-    socket.on('log:unsubscribe', (msg) => {
+    this.handle(socket, 'log:subscribe', (msg) => this.subscribeLog(socket, state, msg));
+    this.handle(socket, 'log:unsubscribe', (msg) => {
       const m = msg as { sub?: unknown; job?: unknown } | null;
       const key = m?.sub ?? m?.job;
-      if (typeof key !== 'string') return;
-      state.logs.get(key)?.();
+      if (typeof key === 'string') state.logs.get(key)?.();
     });
-    socket.on('status:subscribe', (msg) => {
-      if (!this.allows(socket, 'status:subscribe')) return;
-      void this.subscribeStatus(socket, state, msg);
-    });
-    socket.on('status:unsubscribe', (msg) => {
+    this.handle(socket, 'status:subscribe', (msg) => this.subscribeStatus(socket, state, msg));
+    this.handle(socket, 'status:unsubscribe', (msg) => {
       const root = rootOf(msg);
       if (root !== null) state.status.delete(root ?? '*');
     });

@@ -290,6 +290,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       hosts: this.hosts,
       bigReads: this.bigReads,
       limits: config.limits,
+      logger: this.deps.logger.child({ mod: 'logstream' }),
       tls: this.tls.server !== undefined,
       ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),
     });

@@ -80,9 +80,13 @@ export async function claimIdentity(
   }
   const runId = newId();
   const file = runFile(dataDir);
-  writeFileSync(`${file}.tmp`, JSON.stringify({ node, runId, pid: process.pid } satisfies RunFile), {
-    mode: 0o600,
-  });
+  writeFileSync(
+    `${file}.tmp`,
+    JSON.stringify({ node, runId, pid: process.pid } satisfies RunFile),
+    {
+      mode: 0o600,
+    },
+  );
   renameSync(`${file}.tmp`, file);
   return { runId, takesOver: ownPrevious ? previous.runId : null };
 }
