@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents,cluster] [--conc 1,16] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents,cluster,attacks] [--conc 1,16] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.js';
+import { attackFigures } from './attacks.js';
 import { bigTreeFigures } from './big-tree.js';
 import { logFigures } from './log-scenarios.js';
 import { clusterFigures } from './cluster-run.js';
@@ -140,6 +141,14 @@ async function measure(
       await deletePrefix(redisUrl, prefix);
     }
   }
+  if (scenario === 'attacks') {
+    try {
+      const figures = await attackFigures(redisUrl, prefix);
+      return { type: 'measurement', scenario, concurrency: conc, run, ...figures };
+    } finally {
+      await deletePrefix(redisUrl, prefix);
+    }
+  }
   if (scenario === 'cluster') {
     // its own servers: one Redis and a three-master cluster, started and stopped here
     return { type: 'measurement', scenario, concurrency: conc, run, ...(await clusterFigures()) };
@@ -208,13 +217,15 @@ const PLAN: Record<string, number[]> = {
   ui: [1],
   // SPEC §17: many trees on one Redis, then on a Redis Cluster of three masters
   cluster: [1],
+  // SPEC §18: health under the attacks of issue 25
+  attacks: [1],
 };
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const only = arg(
     'only',
-    'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents,cluster',
+    'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents,cluster,attacks',
   ).split(',');
   // --conc 1,16: only these concurrencies of each scenario (bench:compare runs one row at a time)
   const concs = arg('conc', '') ? arg('conc', '').split(',').map(Number) : undefined;

@@ -43,7 +43,10 @@ export function errorMiddleware(logger: Logger) {
           message = e.message ?? 'bad request';
         }
       }
-      if (status >= 500)
+      // a 503 is an answer (Redis away, a big read refused), not a fault: no error line each
+      if (err instanceof UnavailableError)
+        logger.debug({ code, method: ctx.method, path: ctx.path }, 'request refused for now');
+      else if (status >= 500)
         logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
       ctx.status = status;
       ctx.body = { error: { code, message, ...(path !== undefined ? { path } : {}) } };

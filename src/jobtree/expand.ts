@@ -146,6 +146,44 @@ class Budget {
   }
 }
 
+/**
+ * Counts the jobs an expansion would make, without making them: a tree
+ * too large is refused for the price of walking its templates and list
+ * lengths, not of building 100,000 jobs first. Throws TOO_LARGE where the
+ * count passes the limit. What is no job or list is left to the expansion
+ * to refuse, with its own message.
+ */
+function countJobs(job: unknown, scope: Scope, at: string, budget: Budget): void {
+  budget.job(at);
+  const children = (job as { children?: unknown }).children;
+  if (!Array.isArray(children)) return;
+  children.forEach((c, i) => {
+    const here = `${at}.children[${i}]`;
+    if (!isEach(c)) {
+      if (c !== null && typeof c === 'object') countJobs(c, scope, here, budget);
+      return;
+    }
+    if (
+      typeof c.$each !== 'string' ||
+      typeof c.as !== 'string' ||
+      !c.job ||
+      typeof c.job !== 'object'
+    )
+      return;
+    let items: unknown;
+    try {
+      items = lookup(c.$each, scope, `${here}.$each`);
+    } catch {
+      return; // the expansion says what is wrong with it
+    }
+    if (!Array.isArray(items)) return;
+    for (const item of items) {
+      const vars = new Map(scope.vars).set(c.as, item);
+      countJobs(c.job, { ...scope, vars }, `${here}.job`, budget);
+    }
+  });
+}
+
 class Expander {
   readonly origin = new Map<string, string>();
   private readonly budget = new Budget();
@@ -215,6 +253,8 @@ class Expander {
 export function expandTree(tree: JsonObject, params: JsonObject, at = 'tree'): Expanded {
   const x = new Expander();
   const scope: Scope = { params, vars: new Map() };
+  if (tree.job && typeof tree.job === 'object' && !isEach(tree.job))
+    countJobs(tree.job, scope, `${at}.job`, new Budget());
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(tree)) {
     if (k === 'job') {

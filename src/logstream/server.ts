@@ -61,6 +61,8 @@ type Client = Socket<ClientToServer, ServerToClient, Record<string, never>, Sock
 
 /** Per socket: its log subscriptions (key: sub or job) and its status filters. */
 interface ClientState {
+  /** Subscriptions refused for the limit: past REFUSALS_ALLOWED, the socket is closed. */
+  refused: number;
   logs: Map<string, () => void>;
   /** root ('*' for all) → the seq already covered by the snapshot, or null while it is taken. */
   status: Map<string, { seq: number | null; buffer: StatusEvent[] }>;
@@ -72,6 +74,12 @@ const HIGH_WATER = 64;
 const ACK_TIMEOUT_MS = 60_000;
 /** Log files read at once by all followers: bounds the descriptors subscribers can hold. */
 const CONCURRENT_READS = 64;
+/**
+ * Refusals for the subscription limit a socket may earn before it is
+ * closed: one that keeps asking past its limit (100,000 subscriptions in a
+ * burst) would otherwise cost the agent a refusal each.
+ */
+const REFUSALS_ALLOWED = 100;
 /** A relay's subscription tag; anything longer is no tag of ours. */
 const MAX_SUB = 64;
 
@@ -233,7 +241,7 @@ export class LogServer {
   }
 
   private accept(socket: Client): void {
-    const state: ClientState = { logs: new Map(), status: new Map() };
+    const state: ClientState = { refused: 0, logs: new Map(), status: new Map() };
     this.clients.set(socket, state);
     this.handle(socket, 'log:subscribe', (msg) => this.subscribeLog(socket, state, msg));
     this.handle(socket, 'log:unsubscribe', (msg) => {
@@ -266,12 +274,15 @@ export class LogServer {
   ) {
     const held = state.logs.size + state.status.size;
     if (replaces || held < this.deps.limits.subscriptionsPerSocket) return true;
+    state.refused += 1;
+    const closing = state.refused >= REFUSALS_ALLOWED;
     socket.emit('log:error', {
       job,
       code: 'TOO_MANY_SUBSCRIPTIONS',
-      message: `a socket holds at most ${this.deps.limits.subscriptionsPerSocket} subscriptions (limits.subscriptionsPerSocket)`,
+      message: `a socket holds at most ${this.deps.limits.subscriptionsPerSocket} subscriptions (limits.subscriptionsPerSocket)${closing ? '; this one asked past it too often and is closed' : ''}`,
       ...(sub !== undefined ? { sub } : {}),
     });
+    if (closing) socket.disconnect(true);
     return false;
   }
 

@@ -34,15 +34,42 @@ function errorsOf(socket: TestSocket): LogError[] {
 describe('logstream: what one caller may hold (§18)', function () {
   this.timeout(60000);
 
-  it('refuses subscriptions past limits.subscriptionsPerSocket, and 100,000 of them leave the agent healthy', async () => {
+  it('refuses subscriptions past limits.subscriptionsPerSocket, one given back makes room', async () => {
+    const agent = await makeAgent(makeStore(), {
+      env: { JOBTREE_LIMITS_SUBSCRIPTIONS_PER_SOCKET: '50' },
+    });
+    const made = await http(agent.url, 'POST', '/api/v1/trees', {
+      job: { title: 'long', type: 'sleep', params: { ms: 60000 } },
+    });
+    const job = made.body.root as string;
+    const socket = await connect(agent.url);
+    const errors = errorsOf(socket);
+    for (let i = 0; i < 60; i++) socket.emit('log:subscribe', { job, sub: `s${i}` });
+    await waitFor(() => errors.length === 10, { what: '10 refusals' });
+    expect(errors.every((e) => e.code === 'TOO_MANY_SUBSCRIPTIONS')).to.equal(true);
+    expect(errors.map((e) => e.sub)).to.deep.equal(
+      Array.from({ length: 10 }, (_, i) => `s${50 + i}`),
+    );
+    await waitFor(async () => (await gauge(agent.url, 'jobtree_log_followers')) === 50, {
+      what: '50 followers',
+    });
+    socket.emit('log:unsubscribe', { job, sub: 's0' });
+    socket.emit('log:subscribe', { job, sub: 'again' });
+    socket.emit('log:subscribe', { job, sub: 'one-too-many' });
+    await waitFor(() => errors.length === 11, { what: 'the last refusal' });
+    expect(errors.at(-1)?.sub).to.equal('one-too-many');
+    expect(socket.connected).to.equal(true);
+    socket.close();
+    await waitFor(async () => (await gauge(agent.url, 'jobtree_log_followers')) === 0, {
+      what: 'every follower to go',
+    });
+  });
+
+  it('closes a read-only socket that asks for 100,000 subscriptions, after 100 refusals', async () => {
     const token = `admin-${randomUUID()}`;
     const read = `read-${randomUUID()}`;
     const agent = await makeAgent(makeStore(), {
-      env: {
-        JOBTREE_TOKEN: token,
-        JOBTREE_READ_TOKEN: read,
-        JOBTREE_LIMITS_SUBSCRIPTIONS_PER_SOCKET: '1000',
-      },
+      env: { JOBTREE_TOKEN: token, JOBTREE_READ_TOKEN: read },
     });
     const made = await http(
       agent.url,
@@ -54,21 +81,16 @@ describe('logstream: what one caller may hold (§18)', function () {
     const job = made.body.root as string;
     const socket = await connect(agent.url, read);
     const errors = errorsOf(socket);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
     for (let i = 0; i < 100_000; i++) socket.emit('log:subscribe', { job, sub: `s${i}` });
-    await waitFor(() => errors.length >= 99_000, { timeoutMs: 40000, what: '99,000 refusals' });
-    expect(errors.every((e) => e.code === 'TOO_MANY_SUBSCRIPTIONS')).to.equal(true);
-    expect(await gauge(agent.url, 'jobtree_log_followers', read)).to.equal(1000);
-    expect((await http(agent.url, 'GET', '/api/v1/health')).status).to.equal(200);
-    // one given back makes room for one more
-    socket.emit('log:unsubscribe', { job, sub: 's0' });
-    socket.emit('log:subscribe', { job, sub: 'again' });
-    socket.emit('log:subscribe', { job, sub: 'one-too-many' });
-    await waitFor(() => errors.length === 99_001, { what: 'the last refusal' });
-    expect(errors.at(-1)?.sub).to.equal('one-too-many');
-    socket.close();
+    expect(await closed).to.equal('io server disconnect');
+    expect(errors).to.have.length(100);
+    expect(errors.at(-1)?.message).to.include('closed');
     await waitFor(async () => (await gauge(agent.url, 'jobtree_log_followers', read)) === 0, {
       what: 'every follower to go',
     });
+    expect((await http(agent.url, 'GET', '/api/v1/health')).status).to.equal(200);
+    expect(await connect(agent.url, read)).to.have.property('connected', true); // it may come back
   });
 
   it('refuses sockets past limits.socketsPerClient from one address', async () => {
