@@ -6,6 +6,7 @@
  * exactly once and every transition written once, and a status subscriber
  * made before the failover must go on hearing the tree after it.
  */
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -72,11 +73,20 @@ describe('e2e: Redis Sentinel failover (§17)', function () {
     // Pub/Sub follows the failover: the subscriber made before it hears the new master
     const probe = new Redis(await group.masterPort());
     track(probe, (p) => p.disconnect());
-    const mark = { job: 'probe', root: 'probe', state: 'SUCCESS', seq: 0 };
+    // a message of the status channel's shape: anything else is skipped as junk (SPEC §18)
+    const mark = {
+      job: randomUUID(),
+      root: randomUUID(),
+      state: 'SUCCESS',
+      prev: null,
+      node: 'probe',
+      at: Date.now(),
+      seq: 0,
+    };
     await waitFor(
       async () => {
         await probe.publish(`${prefix}:status`, JSON.stringify(mark));
-        return events.some((e) => e.job === 'probe');
+        return events.some((e) => e.job === mark.job);
       },
       { timeoutMs: 20000, intervalMs: 100, what: 'the subscriber to follow the failover' },
     );
