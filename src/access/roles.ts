@@ -2,8 +2,9 @@
  * The one table of who may use which door (SPEC §18): every HTTP route and
  * every socket.io event a client may send, with the least role it needs
  * and whether a job's own token may use it. docs/reference.md lists the
- * same table; test/access/roles.test.ts checks that it names exactly the
- * routes the API serves.
+ * same table (test/access/reference-roles.test.ts compares them), and
+ * test/api/roles.test.ts checks that it names exactly the routes the API
+ * serves and that each answers each role as it says.
  */
 import type { Principal } from './tokens.js';
 
@@ -81,8 +82,8 @@ export function routeAccess(method: string, path: string): Access | undefined {
 
 /**
  * Whether `who` may use a door that needs `access`, as far as roles say:
- * a job token passes only doors with a `job` scope, whose tree its caller
- * must still compare (treeOwned).
+ * a job token passes only doors with a `job` scope, whose tree the door
+ * must still compare with the token's (api/doors.ts `admits`).
  */
 export function roleAllows(who: Principal, access: Access): boolean {
   if (access.role === 'open') return true;

@@ -14,20 +14,27 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
-import { Server, type Socket } from 'socket.io';
+import { Server } from 'socket.io';
 import type { BigReads } from '../access/big-reads.js';
 import type { HostPolicy } from '../access/host-policy.js';
 import { peerUrlRefusal } from '../access/peer-url.js';
 import { EVENT_ACCESS, roleAllows } from '../access/roles.js';
-import { principalOf, type JobTokenCheck, type Principal, type Tokens } from '../access/tokens.js';
+import { principalOf, type JobTokenCheck, type Tokens } from '../access/tokens.js';
 import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
 import { Semaphore } from '../shared/semaphore.js';
 import type { JobState, PausedEvent, StatusEvent } from '../shared/types.js';
 import type { Store, Subscription } from '../store/store.js';
-import type { ClientToServer, LogData, LogSink, LogSubscribe, ServerToClient } from './events.js';
+import type { ClientToServer, LogSink, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
 import { clientAddress, ClientCounter, handshakeGuard } from './handshake.js';
+import {
+  parseSubscribe,
+  rootOf,
+  socketSink,
+  type Client,
+  type SocketData,
+} from './socket-client.js';
 import type { JobLogs } from './job-logs.js';
 import { LogRelay } from './relay.js';
 
@@ -51,14 +58,6 @@ export interface LogServerDeps {
   logger: Logger;
 }
 
-/** What the handshake established: who the socket is, and with which token. */
-interface SocketData {
-  principal: Principal;
-  token: string | undefined;
-}
-
-type Client = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
-
 /** Per socket: its log subscriptions (key: sub or job) and its status filters. */
 interface ClientState {
   /** Subscriptions refused for the limit: past REFUSALS_ALLOWED, the socket is closed. */
@@ -68,10 +67,6 @@ interface ClientState {
   status: Map<string, { seq: number | null; buffer: StatusEvent[] }>;
 }
 
-/** Socket.io writes are buffered per connection; past this, a sender waits for the buffer to drain. */
-const HIGH_WATER = 64;
-/** A relay that does not acknowledge a chunk for this long is taken as gone. */
-const ACK_TIMEOUT_MS = 60_000;
 /** Log files read at once by all followers: bounds the descriptors subscribers can hold. */
 const CONCURRENT_READS = 64;
 /**
@@ -80,50 +75,12 @@ const CONCURRENT_READS = 64;
  * burst) would otherwise cost the agent a refusal each.
  */
 const REFUSALS_ALLOWED = 100;
-/** A relay's subscription tag; anything longer is no tag of ours. */
-const MAX_SUB = 64;
-
-async function drained(socket: Client): Promise<void> {
-  const conn = socket.conn as unknown as {
-    writeBuffer: unknown[];
-    once(e: 'drain' | 'close', f: () => void): void;
-  };
-  if (conn.writeBuffer.length < HIGH_WATER || socket.disconnected) return;
-  await new Promise<void>((resolve) => {
-    conn.once('drain', resolve);
-    conn.once('close', resolve); // a reader that left frees its sender
-  });
-}
-
-/** A client's log:subscribe, checked where it enters; null when it is none. */
-function parseSubscribe(msg: unknown): LogSubscribe | null {
-  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return null;
-  const m = msg as Record<string, unknown>;
-  if (m.sub !== undefined && (typeof m.sub !== 'string' || m.sub.length > MAX_SUB)) return null;
-  if (m.offset !== undefined && !Number.isSafeInteger(m.offset)) return null;
-  return {
-    // never String() of a client's object: one with a toString that is no function throws
-    job: typeof m.job === 'string' ? m.job.slice(0, 64) : '',
-    ...(m.offset !== undefined ? { offset: m.offset as number } : {}),
-    ...(m.sub !== undefined ? { sub: m.sub as string } : {}),
-    ...(m.local === true ? { local: true } : {}),
-    ...(m.ack === true ? { ack: true } : {}),
-  };
-}
-
-/** The `root` of a status message: absent (all trees), a root id, or null when malformed. */
-function rootOf(msg: unknown): string | undefined | null {
-  if (msg === undefined || msg === null) return undefined;
-  if (typeof msg !== 'object' || Array.isArray(msg)) return null;
-  const root = (msg as { root?: unknown }).root;
-  if (root === undefined) return undefined;
-  return isJobId(root) ? root.toLowerCase() : null;
-}
-
 export class LogServer {
   readonly io: Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
   readonly relay: LogRelay;
   private readonly clients = new Map<Client, ClientState>();
+  /** The sessions each running job's token opened: they end with its try. */
+  private readonly jobSessions = new Map<string, Set<Client>>();
   private readonly followers = new Set<LogFollower>();
   private readonly reads = new Semaphore(CONCURRENT_READS);
   private statusSub: Subscription | undefined;
@@ -186,10 +143,10 @@ export class LogServer {
 
   /** A job of this agent ended: the sessions its token opened end with it. */
   jobEnded(id: string): void {
-    for (const socket of this.clients.keys()) {
-      const who = socket.data.principal;
-      if (who.kind === 'job' && who.job === id) socket.disconnect(true);
-    }
+    const sessions = this.jobSessions.get(id);
+    if (!sessions) return;
+    this.jobSessions.delete(id);
+    for (const socket of sessions) socket.disconnect(true);
   }
 
   /**
@@ -243,6 +200,11 @@ export class LogServer {
   private accept(socket: Client): void {
     const state: ClientState = { refused: 0, logs: new Map(), status: new Map() };
     this.clients.set(socket, state);
+    const who = socket.data.principal;
+    if (who.kind === 'job') {
+      const sessions = this.jobSessions.get(who.job) ?? new Set();
+      this.jobSessions.set(who.job, sessions.add(socket));
+    }
     this.handle(socket, 'log:subscribe', (msg) => this.subscribeLog(socket, state, msg));
     this.handle(socket, 'log:unsubscribe', (msg) => {
       const m = msg as { sub?: unknown; job?: unknown } | null;
@@ -257,6 +219,11 @@ export class LogServer {
     socket.on('disconnect', () => {
       for (const stop of [...state.logs.values()]) stop();
       this.clients.delete(socket);
+      if (who.kind === 'job') {
+        const sessions = this.jobSessions.get(who.job);
+        sessions?.delete(socket);
+        if (sessions?.size === 0) this.jobSessions.delete(who.job);
+      }
       this.dropStatusWhenIdle();
     });
   }
@@ -286,34 +253,6 @@ export class LogServer {
     return false;
   }
 
-  private sinkFor(socket: Client, msg: LogSubscribe, release: () => void): LogSink {
-    const { job, sub } = msg;
-    const tag = sub === undefined ? {} : { sub };
-    return {
-      data: async (offset, data) => {
-        if (msg.ack) {
-          // a relay: the next chunk waits until its own subscriber has taken this one
-          // the typed map declares the ack optional, which emitWithAck's typing cannot express
-          const acked = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
-            emitWithAck(event: 'log:data', msg: LogData): Promise<unknown>;
-          };
-          await acked.emitWithAck('log:data', { job, offset, data, ...tag });
-          return;
-        }
-        socket.emit('log:data', { job, offset, data, ...tag });
-        await drained(socket);
-      },
-      end: (size, s) => {
-        release();
-        socket.emit('log:end', { job, size, state: s, ...tag });
-      },
-      error: (code, message) => {
-        release();
-        socket.emit('log:error', { job, code, message, ...tag });
-      },
-    };
-  }
-
   private async subscribeLog(socket: Client, state: ClientState, raw: unknown): Promise<void> {
     const msg = parseSubscribe(raw);
     const badRequest = (message: string): void => {
@@ -338,7 +277,7 @@ export class LogServer {
       if (state.logs.get(key) === release) state.logs.delete(key);
     };
     state.logs.set(key, release);
-    const sink = this.sinkFor(socket, msg, release);
+    const sink = socketSink(socket, msg, release);
     try {
       await this.statusReady(); // a follower is poked by status events from here on
       const view = await this.deps.store.getJob(job);

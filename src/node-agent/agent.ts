@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { hostname, networkInterfaces } from 'node:os';
+import { hostname } from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,10 +18,7 @@ import { Admission } from '../admission/admission.js';
 import { applyDefinitionDirs, Definitions } from '../admission/definitions.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
-import { BigReads } from '../access/big-reads.js';
-import { HostPolicy, type HostPolicyOptions } from '../access/host-policy.js';
-import { JobTokens } from '../access/job-token.js';
-import type { Tokens } from '../access/tokens.js';
+import { AgentAccess } from './agent-access.js';
 import type { ServedApi, ApiFactory } from './api-factory.js';
 import { ClaimLedger } from './claim-ledger.js';
 import { Claimer } from './claimer.js';
@@ -31,13 +28,11 @@ import { Journal } from './journal.js';
 import { Reporter } from './reporter.js';
 import { claimIdentity, runFile } from './identity.js';
 import { createRegistry } from './job-types/builtins.js';
-import { jobBaseEnv } from './job-env.js';
 import { AgentMetrics } from './metrics.js';
 import { checkModule } from './plugins/check-module.js';
 import { TypeLoader } from './plugins/type-loader.js';
 import { packageVersion } from './version.js';
 import { restartKeys } from './reload.js';
-import { readOrMakeSecret } from './secret-file.js';
 import { ProcessHost } from './supervisor/host.js';
 import type { ProcessKind } from './supervisor/records.js';
 import type { Supervised } from './supervisor/supervised.js';
@@ -59,25 +54,6 @@ export interface AgentDeps {
   api: ApiFactory;
   /** The agent's environment: what its jobs start from, without its settings (SPEC §18). */
   env: Readonly<Record<string, string | undefined>>;
-}
-
-/** The tokens of a config (SPEC §18 roles). */
-function tokensOf(config: Config): Tokens {
-  const { token, runToken, readToken } = config.auth;
-  return { token, runToken, readToken };
-}
-
-/** The names this agent answers to (SPEC §18 Host and Origin). */
-function hostOptions(config: Config): HostPolicyOptions {
-  const addresses = Object.values(networkInterfaces()).flatMap((list) =>
-    (list ?? []).map((i) => i.address),
-  );
-  return {
-    host: config.host,
-    url: config.url,
-    allowedHosts: config.auth.allowedHosts,
-    machine: { hostname: hostname(), addresses },
-  };
 }
 
 export interface AgentEvents {
@@ -111,14 +87,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private reloaded: Config | undefined;
   /** An operator asked this node to drain: it claims nothing (SPEC §16). */
   private draining = false;
-  /** Read by the API and socket.io on every request (a reload may change them). */
-  private readonly tokens: Tokens;
-  private readonly hosts: HostPolicy;
-  private readonly bigReads: BigReads;
-  /** The tokens of the jobs this agent runs (made once the data dir is known good). */
-  private jobTokens: JobTokens | undefined;
-  /** What every job's environment starts from. */
-  private readonly jobEnv: Record<string, string>;
+  /** Tokens, Host policy, big reads, job tokens and environment: read by the doors on every request. */
+  private readonly access: AgentAccess;
   private readonly tls: TlsFiles;
   /** The supervised jobs (shell, executable types) of this node (SPEC §16). */
   private readonly processes: ProcessHost;
@@ -141,10 +111,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       },
       (id) => this.logs.changed(id),
     );
-    this.tokens = tokensOf(deps.config);
-    this.hosts = new HostPolicy(hostOptions(deps.config));
-    this.bigReads = new BigReads(deps.config.limits.bigReads, (root) => deps.store.treeTotal(root));
-    this.jobEnv = jobBaseEnv(deps.env);
+    this.access = new AgentAccess(deps.config, deps.store, deps.env);
     this.tls = readTls(deps.config.tls);
     this.admission = new Admission({
       store: deps.store,
@@ -191,9 +158,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     store.onCorrupt((record) => log.warn(record, 'skipped a record that cannot be read'));
     await waitForRedis(store, log, this.startWait.signal);
     const { runId, takesOver } = await claimIdentity(store, config.node, config.dataDir);
-    // a job's token outlives an agent restart: a re-attached job keeps calling with it (SPEC §16)
-    const key = readOrMakeSecret(join(config.dataDir, 'job-token.key'));
-    this.jobTokens = new JobTokens(Buffer.from(key, 'hex'), {
+    this.access.openJobTokens(config.dataDir, {
       runs: (root, id, attempt) => this.claimer?.runs(root, id, attempt) ?? false,
     });
     await this.loadTypes();
@@ -236,7 +201,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         dirs: config.jobTypes.dirs,
         acceptRegistered: config.jobTypes.acceptRegistered,
         maxHeapMb: config.jobTypes.maxHeapMb,
-        env: this.jobEnv,
+        env: this.access.jobEnv,
         killGraceMs: config.shell.killGraceMs,
         cacheDir: join(config.dataDir, 'type-cache'),
       },
@@ -258,6 +223,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** The HTTP API and socket.io on one port; resolves with this node's registry entry. */
   private async serve(runId: string, metrics: AgentMetrics): Promise<NodeInfo> {
     const { config, store } = this.deps;
+    const { access } = this;
     const version = packageVersion();
     this.api = this.deps.api({
       store,
@@ -265,12 +231,12 @@ export class Agent extends EventEmitter<AgentEvents> {
       admission: this.admission,
       definitions: this.definitions,
       checkModule: (source, name) =>
-        checkModule(source, name, { maxHeapMb: config.jobTypes.maxHeapMb, env: this.jobEnv }),
+        checkModule(source, name, { maxHeapMb: config.jobTypes.maxHeapMb, env: access.jobEnv }),
       acceptsRegistered: () => config.jobTypes.acceptRegistered,
-      tokens: this.tokens,
-      ...(this.jobTokens ? { jobTokens: this.jobTokens } : {}),
-      hosts: this.hosts,
-      bigReads: this.bigReads,
+      tokens: access.tokens,
+      ...(access.jobTokens ? { jobTokens: access.jobTokens } : {}),
+      hosts: access.hosts,
+      bigReads: access.bigReads,
       ownTls: this.tls.server !== undefined,
       ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),
       metrics: metrics.registry,
@@ -285,10 +251,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       store,
       logs: this.logs,
       node: config.node,
-      tokens: this.tokens,
-      ...(this.jobTokens ? { jobTokens: this.jobTokens } : {}),
-      hosts: this.hosts,
-      bigReads: this.bigReads,
+      tokens: access.tokens,
+      ...(access.jobTokens ? { jobTokens: access.jobTokens } : {}),
+      hosts: access.hosts,
+      bigReads: access.bigReads,
       limits: config.limits,
       logger: this.deps.logger.child({ mod: 'logstream' }),
       tls: this.tls.server !== undefined,
@@ -399,8 +365,8 @@ export class Agent extends EventEmitter<AgentEvents> {
         logs: this.logs,
         processes: this.processes,
         serverUrl: info.url,
-        env: this.jobEnv,
-        jobToken: (job) => this.jobTokens?.mint(job.root, job.id, job.attempt) ?? '',
+        env: this.access.jobEnv,
+        jobToken: (job) => this.access.jobTokens?.mint(job.root, job.id, job.attempt) ?? '',
         logger: this.deps.logger.child({ mod: 'runner' }),
         addChildren: async (parentId, jobs) =>
           (await this.admission.graft(parentId, { jobs })).map((j) => j.id),
@@ -535,8 +501,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.loader?.setDirs(next.jobTypes.dirs);
       log.info({ dirs: next.jobTypes.dirs }, 'job type directories changed');
     }
-    Object.assign(this.tokens, tokensOf(next));
-    this.hosts.configure(hostOptions(next));
+    this.access.reload(next);
     // SPEC §18: a session of a token no longer valid ends now
     const closed = this.logServer?.revalidate() ?? 0;
     if (closed > 0) log.info({ sockets: closed }, 'closed the sessions of tokens no longer valid');

@@ -132,7 +132,10 @@ function contextFor(
     log: (line, source = 'job') => log.write(source, line),
     addChildren: (parentId, jobs) => deps.addChildren(parentId, jobs),
     serverUrl: deps.serverUrl,
-    jobToken: deps.jobToken(job),
+    // made when a type asks for it: most jobs never call the API, and an HMAC a job adds up
+    get jobToken() {
+      return deps.jobToken(job);
+    },
     ...(job.outcome ? { outcome: job.outcome } : {}),
     runProcess: async (kind, spec) => {
       await log.sync(); // the agent's lines first: the supervisor appends after them

@@ -7,6 +7,7 @@
  * the rest. The job whose record cannot be read ends FAILED CORRUPT_RECORD.
  */
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Keys } from '../../src/store/keys.js';
 import type { StatusEvent } from '../../src/shared/types.js';
@@ -126,6 +127,32 @@ describe('node-agent: records that cannot be read (§18)', function () {
     // no job is left RUNNING, and an abort is answered for what it is
     const abort = await http(agent.url, 'POST', `/api/v1/trees/${bad.root}/abort`);
     expect(abort.status).to.equal(409);
+  });
+
+  it('drops queue, retry and running entries that are no entries, and claims the rest', async () => {
+    const store = makeStore();
+    const keys = new Keys(store.prefix);
+    const redis = raw();
+    const ghost = `${randomUUID()}|${randomUUID()}`;
+    const wrongType = await submit(store, {
+      job: { title: 'its key is no hash', type: 'noop', node: 'n1' },
+    });
+    const good = await submit(store, { job: { title: 'good', type: 'noop', node: 'n1' } });
+    await redis.del(keys.job(wrongType.root, wrongType.root));
+    await redis.set(keys.job(wrongType.root, wrongType.root), 'not a hash');
+    await redis.lpush(keys.queue('n1'), 'garbage', 'a|b', `{x}|${randomUUID()}`, ghost);
+    await redis.zadd(keys.delayed(), 0, 'junk');
+    await redis.sadd(keys.running('n1'), 'junk', ghost);
+    const claimed = await store.claimJobs('n1', 10, 'tok', Date.now());
+    expect(claimed.map((c) => c.title)).to.deep.equal(['good']);
+    expect(await redis.llen(keys.queue('n1'))).to.equal(0);
+    // an adoption and a restart's settling walk the running set past the junk too
+    expect((await store.adoptClaims('n1', 'tok', [])).map((c) => c.title)).to.deep.equal(['good']);
+    expect(
+      await store.failRunning('n1', 'other-token', 'AGENT_RESTARTED', 'restarted', Date.now()),
+    ).to.equal(1);
+    expect((await store.getJob(good.root)).state).to.equal('FAILED');
+    expect(await redis.smembers(keys.running('n1'))).to.deep.equal([]);
   });
 
   it('answers the rest of a listing, and a tree, around fields that cannot be read', async () => {

@@ -14,9 +14,8 @@ local known = {}
 for i = 3, #ARGV do known[ARGV[i]] = true end
 local out = {}
 for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local sep = string.find(item, '|', 1, true)
-  local root, id = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
-  if not known[id] then
+  local root, id = entryOf(item)
+  if root and not known[id] then
     local f = redis.call('HMGET', jobKey(root, id), 'state', 'token', 'startedAt')
     if f[1] == 'RUNNING' and f[2] == token then out[#out + 1] = jobPayload(root, id, f[3]) end
   end

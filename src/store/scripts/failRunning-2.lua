@@ -18,11 +18,10 @@ if ARGV[7] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local keep, now = ARGV[3], ARGV[4]
 local n = 0
 for _, item in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local sep = string.find(item, '|', 1, true)
-  local root, id = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
-  local jk = jobKey(root, id)
-  local f = redis.call('HMGET', jk, 'state', 'token', 'abort', 'pool', 'poolSlots')
-  if f[1] ~= 'RUNNING' then
+  local root, id = entryOf(item)
+  local jk = root and jobKey(root, id)
+  local f = root and redis.pcall('HMGET', jk, 'state', 'token', 'abort', 'pool', 'poolSlots') or {}
+  if f.err or f[1] ~= 'RUNNING' then -- a stale or corrupt entry (SPEC §18) is removed
     redis.call('SREM', KEYS[1], item)
   elseif f[2] ~= keep then
     local final, err = 'FAILED', cjson.encode({ code = ARGV[5], message = ARGV[6] })

@@ -29,6 +29,15 @@ local function runningKey(node) return P .. ':running:' .. node end
 local function poolKey(name) return P .. ':pool:' .. name end
 local function poolWaitKey(name) return P .. ':pool:' .. name .. ':waiting' end
 
+-- A queue, retry or running-set entry `R|J`; nil for anything else (SPEC
+-- §18: an entry written by hand, an old version or a bug is dropped, never
+-- an error that stops the claim, or a key built outside the tree's slot).
+local function entryOf(item)
+  local root, id = string.match(item, '^([%x%-]+)|([%x%-]+)$')
+  if root and #root == 36 and #id == 36 then return root, id end
+  return nil
+end
+
 local STATES = { 'WAITING', 'QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'ABORTED' }
 
 -- A tree's counters (seq, n:<state>), tags, pause, the error of an abort
@@ -171,9 +180,9 @@ local function offerPoolSlots(pool)
   while free > 0 and skipped < SKIP_POOL do
     local item = redis.call('LPOP', poolWaitKey(pool))
     if not item then return end
-    local sep = string.find(item, '|', 1, true)
-    local root, id = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
-    local state, node, k = unpack(redis.call('HMGET', jobKey(root, id), 'state', 'node', 'poolSlots'))
+    local root, id = entryOf(item)
+    local state, node, k
+    if root then state, node, k = unpack(redis.call('HMGET', jobKey(root, id), 'state', 'node', 'poolSlots')) end
     if state == 'QUEUED' then
       redis.call('LPUSH', queueKey(node), root .. '|' .. id)
       addWake(node, 1)
@@ -428,8 +437,9 @@ end
 -- the slots it needs waits on P:pool:<name>:waiting until a job of the
 -- pool ends (offerPoolSlots) or the pool grows.
 local function claimOne(root, id, node, token, now)
-  local f = redis.call('HMGET', jobKey(root, id), 'state', 'pool', 'poolSlots', unpack(PAYLOAD_FIELDS))
-  if f[1] ~= 'QUEUED' then return nil end
+  -- a job key of another type (SPEC §18) is no job: its entry is dropped
+  local f = redis.pcall('HMGET', jobKey(root, id), 'state', 'pool', 'poolSlots', unpack(PAYLOAD_FIELDS))
+  if f.err or f[1] ~= 'QUEUED' then return nil end
   local t = tally(root)
   if t.aborting then -- its chunk of the abort has not come yet: it ends here instead
     abortJobs(root, { id }, now, t.aborting)
@@ -460,10 +470,11 @@ local function promoteDue(now)
   if #due == 0 then return 0 end
   inChunks('ZREM', delayedKey(), due)
   for _, item in ipairs(due) do
-    local sep = string.find(item, '|', 1, true)
-    local root, id = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
-    local f = redis.call('HMGET', jobKey(root, id), 'state', 'node')
-    if f[1] == 'QUEUED' then enqueue(root, id, f[2]) end
+    local root, id = entryOf(item)
+    if root then
+      local f = redis.call('HMGET', jobKey(root, id), 'state', 'node')
+      if f[1] == 'QUEUED' then enqueue(root, id, f[2]) end
+    end
   end
   return #due
 end
@@ -482,8 +493,8 @@ local function claimFromQueues(queues, node, max, token, now)
     while #out < max and skipped < SKIP_BOUND do
       local item = redis.call('LPOP', q)
       if not item then break end
-      local sep = string.find(item, '|', 1, true)
-      local payload = claimOne(string.sub(item, 1, sep - 1), string.sub(item, sep + 1), node, token, now)
+      local root, id = entryOf(item)
+      local payload = root and claimOne(root, id, node, token, now)
       if payload then out[#out + 1] = payload else skipped = skipped + 1 end
     end
   end
