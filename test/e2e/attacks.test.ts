@@ -64,7 +64,8 @@ describe('e2e: the attacks of issue 25, with the agent healthy throughout (§18)
       expect(seen.failed, phase).to.deep.equal([]);
       expect(seen.lapsed, `the heartbeat lapsed during ${phase}`).to.equal(0);
     }
-    expect([...watcher.phases.values()].reduce((n, s) => n + s.probes, 0)).to.be.above(10);
+    for (const name of ['specimen', 'expansion', 'pattern', 'subscriptions', 'bigReads'])
+      expect(watcher.phases.get(name)?.probes, `probes during ${name}`).to.be.at.least(1);
     expect(agent.child.exitCode).to.equal(null);
   });
 });

@@ -196,6 +196,9 @@ export function watchHealth(url: string, redisUrl: string, aliveKey: string) {
     set phase(name: string) {
       state.phase = name;
     },
+    /** Resolves once a probe was made during `name` (a short attack may fit between two). */
+    probed: (name: string) =>
+      until(async () => (phases.get(name)?.probes ?? 0) > 0, `a probe during ${name}`),
     stop: async () => {
       state.running = false;
       await loop;
@@ -215,6 +218,7 @@ export async function replayAttacks(
   for (const [name, attack] of Object.entries(ATTACKS)) {
     watcher.phase = name;
     answers[name] = await attack(api, t);
+    await watcher.probed(name);
   }
   watcher.phase = 'after';
   return answers;
