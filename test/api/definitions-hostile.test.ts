@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { makeAgent, tempDir } from '../helpers/agents.js';
+import { definitionFixture } from '../helpers/fixtures.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { http } from '../helpers/http.js';
 import { makeStore } from '../helpers/store.js';
@@ -59,29 +60,7 @@ describe('api: definitions, hostile (§18)', function () {
 
   it('stops an expansion at the tree limit, naming its $each (400 TOO_LARGE)', async () => {
     const { api, healthy, store } = await setup();
-    const def = {
-      params: {
-        type: 'object',
-        properties: { hosts: { type: 'array', items: { type: 'integer' } } },
-      },
-      tree: {
-        job: {
-          title: 'r',
-          type: 'noop',
-          children: [
-            {
-              $each: 'params.hosts',
-              as: 'a',
-              job: {
-                title: 'a',
-                type: 'noop',
-                children: [{ $each: 'params.hosts', as: 'b', job: { title: 'b', type: 'noop' } }],
-              },
-            },
-          ],
-        },
-      },
-    };
+    const def = definitionFixture('square');
     expect((await api('PUT', '/api/v1/definitions/square', def)).status).to.equal(201);
     const hosts = Array.from({ length: 2000 }, (_, i) => i);
     const run = await api('POST', '/api/v1/definitions/square/runs', { params: { hosts } });
@@ -117,50 +96,17 @@ describe('api: definitions, hostile (§18)', function () {
 
   it('checks a definition whose schema asks for 10^8 items with a small specimen', async () => {
     const { api, healthy } = await setup();
-    const def = {
-      params: {
-        type: 'object',
-        properties: { h: { type: 'array', minItems: 1e8, items: { type: 'string' } } },
-      },
-      tree: {
-        job: {
-          title: 't',
-          type: 'noop',
-          children: [{ $each: 'params.h', as: 'x', job: { title: '${x}', type: 'noop' } }],
-        },
-      },
-    };
+    const def = definitionFixture('huge-specimen'); // 235 bytes asking for 10^8 items
     expect((await api('PUT', '/api/v1/definitions/huge', def)).status).to.equal(201);
     await healthy();
   });
 
   it('moves a message whose run cannot start to ?state=failed, and starts the ones behind it', async () => {
     const { api, store } = await setup();
-    const def = {
-      maxConcurrentRuns: 1,
-      params: {
-        type: 'object',
-        properties: { hosts: { type: 'array', items: { type: 'integer' } } },
-      },
-      tree: {
-        job: {
-          title: 'r',
-          type: 'noop',
-          children: [
-            {
-              $each: 'params.hosts',
-              as: 'a',
-              job: {
-                title: 'a',
-                type: 'noop',
-                children: [{ $each: 'params.hosts', as: 'b', job: { title: 'b', type: 'noop' } }],
-              },
-            },
-          ],
-        },
-      },
-    };
-    expect((await api('PUT', '/api/v1/definitions/inbox', def)).status).to.equal(201);
+    const def = definitionFixture('square');
+    expect(
+      (await api('PUT', '/api/v1/definitions/inbox', { ...def, maxConcurrentRuns: 1 })).status,
+    ).to.equal(201);
     // a message whose record was corrupted in Redis, at the head of the inbox
     const redis = new Redis(testRedisUrl());
     await redis.rpush(`${store.prefix}:def:inbox:inbox`, 'a3c5e0a8-2a1e-4b8e-9a57-0d7f6f0d2c11');

@@ -8,6 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
+import { definitionFixture } from './fixtures.js';
 import { http, type HttpAnswer } from './http.js';
 
 export interface Target {
@@ -23,27 +24,6 @@ type Api = (method: string, path: string, body?: unknown) => Promise<HttpAnswer>
 /** What one attack got from the agent. */
 export type AttackAnswer = Record<string, unknown>;
 
-const square = {
-  params: { type: 'object', properties: { h: { type: 'array', items: { type: 'string' } } } },
-  tree: {
-    job: {
-      title: 'r',
-      type: 'noop',
-      children: [
-        {
-          $each: 'params.h',
-          as: 'a',
-          job: {
-            title: 'a',
-            type: 'noop',
-            children: [{ $each: 'params.h', as: 'b', job: { title: 'b', type: 'noop' } }],
-          },
-        },
-      ],
-    },
-  },
-};
-
 async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
   while (!(await probe())) {
@@ -56,27 +36,15 @@ async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60
 export const ATTACKS: Record<string, (api: Api, t: Target) => Promise<AttackAnswer>> = {
   /** 235 bytes asking for 10^8 items (SPEC §18: specimens are small). */
   async specimen(api) {
-    const def = {
-      params: {
-        type: 'object',
-        properties: { h: { type: 'array', minItems: 1e8, items: { type: 'string' } } },
-      },
-      tree: {
-        job: {
-          title: 't',
-          type: 'noop',
-          children: [{ $each: 'params.h', as: 'x', job: { title: '${x}', type: 'noop' } }],
-        },
-      },
-    };
+    const def = definitionFixture('huge-specimen'); // 235 bytes asking for 10^8 items
     return { status: (await api('PUT', '/api/v1/definitions/huge', def)).status };
   },
   /** A 2,000 × 2,000 expansion, run and posted as a 16 KB message. */
   async expansion(api) {
-    await api('PUT', '/api/v1/definitions/square', square);
-    const h = Array.from({ length: 2000 }, (_, i) => `host-${i}`);
-    const run = await api('POST', '/api/v1/definitions/square/runs', { params: { h } });
-    const message = await api('POST', '/api/v1/definitions/square/messages', { h });
+    await api('PUT', '/api/v1/definitions/square', definitionFixture('square'));
+    const hosts = Array.from({ length: 2000 }, (_, i) => `host-${i}`);
+    const run = await api('POST', '/api/v1/definitions/square/runs', { params: { hosts } });
+    const message = await api('POST', '/api/v1/definitions/square/messages', { hosts });
     let failed: Array<{ error: { code: string } }> = [];
     await until(async () => {
       failed = (await api('GET', '/api/v1/definitions/square/messages?state=failed')).body.messages;

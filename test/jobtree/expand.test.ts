@@ -9,6 +9,16 @@ import { collectReferences, definitionPath, expandTree } from '../../src/jobtree
 import { declaredAt, specimenOf } from '../../src/jobtree/specimen.js';
 import { ValidationError } from '../../src/shared/errors.js';
 
+/** The ValidationError `f` throws. */
+function err(f: () => unknown): ValidationError {
+  try {
+    f();
+  } catch (e) {
+    return e as ValidationError;
+  }
+  throw new Error('expected a ValidationError');
+}
+
 const deployShop = {
   tags: { application: 'shop' },
   job: {
@@ -91,14 +101,6 @@ describe('jobtree.expandTree', () => {
   });
 
   it('names the definition path of a placeholder that is not set or not a list', () => {
-    const err = (f: () => unknown): ValidationError => {
-      try {
-        f();
-      } catch (e) {
-        return e as ValidationError;
-      }
-      throw new Error('expected a ValidationError');
-    };
     expect(err(() => expandTree(deployShop, { hosts: [] })).path).to.equal('tree.job.title');
     expect(err(() => expandTree(deployShop, { version: 1, hosts: 'web-1' })).path).to.equal(
       'tree.job.children[0].$each',
@@ -157,15 +159,6 @@ describe('jobtree.collectReferences and specimens', () => {
 });
 
 describe('jobtree.expandTree, hostile (§18)', () => {
-  const err = (f: () => unknown): ValidationError => {
-    try {
-      f();
-    } catch (e) {
-      return e as ValidationError;
-    }
-    throw new Error('expected a ValidationError');
-  };
-
   it('shell-quotes placeholders in a shell command, and only there; ${raw:…} opts out', () => {
     const evil = "1.0; id > file #'";
     const { tree } = expandTree(
