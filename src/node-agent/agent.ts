@@ -324,11 +324,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   private async reattach(runId: string, takesOver: string | null, log: Logger) {
     const survivors = this.processes.survivors();
     if (survivors.length === 0) return [];
-    const candidates = survivors.filter((s) => s.start !== null && s.start.token === takesOver);
+    // The job's token in Redis is the run this one takes over, whichever run claimed it: a
+    // re-attach moves it to the new run, while its supervisor keeps the claimer's (issue 26:
+    // comparing with that one fenced a job at its second restart within the TTL).
+    const candidates = takesOver === null ? [] : survivors.filter((s) => s.start !== null);
     const claims = await this.deps.store.reattachJobs(
       this.deps.config.node,
       runId,
-      candidates.map((s) => ({ root: s.start!.root, id: s.start!.id, token: s.start!.token })),
+      candidates.map((s) => ({ root: s.start!.root, id: s.start!.id, token: takesOver! })),
     );
     const resumed: Resumed[] = [];
     claims.forEach((job, i) => {

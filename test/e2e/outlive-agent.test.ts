@@ -103,6 +103,34 @@ describe('e2e: jobs outlive their agent', function () {
     });
   }
 
+  it('re-attaches after any number of restarts within the TTL (issue 26)', async () => {
+    const { events, gate, start, b, root, pgid } = await setup();
+    await b.kill9();
+    const b2 = await start();
+    await waitFor(
+      async () => {
+        const log = (await http(b2.url, 'GET', `/api/v1/jobs/${root}/log`)).body as string;
+        return log.includes('re-attached by b');
+      },
+      { what: 'the first re-attach' },
+    );
+    expect(await b2.stop()).to.equal(0); // detach again, within the TTL
+    const b3 = await start();
+    await waitFor(
+      async () => {
+        const log = (await http(b3.url, 'GET', `/api/v1/jobs/${root}/log`)).body as string;
+        return (log.match(/re-attached by b/g) ?? []).length === 2;
+      },
+      { what: 'the second re-attach' },
+    );
+    expect(isGroupAlive(pgid)).to.equal(true);
+    writeFileSync(gate, '');
+    const done = await events.until(
+      (e) => e.job === root && ['SUCCESS', 'FAILED', 'ABORTED'].includes(e.state),
+    );
+    expect(done.state).to.equal('SUCCESS');
+  });
+
   it('past the TTL: NODE_LOST stands, and the job is stopped (fencing)', async () => {
     const ttl = { JOBTREE_HEARTBEAT_TTL_MS: '1500' };
     const { events, b, start, root, pgid, supervised, store } = await setup(ttl);

@@ -2,12 +2,12 @@
   Hands the jobs a previous run of this node left RUNNING under supervisors
   to the new run (SPEC §16: an agent that starts again within the heartbeat
   TTL re-attaches). A job is taken only if it is still RUNNING on this node
-  under the token its supervisor recorded; any other (NODE_LOST past the
-  TTL, aborted and settled meanwhile) is answered '' and the agent fences
-  its supervisor.
+  under the token of the run taken over (which claimed it, or re-attached
+  it in turn); any other (NODE_LOST past the TTL, aborted and settled
+  meanwhile) is answered '' and the agent fences its supervisor.
   KEYS[1] P:running:<node>
   ARGV[1] prefix  ARGV[2] node  ARGV[3] the new run's token
-  ARGV[4..] triples: root, id, the token its supervisor recorded
+  ARGV[4..] triples: root, id, the token the job must hold (the run taken over)
   Returns per triple the job's payload (as claimJobs does), or ''.
 ]]
 --@include common
