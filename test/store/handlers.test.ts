@@ -125,6 +125,41 @@ describe('store: failure handlers (§15)', () => {
     });
   });
 
+  it('orders compensations by when the jobs succeeded, not when Redis heard of it (issue 26)', async () => {
+    // a succeeded at 1,000 and b at 2,000, but a's end was journalled and reached Redis last
+    const plan = await submit(store, {
+      job: {
+        title: 'root',
+        type: 'noop',
+        node: 'n0',
+        children: [
+          { title: 'a', type: 'noop', node: 'n1', compensate: undo('a') },
+          { title: 'b', type: 'noop', node: 'n2', compensate: undo('b') },
+          { title: 'c', type: 'noop', node: 'n3' },
+        ],
+      },
+    });
+    const [a] = await store.claimJobs('n1', 1, 'tok-n1', 500);
+    const [b] = await store.claimJobs('n2', 1, 'tok-n2', 500);
+    await store.finishJob({
+      root: plan.root,
+      id: b!.id,
+      token: 'tok-n2',
+      outcome: 'SUCCESS',
+      at: 2000,
+    });
+    await store.finishJob({
+      root: plan.root,
+      id: a!.id,
+      token: 'tok-n1',
+      outcome: 'SUCCESS',
+      at: 1000,
+    });
+    await runOne(store, 'n3', 'FAILED', 3000);
+    const handlers = await store.getTree(plan.handlers!.root);
+    expect(handlers.job.children.map((c) => c.title)).to.deep.equal(['undo: b', 'undo: a']);
+  });
+
   it('goes on past a failing handler; the handler tree fails, the tree keeps its state', async () => {
     const plan = await submit(store, deploy({ onFailure: { title: 'notify', type: 'noop' } }));
     const events = await collectEvents(store);

@@ -50,7 +50,7 @@ local function finishOne(b)
   if tally(root).handlerOf then
     stepEnded(root, id, now)
   elseif final == 'SUCCESS' then
-    if f[9] then redis.call('RPUSH', compensableKey(root), id) end -- SPEC §15
+    if f[9] then redis.call('ZADD', compensableKey(root), now, id) end -- SPEC §15, by success time
     if parent then
       local pk = jobKey(root, parent)
       local p = redis.call('HMGET', pk, 'pending', 'childrenDoneAt', 'state', 'node')

@@ -4,11 +4,21 @@
   handler tree, planned at submission) and, with an onFailure job,
   `onFailure` (its planned jobs, children first, as JSON). A job with a
   compensation carries `compensate` (its planned handler job); its success
-  is appended to P:{R}:compensable, so that list holds the successes in the
-  order Redis applied them.
+  is added to P:{R}:compensable, scored by when the job succeeded: an end
+  that reaches Redis late (journalled in an outage) takes its place by its
+  time, not by when Redis heard of it (issue 26).
 ]]
 
 local function compensableKey(root) return P .. ':{' .. root .. '}:compensable' end
+
+-- The jobs whose compensation runs, the first success first. A tree of a
+-- version before the sorted set keeps a list, in the order Redis applied
+-- the successes.
+local function compensableJobs(root)
+  local key = compensableKey(root)
+  if redis.call('TYPE', key).ok == 'list' then return redis.call('LRANGE', key, 0, -1) end
+  return redis.call('ZRANGE', key, 0, -1)
+end
 
 -- What the handlers are told of the tree's end (ctx.outcome): its state
 -- and the job that brought it down, with that job's title and error.
@@ -36,7 +46,7 @@ local function startHandlers(root, state, now)
   local hroot = h[1]
   if not hroot or h[3] then return end
   local steps, direct = {}, {}
-  local succeeded = redis.call('LRANGE', compensableKey(root), 0, -1)
+  local succeeded = compensableJobs(root)
   for i = #succeeded, 1, -1 do
     local c = redis.call('HMGET', jobKey(root, succeeded[i]), 'compensate', 'node')
     local spec = cjson.decode(c[1])
