@@ -4,11 +4,11 @@
  *
  * Each shard lists newest first — by createdAt, then root, both descending
  * — and may stop short of the limit when its scan budget ran out, with a
- * cursor. A shard has then answered everything before its cursor and
- * nothing after it, so the merged page holds only what comes before the
- * earliest of those cursors, at most `limit`; its cursor is its last
- * tree's position, or that earliest cursor, in the format every shard
- * reads (`createdAt:root`).
+ * cursor. A shard has then answered everything down to its cursor (the
+ * tree at the cursor is its page's last) and nothing after it, so the
+ * merged page holds what comes down to the earliest of those cursors, at
+ * most `limit`; its cursor is its last tree's position, or that earliest
+ * cursor, in the format every shard reads (`createdAt:root`).
  */
 import type { TreeSummary } from '../shared/types.js';
 
@@ -38,7 +38,8 @@ export function mergeTreePages(pages: Page[], limit: number): Page {
   const of = (t: TreeSummary): [number, string] => [t.createdAt, t.root];
   const all = pages
     .flatMap((p) => p.trees)
-    .filter((t) => cut === null || before(of(t), cut) > 0)
+    // the tree at the cut is its shard's last answer: it belongs to the page (issue 26)
+    .filter((t) => cut === null || before(of(t), cut) >= 0)
     .sort((a, b) => before(of(b), of(a)));
   const trees = all.slice(0, limit);
   const last = trees[trees.length - 1];
