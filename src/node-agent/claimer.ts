@@ -19,8 +19,17 @@ export interface ClaimerOptions {
   pollMs: number;
 }
 
+/**
+ * How long an abort signal for a job this claimer does not run yet is kept
+ * for it: the job's claim is in flight (a claim over many shards, an
+ * adoption at the next heartbeat), and starts it stopped (issue 26).
+ */
+const EARLY_STOP_MS = 60_000;
+
 export class Claimer {
   private readonly running = new Map<string, RunningJob>();
+  /** Abort signals that came before their job started here: id → reason, and when. */
+  private readonly earlyStops = new Map<string, { reason: StopReason; at: number }>();
   private filling = false;
   private again = false;
   private stopped = false;
@@ -142,6 +151,11 @@ export class Claimer {
   private run(job: ClaimedJob, resumed?: { supervised: Supervised; kind: ProcessKind }): void {
     const handle = startJob(job, this.deps, resumed);
     this.running.set(job.id, handle);
+    const early = this.earlyStops.get(job.id);
+    if (early) {
+      this.earlyStops.delete(job.id);
+      handle.stop(early.reason); // aborted while its claim was on its way
+    }
     void handle.done.then(
       (next) => this.settle(job.id, next),
       (err: unknown) => {
@@ -159,11 +173,24 @@ export class Claimer {
     if (this.running.size === 0) for (const resolve of this.idle) resolve();
   }
 
-  /** Stops one running job (an abort signal for it). */
+  /**
+   * Stops one running job (an abort signal for it). A signal for a job not
+   * running here yet is kept a while: its claim may still be on its way (a
+   * claim over many shards, an adoption), and the job starts stopped.
+   */
   stopJob(id: string, reason: StopReason): boolean {
     const handle = this.running.get(id);
-    handle?.stop(reason);
-    return handle !== undefined;
+    if (handle) {
+      handle.stop(reason);
+      return true;
+    }
+    const now = Date.now();
+    for (const [early, s] of this.earlyStops) {
+      if (now - s.at <= EARLY_STOP_MS) break; // kept in arrival order: the rest are newer
+      this.earlyStops.delete(early);
+    }
+    this.earlyStops.set(id, { reason, at: now });
+    return false;
   }
 
   /** Stops every running job now (an operator's second SIGTERM, or SIGQUIT). */
