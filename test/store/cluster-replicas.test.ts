@@ -2,7 +2,8 @@
  * Writes on a Redis Cluster whose masters have replicas (SPEC §17): a
  * script's answer waits until every healthy replica of the master that ran
  * it has its writes, so a master that crashes and fails over loses nothing
- * it acknowledged; a write its replica did not confirm is an outage.
+ * it acknowledged; a write its replica did not confirm is an outage; and a
+ * master whose scripts were flushed gets them again.
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
@@ -82,5 +83,12 @@ describe('store: a Redis Cluster with replicas (§17)', function () {
     await submitIn(5); // confirmed again
     expect(await store.setDrain('n1', true)).to.equal(true);
     for (const r of replicas) r.disconnect();
+
+    // a master whose scripts were flushed: they are loaded again, and nothing is refused
+    const masters = cluster.ports.map((port) => new Redis(port));
+    await Promise.all(masters.map((m) => m.script('FLUSH')));
+    for (const m of masters) m.disconnect();
+    await submitIn(5);
+    expect(await store.setDrain('n1', false)).to.equal(true);
   });
 });
