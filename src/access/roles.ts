@@ -83,12 +83,21 @@ export function routeAccess(method: string, path: string): Access | undefined {
 /**
  * Whether `who` may use a door that needs `access`, as far as roles say:
  * a job token passes only doors with a `job` scope, whose tree the door
- * must still compare with the token's (api/doors.ts `admits`).
+ * must still compare with the token's (ownsTree).
  */
 export function roleAllows(who: Principal, access: Access): boolean {
   if (access.role === 'open') return true;
   if (who.kind === 'job') return access.job !== undefined;
   return RANK[who.role] >= RANK[access.role];
+}
+
+/**
+ * Whether `who` may reach a resource of tree `root` (null: none found): a
+ * role reaches every tree, a job's token its own only (SPEC §18).
+ */
+export function ownsTree(who: Principal, root: string | null): boolean {
+  if (who.kind !== 'job') return true;
+  return root !== null && root.toLowerCase() === who.root.toLowerCase();
 }
 
 /** The role a door needs, for a refusal's message. */

@@ -9,7 +9,7 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { HostPolicy } from '../access/host-policy.js';
-import { describeAccess, roleAllows, routeAccess, type Access } from '../access/roles.js';
+import { describeAccess, ownsTree, roleAllows, routeAccess, type Access } from '../access/roles.js';
 import {
   bearerOf,
   principalOf,
@@ -73,16 +73,15 @@ async function resourceTree(route: Matched, access: Access, deps: AuthorizeDeps)
 
 /**
  * Whether a principal may use a door: its role, and for a job token, the
- * door's resource in its own tree (SPEC §18). Shared with socket.io.
+ * door's resource in its own tree (SPEC §18), looked up only for one.
  */
-export async function admits(
+async function admits(
   who: Principal,
   access: Access,
   treeOfResource: () => Promise<string | null>,
 ): Promise<boolean> {
   if (!roleAllows(who, access)) return false;
-  if (who.kind !== 'job') return true;
-  return (await treeOfResource()) === who.root.toLowerCase();
+  return who.kind !== 'job' || ownsTree(who, await treeOfResource());
 }
 
 /**

@@ -18,7 +18,7 @@ import { Server } from 'socket.io';
 import type { BigReads } from '../access/big-reads.js';
 import type { HostPolicy } from '../access/host-policy.js';
 import { peerUrlRefusal } from '../access/peer-url.js';
-import { EVENT_ACCESS, roleAllows } from '../access/roles.js';
+import { EVENT_ACCESS, ownsTree, roleAllows } from '../access/roles.js';
 import { principalOf, type JobTokenCheck, type Tokens } from '../access/tokens.js';
 import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
@@ -282,7 +282,7 @@ export class LogServer {
       await this.statusReady(); // a follower is poked by status events from here on
       const view = await this.deps.store.getJob(job);
       const who = socket.data.principal;
-      if (who.kind === 'job' && view.root !== who.root)
+      if (!ownsTree(who, view.root))
         return sink.error('FORBIDDEN', 'a job token reads its own tree only');
       if (state.logs.get(key) !== release) return; // unsubscribed or replaced meanwhile
       if (msg.local || view.node === this.deps.node || view.node === '*') {
@@ -332,7 +332,7 @@ export class LogServer {
     const root = rootOf(msg);
     const who = socket.data.principal;
     if (root === null) return;
-    if (who.kind === 'job' && root !== who.root.toLowerCase()) {
+    if (!ownsTree(who, root ?? null)) {
       socket.emit('log:error', {
         job: root ?? '*',
         code: 'FORBIDDEN',

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { JobTokens } from '../../src/access/job-token.js';
+import { ownsTree } from '../../src/access/roles.js';
 
 describe('access.JobTokens', () => {
   const root = randomUUID();
@@ -36,5 +37,14 @@ describe('access.JobTokens', () => {
     expect(tokens.verify(flipped)).to.equal(null);
     for (const junk of ['', 'jtj_', `jtj_${root}_${job}_1_`, token + 'x', 'Bearer x'])
       expect(tokens.verify(junk), junk).to.equal(null);
+  });
+
+  it('reaches its own tree only, where a role reaches every tree', () => {
+    const job = { kind: 'job' as const, root, job: randomUUID() };
+    expect(ownsTree(job, root)).to.equal(true);
+    expect(ownsTree(job, root.toUpperCase())).to.equal(true);
+    expect(ownsTree(job, randomUUID())).to.equal(false);
+    expect(ownsTree(job, null)).to.equal(false);
+    expect(ownsTree({ kind: 'role', role: 'read' }, randomUUID())).to.equal(true);
   });
 });
