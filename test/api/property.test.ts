@@ -19,6 +19,7 @@ import { http, rawRequest } from '../helpers/http.js';
 import { connect, type TestSocket } from '../helpers/log-client.js';
 import { destroyRedis, startRedis } from '../helpers/redis.js';
 import { track } from '../helpers/track.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? (process.env.CI ? 20261207 : Date.now() % 2 ** 31));
 /** 503s the reference documents: the store away, a node's log away, no room. */
@@ -59,7 +60,12 @@ async function fixtures(
     expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).to.be.below(300);
     return res.body;
   };
-  await api('POST', '/api/v1/nodes/n1/drain'); // nothing runs: what is written, a request wrote
+  // nothing runs: what is written, a request wrote. The agent hears of its drain by a message:
+  // wait for it to say so, or a submission made just after might still be claimed
+  await api('POST', '/api/v1/nodes/n1/drain');
+  await waitFor(() => agent.output().includes('draining: claiming nothing'), {
+    what: 'the agent to drain',
+  });
   await api('PUT', '/api/v1/pools/fix-pool', { slots: 3 });
   const tree = await api('POST', '/api/v1/trees', {
     job: {
@@ -74,7 +80,8 @@ async function fixtures(
   await api('PUT', '/api/v1/definitions/fix-def', {
     maxConcurrentRuns: 1,
     params: { type: 'object', properties: { v: { type: 'string' } } },
-    tree: { job: { title: 'run ${params.v}', type: 'noop' } },
+    // on a node no agent runs: the run holds the definition's one place for good
+    tree: { job: { title: 'run ${params.v}', type: 'noop', node: 'far' } },
   });
   await api('POST', '/api/v1/definitions/fix-def/runs', { params: { v: 'first' } }); // holds the limit
   const messages = [];
@@ -125,7 +132,7 @@ describe(`api: hostile requests and events, property-based (§18, seed ${SEED})`
         JOBTREE_TOKEN: tokens.admin,
         JOBTREE_RUN_TOKEN: tokens.run,
         JOBTREE_READ_TOKEN: tokens.read,
-        JOBTREE_LOG_LEVEL: 'warn',
+        JOBTREE_LOG_LEVEL: 'info',
       },
     });
     const f = await fixtures(agent, tokens);
