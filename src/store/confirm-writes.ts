@@ -9,22 +9,19 @@
  * its adoption, the API answers 503. On one plain server nothing changes.
  */
 import keySlot from 'cluster-key-slot';
+import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 import type { ClusterReplicaWatch } from './cluster-replicas.js';
 import type { ReplicaWatch } from './replica-watch.js';
-import { MOVE_WAIT, REDIRECTED } from './slot-guard.js';
+import type { ScriptSource } from './load-scripts.js';
+import { guardedArgs, MOVE_WAIT, REDIRECTED } from './slot-guard.js';
 
 /** How long a script's writes wait for the replicas. */
 export const REPLICA_ACK_TIMEOUT_MS = 1000;
 
 type ScriptMethod = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 type Confirmed = (name: string, original: ScriptMethod, args: unknown[]) => Promise<unknown>;
-
-interface Pipe {
-  wait(replicas: number, ms: number): Pipe;
-  exec(): Promise<Array<[Error | null, unknown]> | null>;
-}
 
 function notConfirmed(name: string, needed: number | null): Error {
   if (needed === null) {
@@ -82,39 +79,65 @@ export function confirmOnMaster(client: Redis, scripts: string[], watch: Replica
 /**
  * On a Redis Cluster: the replicas of the master that serves the script's
  * slot, and WAIT in one pipeline with the script, so that it reaches the
- * node that ran it. ioredis sends such a pipeline again only when all of
- * it is read-only, so a script it refused (its slot moved, or moving) is
- * sent again here, as ioredis does for a single command (MOVE_WAIT).
+ * node that ran it. The script is queued here as EVALSHA, not as ioredis's
+ * script command: that one, refused NOSCRIPT (a master restarted, or its
+ * scripts flushed), is sent again on its own, after the pipeline's WAIT, and
+ * a pipeline ioredis sends again (CLUSTERDOWN) loses even that and answers
+ * NOSCRIPT as the script's error. NOSCRIPT means nothing ran: it is sent
+ * again as EVAL, with its source. ioredis sends such a pipeline again only
+ * when all of it is read-only, so a script it refused (its slot moved, or
+ * moving) is sent again here, as ioredis does for a single command
+ * (MOVE_WAIT).
  */
 export function confirmOnCluster(
   client: Cluster,
-  scripts: string[],
+  scripts: ScriptSource[],
   watch: ClusterReplicaWatch,
 ): void {
-  wrapScripts(client, scripts, async (name, original, args) => {
-    await watch.ready;
-    const slot = keySlot(String(args[0]));
-    for (let left = MOVE_WAIT.tries; ; left--) {
-      const needed = watch.needed(slot);
-      if (needed === null) throw notConfirmed(name, null);
-      if (needed === 0) return original.apply(client, args); // ioredis follows redirects itself
-      const pipe = client.pipeline();
-      const queued = original.apply(pipe, args) as unknown as Pipe; // a pipeline returns itself
-      const rows = (await queued.wait(needed, REPLICA_ACK_TIMEOUT_MS).exec()) ?? [];
-      const [[scriptError, answer] = [null, null], [waitError, acked] = [null, 0]] = rows;
-      if (scriptError && REDIRECTED.test(scriptError.message)) {
-        if (left <= 1) {
-          throw new Error(`Too many Cluster redirections. Last error: ${scriptError.message}`);
+  const byName = new Map(scripts.map((s) => [s.name, { ...s, sha: sha1(s.lua) }]));
+  wrapScripts(
+    client,
+    scripts.map((s) => s.name),
+    async (name, original, args) => {
+      await watch.ready;
+      const script = byName.get(name) as ScriptSource & { sha: string }; // wrapped by name from it
+      const slot = keySlot(String(args[0]));
+      const callArgs = [script.numberOfKeys + 1, ...guardedArgs(script.numberOfKeys, args)];
+      let loaded = true; // EVALSHA until the master says it lacks the script
+      for (let left = MOVE_WAIT.tries; ; left--) {
+        const needed = watch.needed(slot);
+        if (needed === null) throw notConfirmed(name, null);
+        if (needed === 0) return original.apply(client, args); // ioredis follows redirects itself
+        const pipe = client.pipeline();
+        if (loaded) pipe.evalsha(script.sha, ...(callArgs as [number, ...string[]]));
+        else pipe.eval(script.lua, ...(callArgs as [number, ...string[]]));
+        const rows = (await pipe.wait(needed, REPLICA_ACK_TIMEOUT_MS).exec()) ?? [];
+        const [[scriptError, answer] = [null, null], [waitError, acked] = [null, 0]] = rows;
+        if (scriptError && loaded && NO_SCRIPT.test(scriptError.message)) {
+          loaded = false;
+          continue;
         }
-        if (scriptError.message.startsWith('MOVED')) client.refreshSlotsCache();
-        await delay(MOVE_WAIT.pauseMs);
-        continue;
+        if (scriptError && REDIRECTED.test(scriptError.message)) {
+          if (left <= 1) {
+            throw new Error(`Too many Cluster redirections. Last error: ${scriptError.message}`);
+          }
+          if (scriptError.message.startsWith('MOVED')) client.refreshSlotsCache();
+          await delay(MOVE_WAIT.pauseMs);
+          continue;
+        }
+        if (scriptError) throw scriptError;
+        if (waitError) throw waitError;
+        if (Number(acked) < needed) throw notConfirmed(name, needed);
+        return answer;
       }
-      if (scriptError) throw scriptError;
-      if (waitError) throw waitError;
-      if (Number(acked) < needed) throw notConfirmed(name, needed);
-      return answer;
-    }
-  });
+    },
+  );
   client.once('end', () => watch.close());
+}
+
+/** The master lacks the script: it did not run. */
+const NO_SCRIPT = /^NOSCRIPT\b/;
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
 }

@@ -63,11 +63,14 @@ export function readScripts(): ScriptSource[] {
 let cache: ScriptSource[] | undefined;
 
 /**
- * Defines every script as a command on `client`; answers the names of those
- * that write. With `slotGuard` (a Redis Cluster) each names its slot's
- * guard key too (slot-guard.ts).
+ * Defines every script as a command on `client`; answers those that write.
+ * With `slotGuard` (a Redis Cluster) each names its slot's guard key too
+ * (slot-guard.ts).
  */
-export function defineScripts(client: Redis, options: { slotGuard?: boolean } = {}): string[] {
+export function defineScripts(
+  client: Redis,
+  options: { slotGuard?: boolean } = {},
+): ScriptSource[] {
   cache ??= readScripts();
   const extraKeys = options.slotGuard ? 1 : 0;
   for (const s of cache) {
@@ -78,5 +81,5 @@ export function defineScripts(client: Redis, options: { slotGuard?: boolean } = 
     });
   }
   if (options.slotGuard) guardScripts(client, cache);
-  return cache.filter((s) => !s.readOnly).map((s) => s.name);
+  return cache.filter((s) => !s.readOnly);
 }

@@ -76,7 +76,12 @@ export function createScriptClient(place: RedisPlace): ScriptClient {
   client.on('error', () => undefined);
   const target = toTarget(place);
   const writing = defineScripts(client, { slotGuard: target.kind === 'cluster' });
-  if (target.kind === 'sentinel') confirmOnMaster(client, writing, new ReplicaWatch(target));
+  if (target.kind === 'sentinel')
+    confirmOnMaster(
+      client,
+      writing.map((s) => s.name),
+      new ReplicaWatch(target),
+    );
   if (target.kind === 'cluster') {
     // Cluster and Redis share the interface the store uses (createRedis)
     const cluster = client as unknown as Cluster;

@@ -60,14 +60,14 @@ export function guardScripts(
   for (const { name, numberOfKeys } of scripts) {
     const original = methods[name] as ScriptMethod;
     methods[name] = function (this: unknown, ...args: unknown[]) {
-      const keys = args.slice(0, numberOfKeys);
-      return original.apply(this, [
-        ...keys,
-        guardKey(String(args[0])),
-        ...args.slice(numberOfKeys),
-      ]);
+      return original.apply(this, guardedArgs(numberOfKeys, args));
     };
   }
+}
+
+/** A script's arguments with the guard key of its first key's slot after its own keys. */
+export function guardedArgs(numberOfKeys: number, args: unknown[]): unknown[] {
+  return [...args.slice(0, numberOfKeys), guardKey(String(args[0])), ...args.slice(numberOfKeys)];
 }
 
 /**

@@ -17,6 +17,36 @@ import { startCluster } from '../helpers/cluster.js';
 import { nodeInfo } from '../helpers/store.js';
 import { track } from '../helpers/track.js';
 
+/**
+ * The script calls a master runs, each with the command that came next on
+ * its connection ("evalsha wait", "eval wait"); `stop` reads up to a marker
+ * sent after them.
+ */
+async function watchScripts(master: Redis): Promise<{ stop(): Promise<string[]> }> {
+  const monitor = await master.monitor();
+  const last = new Map<string, string>(); // connection -> its last script call
+  const calls: string[] = [];
+  const marker = `end-${randomUUID()}`;
+  const ended = new Promise<void>((resolve) => {
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const command = String(args[0]).toLowerCase();
+      if (args[1] === marker) return resolve();
+      const before = last.get(source);
+      if (before !== undefined) calls.push(`${before} ${command}`);
+      last.delete(source);
+      if (command === 'eval' || command === 'evalsha') last.set(source, command);
+    });
+  });
+  return {
+    async stop() {
+      await master.echo(marker);
+      await ended;
+      monitor.disconnect();
+      return [...calls, ...[...last.values()].map((c) => `${c} (nothing after)`)];
+    },
+  };
+}
+
 describe('store: a Redis Cluster with replicas (§17)', function () {
   this.timeout(60000);
 
@@ -84,11 +114,17 @@ describe('store: a Redis Cluster with replicas (§17)', function () {
     expect(await store.setDrain('n1', true)).to.equal(true);
     for (const r of replicas) r.disconnect();
 
-    // a master whose scripts were flushed: they are loaded again, and nothing is refused
+    // a master whose scripts were flushed gets them again, in the pipeline with its WAIT:
+    // every script that ran is followed by a WAIT on its master, nothing is refused
     const masters = cluster.ports.map((port) => new Redis(port));
+    const seen = await Promise.all(masters.map((m) => watchScripts(m)));
     await Promise.all(masters.map((m) => m.script('FLUSH')));
-    for (const m of masters) m.disconnect();
     await submitIn(5);
     expect(await store.setDrain('n1', false)).to.equal(true);
+    const sent = (await Promise.all(seen.map((s) => s.stop()))).flat();
+    const loads = sent.filter((s) => s.startsWith('eval ')).length;
+    expect(loads, sent.join(' | ')).to.be.greaterThan(0);
+    for (const s of sent) expect(s, sent.join(' | ')).to.match(/ wait$/);
+    for (const m of masters) m.disconnect();
   });
 });
