@@ -4,10 +4,9 @@
  * state from Redis after subscribing and on each terminal job event, so a
  * lost message only delays it to the next event or its timeout.
  */
+import { isTerminal } from '../jobtree/states.js';
 import type { StatusEvent } from '../shared/types.js';
 import type { Store, Subscription } from '../store/store.js';
-
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'ABORTED']);
 
 export class TreeWaiter {
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -17,7 +16,7 @@ export class TreeWaiter {
 
   private ensureSubscribed(): Promise<void> {
     this.subscription ??= this.store.subscribeStatus((e: StatusEvent) => {
-      if (TERMINAL.has(e.state)) for (const check of this.waiters.get(e.root) ?? []) check();
+      if (isTerminal(e.state)) for (const check of this.waiters.get(e.root) ?? []) check();
     });
     return this.subscription.ready;
   }

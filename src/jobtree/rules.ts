@@ -4,7 +4,7 @@
  * Pure (no I/O, no clock). The Lua scripts of src/store implement the same
  * rules; test/store/model.test.ts runs both on random events and compares.
  */
-import type { JobState } from '../shared/types.js';
+import type { JobState, RetryPolicy } from '../shared/types.js';
 import { isTerminal } from './states.js';
 
 export interface ModelJob {
@@ -16,6 +16,9 @@ export interface ModelJob {
   pending: number;
   /** Set on a RUNNING job when its tree aborts: it will end ABORTED. */
   abortRequested: boolean;
+  /** SPEC §14: the number of the current try, of `tries` in all. */
+  attempt: number;
+  tries: number;
 }
 
 export interface Transition {
@@ -28,10 +31,26 @@ export type TreeModel = Map<string, ModelJob>;
 
 export type FinishOutcome = 'SUCCESS' | 'FAILED' | 'ABORTED';
 
+/** What the model needs of a planned job. */
+export interface PlannedShape {
+  id: string;
+  parent: string | null;
+  children: readonly string[];
+  retry?: RetryPolicy;
+}
+
+/**
+ * True when a failed try that ended with `code` is tried again under
+ * `policy` (SPEC §14), tries left aside: an abort (ABORTED_BY_*) never is;
+ * with `on`, only the codes it lists.
+ */
+export function retriesCode(code: string, policy: RetryPolicy | undefined): boolean {
+  if (code.startsWith('ABORTED_BY_')) return false;
+  return policy?.on ? policy.on.includes(code) : true;
+}
+
 /** Builds a model from planned jobs (root first). */
-export function buildModel(
-  jobs: ReadonlyArray<{ id: string; parent: string | null; children: readonly string[] }>,
-): TreeModel {
+export function buildModel(jobs: ReadonlyArray<PlannedShape>): TreeModel {
   const model: TreeModel = new Map();
   for (const j of jobs) {
     model.set(j.id, {
@@ -41,6 +60,8 @@ export function buildModel(
       state: j.children.length > 0 ? 'WAITING' : 'QUEUED',
       pending: j.children.length,
       abortRequested: false,
+      attempt: 1,
+      tries: j.retry?.attempts ?? 1,
     });
   }
   return model;
@@ -86,17 +107,26 @@ export function claim(model: TreeModel, id: string): Transition | null {
 
 /**
  * A running job reports its end. A flagged job ends ABORTED whatever it
- * reports; a success may queue its parent (§4 rule 2); anything else aborts
- * the rest of the tree (§4 rule 4). Null when the job is not RUNNING.
+ * reports; a success may queue its parent (§4 rule 2); a failed try with
+ * tries left goes back to QUEUED (§14: `error` is its code and the job's
+ * policy); anything else aborts the rest of the tree (§4 rule 4).
+ * Null when the job is not RUNNING.
  */
 export function finish(
   model: TreeModel,
   id: string,
   outcome: FinishOutcome,
+  error: { code: string; policy?: RetryPolicy } = { code: 'FAILED' },
 ): { transitions: Transition[]; signal: string[] } | null {
   const job = model.get(id);
   if (!job || job.state !== 'RUNNING') return null;
   const transitions: Transition[] = [];
+  const again = job.attempt < job.tries && retriesCode(error.code, error.policy);
+  if (outcome === 'FAILED' && again && !job.abortRequested) {
+    job.attempt += 1;
+    move(job, 'QUEUED', transitions);
+    return { transitions, signal: [] };
+  }
   const final: JobState = job.abortRequested ? 'ABORTED' : outcome;
   move(job, final, transitions);
   if (final === 'SUCCESS') {
@@ -132,7 +162,7 @@ export function abortJob(
 export function addChildren(
   model: TreeModel,
   target: string,
-  jobs: ReadonlyArray<{ id: string; parent: string | null; children: readonly string[] }>,
+  jobs: ReadonlyArray<PlannedShape>,
 ): Transition[] | null {
   const t = model.get(target);
   if (!t || (t.state !== 'WAITING' && t.state !== 'QUEUED')) return null;

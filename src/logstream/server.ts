@@ -23,7 +23,7 @@ import { principalOf, type JobTokenCheck, type Tokens } from '../access/tokens.j
 import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
 import { Semaphore } from '../shared/semaphore.js';
-import type { JobState, PausedEvent, StatusEvent } from '../shared/types.js';
+import type { PausedEvent, StatusEvent } from '../shared/types.js';
 import type { Store, Subscription } from '../store/store.js';
 import type { ClientToServer, LogSink, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
@@ -371,7 +371,7 @@ export class LogServer {
       else if (e.seq > entry.seq) socket.emit('status', e);
     }
     // a queued job that ends without running (its tree aborted) has no log writer to say so
-    if (isTerminal(e.state as JobState)) this.deps.logs.changed(e.job);
+    if (isTerminal(e.state)) this.deps.logs.changed(e.job);
   }
 
   /**

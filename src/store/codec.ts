@@ -17,7 +17,7 @@ import type {
   TreeSummary,
   TreeState,
 } from '../shared/types.js';
-import { isJobState } from '../jobtree/states.js';
+import { isAllowedTransition, isJobState } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
 import type { PausedEvent, StatusEvent } from '../shared/types.js';
 import { parseObject } from './parse-record.js';
@@ -245,7 +245,9 @@ export function decodeStatusEvent(text: string): StatusEvent | null {
   const e = parseObject(text);
   if (!e || !isJobId(e.root) || !isJobId(e.job) || !isJobState(e.state)) return null;
   if (!Number.isSafeInteger(e.seq) || typeof e.at !== 'number') return null;
-  if (e.prev !== null && e.prev !== undefined && !isJobState(e.prev)) return null;
+  const prev = e.prev ?? null;
+  if (prev !== null && !isJobState(prev)) return null;
+  if (!isAllowedTransition(prev, e.state)) return null; // no script makes such a move
   return e as unknown as StatusEvent;
 }
 

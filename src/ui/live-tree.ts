@@ -6,11 +6,10 @@
  * tree and for the tree's failure handlers (SPEC §15).
  */
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { isTerminal } from '../jobtree/states.js';
 import { api } from './api.js';
 import { getSocket, onConnected } from './socket.js';
 import { applyStatus, fromSnapshot, type LiveTree } from './tree-model.js';
-
-export const TERMINAL = new Set(['SUCCESS', 'FAILED', 'ABORTED']);
 
 /** The live tree of `root` (null until its snapshot came), why it is missing, and a redraw. */
 export function useLiveTree(root: string): {
@@ -46,7 +45,7 @@ export function useLiveTree(root: string): {
       if (applied === 'unknown' && t.partial) redraw();
       if (applied !== 'applied') return;
       redraw();
-      if (TERMINAL.has(e.state)) {
+      if (isTerminal(e.state)) {
         // summary, error and result are not in the event: read them once
         void api.job(e.job).then((full) => {
           const job = t.jobs.get(e.job);

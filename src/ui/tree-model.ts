@@ -3,6 +3,7 @@
  * newer `status` events (SPEC §6), the tree's state derived as the server
  * does (§4 rule 6), and what the timeline draws. Pure; no DOM.
  */
+import { isTerminal } from '../jobtree/states.js';
 import { deriveTreeState } from '../jobtree/tree-state.js';
 import type { JobState, NestedJob, StatusEvent, TreeView } from '../shared/types.js';
 
@@ -52,8 +53,7 @@ export function applyStatus(tree: LiveTree, e: StatusEvent): 'applied' | 'stale'
   else if (e.state === 'RUNNING') {
     job.startedAt = e.at;
     delete job.runAt;
-  } else if (e.state === 'SUCCESS' || e.state === 'FAILED' || e.state === 'ABORTED')
-    job.finishedAt = e.at;
+  } else if (isTerminal(e.state)) job.finishedAt = e.at;
   if (!tree.partial) {
     const all: Partial<Record<JobState, number>> = {};
     for (const j of tree.jobs.values()) all[j.state] = (all[j.state] ?? 0) + 1;

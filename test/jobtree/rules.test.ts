@@ -9,6 +9,7 @@ import {
   claim,
   finish,
   isTreeActive,
+  retriesCode,
 } from '../../src/jobtree/rules.js';
 import { deriveTreeState } from '../../src/jobtree/tree-state.js';
 import { isAllowedTransition } from '../../src/jobtree/states.js';
@@ -82,5 +83,29 @@ describe('jobtree.rules', () => {
     expect(isAllowedTransition('QUEUED', 'RUNNING')).to.equal(true);
     expect(isAllowedTransition('WAITING', 'RUNNING')).to.equal(false);
     expect(isAllowedTransition('SUCCESS', 'FAILED')).to.equal(false);
+    expect(isAllowedTransition('RUNNING', 'QUEUED')).to.equal(true); // a retry (§14)
+    expect(isAllowedTransition(null, 'WAITING')).to.equal(true); // born
+    expect(isAllowedTransition(null, 'RUNNING')).to.equal(false);
+  });
+
+  it('tries a failed job again while it has tries and its code is retried (§14)', () => {
+    const m = buildModel([
+      { id: 'r', parent: null, children: [], retry: { attempts: 2, on: ['FLAKY'] } },
+    ]);
+    claim(m, 'r');
+    expect(
+      finish(m, 'r', 'FAILED', { code: 'BROKEN', policy: { attempts: 2, on: ['FLAKY'] } }),
+    ).to.have.nested.property('transitions[0].state', 'FAILED');
+    const again = buildModel([{ id: 'r', parent: null, children: [], retry: { attempts: 2 } }]);
+    claim(again, 'r');
+    expect(finish(again, 'r', 'FAILED', { code: 'BROKEN' })?.transitions).to.deep.equal([
+      { job: 'r', prev: 'RUNNING', state: 'QUEUED' },
+    ]);
+    claim(again, 'r');
+    expect(again.get('r')?.attempt).to.equal(2);
+    expect(finish(again, 'r', 'FAILED', { code: 'BROKEN' })?.transitions[0]?.state).to.equal(
+      'FAILED',
+    ); // no tries left
+    expect(retriesCode('ABORTED_BY_USER', { attempts: 3 })).to.equal(false);
   });
 });

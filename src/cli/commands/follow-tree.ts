@@ -9,7 +9,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServer, ServerToClient } from '../../logstream/events.js';
 import { isTerminal } from '../../jobtree/states.js';
-import type { JobState, NestedJob, StatusEvent, TreeView } from '../../shared/types.js';
+import type { NestedJob, StatusEvent, TreeView } from '../../shared/types.js';
 import { type ApiClient, CliError, EXIT } from '../client.js';
 import { renderTree } from '../render-tree.js';
 import { visibleControls } from '../visible.js';
@@ -112,12 +112,12 @@ export function followTree(client: ApiClient, root: string, screen: Screen): Pro
       job.state = e.state;
       job.node = e.node;
       if (e.state === 'RUNNING') job.startedAt = e.at;
-      if (isTerminal(e.state as JobState)) job.finishedAt = e.at;
+      if (isTerminal(e.state)) job.finishedAt = e.at;
       if (!screen.isTTY)
         lines.push(`${visibleControls(job.title)}: ${e.prev ?? 'new'} → ${e.state} @${e.node}`);
       subscribeLog(job);
       const allOver = [...jobs.values()].every((j) => isTerminal(j.state));
-      if (isTerminal(e.state as JobState) && allOver) {
+      if (isTerminal(e.state) && allOver) {
         void refreshTree().then(() => {
           draw(lines);
           finishIfDone();

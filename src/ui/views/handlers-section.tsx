@@ -7,7 +7,8 @@
 import { useEffect } from 'preact/hooks';
 import type { TreeView } from '../../shared/types.js';
 import { api } from '../api.js';
-import { TERMINAL, useLiveTree } from '../live-tree.js';
+import { isTerminal } from '../../jobtree/states.js';
+import { useLiveTree } from '../live-tree.js';
 import type { LiveTree } from '../tree-model.js';
 import { JobRow } from './job-row.js';
 import { StateBadge } from './state-badge.js';
@@ -46,7 +47,7 @@ export function HandlersSection(props: {
   onError: (m: string) => void;
 }) {
   const view = props.owner.view;
-  const ended = TERMINAL.has(view.state);
+  const ended = isTerminal(view.state);
   useEffect(() => {
     if (!ended || view.handlers?.state !== 'PENDING') return;
     void api.tree(view.root).then(

@@ -10,7 +10,7 @@ import { countsText } from '../../shared/counts.js';
 import type { NestedJob } from '../../shared/types.js';
 import { api } from '../api.js';
 import { clock, duration, runTime } from '../format.js';
-import { TERMINAL } from '../live-tree.js';
+import { isTerminal } from '../../jobtree/states.js';
 import { StateBadge } from './state-badge.js';
 
 export function openLog(root: string, job: string | null): void {
@@ -111,7 +111,7 @@ export function JobRow(props: {
           >
             Log
           </button>
-          {TERMINAL.has(job.state) && (
+          {isTerminal(job.state) && (
             <button
               type="button"
               onClick={() => void showResult()}
@@ -120,7 +120,7 @@ export function JobRow(props: {
               Result
             </button>
           )}
-          {!TERMINAL.has(job.state) && (
+          {!isTerminal(job.state) && (
             <button
               type="button"
               class="danger"
