@@ -78,7 +78,7 @@ describe('e2e: Redis Sentinel failover (§17)', function () {
       job: randomUUID(),
       root: randomUUID(),
       state: 'SUCCESS',
-      prev: null,
+      prev: 'RUNNING',
       node: 'probe',
       at: Date.now(),
       seq: 0,

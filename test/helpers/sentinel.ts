@@ -5,7 +5,11 @@
  * waits until a replica is the master the sentinel names. Two replicas, as
  * a real group has: the one not promoted follows the new master at once
  * (the old master only some seconds later), so writes confirmed by a
- * replica (redis-client.ts) go on right after the failover.
+ * replica (redis-client.ts) go on right after the failover. The second
+ * replica is never promoted (replica-priority 0), so that a test can hold
+ * a failover open: `failover({ holdMs })` stalls it, and the sentinel
+ * cannot end the failover (+switch-master) before it has followed the new
+ * master.
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -29,8 +33,12 @@ export interface SentinelGroup {
   inSync(): Promise<void>;
   /** True while the sentinel's failover is still under way (before +switch-master). */
   failingOver(): Promise<boolean>;
-  /** Forces a failover; resolves once the other server is master and the sentinel says so. */
-  failover(): Promise<void>;
+  /**
+   * Forces a failover; resolves once the first replica is master and the
+   * sentinel names it. With `holdMs` the second replica sleeps that long
+   * from just before it: the failover stays under way until then.
+   */
+  failover(options?: { holdMs?: number }): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -54,7 +62,10 @@ export async function startSentinelGroup(name = 'jobtree-main'): Promise<Sentine
     '--enable-debug-command',
     'local',
   ];
-  const replicas = [await startRedis({ extra: replicaOf }), await startRedis({ extra: replicaOf })];
+  const replicas = [
+    await startRedis({ extra: replicaOf }),
+    await startRedis({ extra: [...replicaOf, '--replica-priority', '0'] }),
+  ];
   const servers = [master, ...replicas];
   const dir = mkdtempSync(join(tmpdir(), 'jobtree-sentinel-'));
   const sentinelPort = await freePort();
@@ -63,8 +74,10 @@ export async function startSentinelGroup(name = 'jobtree-main'): Promise<Sentine
     conf,
     [
       `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
-      `sentinel down-after-milliseconds ${name} 1000`,
-      `sentinel failover-timeout ${name} 5000`,
+      // a replica held asleep is not down (a down one does not keep a failover open)
+      `sentinel down-after-milliseconds ${name} 5000`,
+      // long enough that a held failover ends when its replica wakes, not by its timeout
+      `sentinel failover-timeout ${name} 20000`,
       '',
     ].join('\n'),
   );
@@ -103,8 +116,15 @@ export async function startSentinelGroup(name = 'jobtree-main'): Promise<Sentine
       const fields = (await ask('master', name)) as string[];
       return String(fields[fields.indexOf('flags') + 1]).includes('failover_in_progress');
     },
-    async failover() {
+    async failover(options = {}) {
       const from = await group.masterPort();
+      if (options.holdMs) {
+        const held = new Redis(replicas[1]?.port ?? 0);
+        await held.ping(); // connected: the sleep starts now, before the failover
+        void held
+          .call('DEBUG', 'SLEEP', String(options.holdMs / 1000))
+          .finally(() => held.disconnect());
+      }
       await ask('failover', name);
       await waitFor(
         async () => {

@@ -82,7 +82,8 @@ describe('store: behind Redis Sentinel (§17)', function () {
     const heard: string[] = [];
     const sub = store.subscribe(['probe'], (_c, m) => heard.push(m));
     await sub.ready;
-    const failingOver = group.failover();
+    // held open 3 s: the subscriber must move before the sentinels announce the new master
+    const failingOver = group.failover({ holdMs: 3000 });
     // its outcome is taken at once: a refusal is an answer here, not an unhandled rejection
     const submitting = submit(store, {
       job: { title: 'big', type: 'noop', node: 'n1', children },

@@ -1,0 +1,59 @@
+/**
+ * The leak check run after every test (issue 26): what a test opened and
+ * did not close fails that test, not a later one. It looks at the handles
+ * Node holds (sockets, servers, child processes) against those held
+ * before the test, and at the error events a Redis client emitted with
+ * nobody listening (ioredis prints them as "Unhandled error event").
+ */
+
+/** The handle kinds a test may not leave open; timers and the like end by themselves. */
+const WATCHED = new Set(['TCPSocketWrap', 'TCPServerWrap', 'PipeWrap', 'ProcessWrap']);
+
+/** How long closing handles get to be gone: a socket ends a turn or two after close(). */
+const SETTLE_MS = 3000;
+
+function counts(): Map<string, number> {
+  const held = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (WATCHED.has(kind)) held.set(kind, (held.get(kind) ?? 0) + 1);
+  }
+  return held;
+}
+
+function excess(before: Map<string, number>): string[] {
+  return [...counts()]
+    .filter(([kind, n]) => n > (before.get(kind) ?? 0))
+    .map(([kind, n]) => `${n - (before.get(kind) ?? 0)} ${kind}`);
+}
+
+const unhandled: string[] = [];
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  const first = String(args[0]);
+  if (first.startsWith('[ioredis] Unhandled error event')) unhandled.push(String(args[1] ?? ''));
+  consoleError(...args);
+};
+
+let before = counts();
+
+/** Called before each test: what is open now is not the test's. */
+export function leakBaseline(): void {
+  before = counts();
+  unhandled.length = 0;
+}
+
+/**
+ * Called after each test, once its tracked resources are closed: answers
+ * what it leaked (empty when nothing), waiting a little for handles that
+ * are closing.
+ */
+export async function leaksOfTest(): Promise<string[]> {
+  const deadline = Date.now() + SETTLE_MS;
+  let left = excess(before);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    left = excess(before);
+  }
+  const errors = unhandled.splice(0).map((e) => `an unhandled Redis error event (${e})`);
+  return [...left.map((l) => `${l} left open`), ...errors];
+}
