@@ -170,7 +170,7 @@ export function childIdsOf(children: string | null | undefined, grafts?: string 
 }
 
 /**
- * The payload claimOne (common.lua) returns. A job of very many children
+ * The payload claimOne (claim.lua) returns. A job of very many children
  * comes with their ids only (`childIds`): the store reads the rest.
  */
 export function decodeClaim(payload: string): ClaimedJob & { childIds?: string[] } {

@@ -1,7 +1,8 @@
 /**
  * Every Redis key and channel name jobtree uses, built in one place (bullmq
- * queue-keys). The Lua include `common.lua` builds the same names; the two
- * must change together. Keys of one tree share the hash tag `{root}`.
+ * queue-keys). The Lua include `keys.lua` builds the same names; the two
+ * must change together (test/store/lua-includes.test.ts holds them so). Keys
+ * of one tree share the hash tag `{root}`.
  */
 import type { JobState, TreeState } from '../shared/types.js';
 

@@ -33,7 +33,7 @@ function expandIncludes(source: string, seen = new Set<string>()): string {
 
 /**
  * Runs the script's body as a function, then the hooks it registered in
- * `afterBody`, whichever of its returns it took: common.lua writes the
+ * `afterBody`, whichever of its returns it took: tally.lua writes the
  * tree counters it kept in Lua back to Redis that way, once per script.
  */
 function wrapBody(body: string): string {

@@ -9,7 +9,7 @@
   The job itself ends ABORTED with ABORTED_BY_USER (at once, or when it
   stops if running); every other active job as in abortRest, naming it.
 ]]
---@include common
+--@include settle
 local root, id, now = ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local t = redis.call('HMGET', KEYS[2], 'state', 'storing', 'announced', 'total')
@@ -25,8 +25,8 @@ if f[1] == 'WAITING' or f[1] == 'QUEUED' then
   redis.call('ZREM', delayedKey(), root .. '|' .. id) -- a retry waiting for its time
 elseif f[1] == 'RUNNING' and not f[3] then
   redis.call('HSET', KEYS[1], 'abort', own)
-  redis.call('RPUSH', P .. ':signals:' .. f[2], root .. '|' .. id)
-  redis.call('PUBLISH', P .. ':signal:' .. f[2], root .. '|' .. id)
+  redis.call('RPUSH', signalsKey(f[2]), root .. '|' .. id)
+  redis.call('PUBLISH', signalChannel(f[2]), root .. '|' .. id)
 end
 abortRest(root, now, cjson.encode({ code = 'ABORTED_BY_USER', job = id,
   message = 'tree aborted by ' .. ARGV[5] .. ' at job ' .. id }), id)

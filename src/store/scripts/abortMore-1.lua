@@ -7,7 +7,7 @@
   ARGV[1] prefix  ARGV[2] root  ARGV[3] now
   Returns 1 when the abort is done (or was not under way), 0 when more is left.
 ]]
---@include common
+--@include settle
 local root, now = ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
 local done = abortMore(root, now)

@@ -12,7 +12,8 @@
   -3 the tree would exceed its job limit; {-4, pool} a job names a pool that
   does not exist. Preconditions write nothing.
 ]]
---@include common
+--@include write
+--@include pools
 local root, target, now = ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local f = redis.call('HMGET', KEYS[1], 'state', 'node')

@@ -8,7 +8,7 @@
   ARGV[1] prefix  ARGV[2] this run's token  ARGV[3..] ids the agent runs now
   Returns the payloads (as claimJobs does) of the orphaned jobs.
 ]]
---@include common
+--@include payload
 local token = ARGV[2]
 local known = {}
 for i = 3, #ARGV do known[ARGV[i]] = true end

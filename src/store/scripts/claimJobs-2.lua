@@ -13,7 +13,7 @@
   (taken off when it gets them all): work for any node wakes idle nodes
   only (SPEC §17).
 ]]
---@include common
+--@include claim
 local node, max, now, token = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 promoteDue(now)
 local out = claimFromQueues(KEYS, node, max, token, now)

@@ -13,9 +13,6 @@
   Returns 1, or submitTree's refusals (nothing written); -9 when the staged
   jobs are gone (expired).
 ]]
---@include common
---@include admission
---@include runs
 --@include submit
 local root, now = ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
@@ -31,8 +28,8 @@ redis.call('PERSIST', activeKey(root))
 redis.call('PERSIST', stageKey(root))
 for pool, n in pairs(stats.pools) do redis.call('HINCRBY', poolKey(pool), 'refs', n) end
 -- the root resolves from now on: an abort of it is answered (503 until announced)
-redis.call('HSET', P .. ':jobroot', root, root)
+redis.call('HSET', jobRootKey(), root, root)
 if run then recordRun(run, root) end
 indexTree(root, tree.tags, now)
-redis.call('ZADD', P .. ':storing', now, root)
+redis.call('ZADD', storingKey(), now, root)
 return 1

@@ -20,11 +20,12 @@
   after it by the caller) is still RUNNING; {1, 0, ''} when there is no
   such tree.
 ]]
---@include common
+--@include keys
+--@include util
 local root = ARGV[2]
 local DELETE_CHUNK, MAX_LIST = 500, 5000
 local tk = KEYS[1]
-local doomed = P .. ':{' .. root .. '}:doomed'
+local doomed = doomedKey(root)
 
 -- Removes every `root|...` entry of a short list in one pass.
 local function dropEntries(list)
@@ -41,16 +42,16 @@ end
 
 local t = redis.call('HMGET', tk, 'state', 'tags', 'handlers', 'deleting')
 if not t[1] then
-  redis.call('ZREM', P .. ':finished', root) -- a stale entry would come back every sweep
+  redis.call('ZREM', finishedKey(), root) -- a stale entry would come back every sweep
   return { 1, 0, '' }
 end
 if t[1] == 'RUNNING' then return { -1, 0, '' } end
 local hroot = t[3]
 if hroot and redis.call('HGET', treeKey(hroot), 'state') == 'RUNNING' then return { -1, 0, '' } end
 if not t[4] then
-  redis.call('ZREM', P .. ':trees', root)
-  redis.call('ZREM', P .. ':state:' .. t[1], root)
-  for k, v in pairs(cjson.decode(t[2])) do redis.call('ZREM', P .. ':tag:' .. k .. '=' .. v, root) end
+  redis.call('ZREM', treesKey(), root)
+  redis.call('ZREM', stateKey(t[1]), root)
+  for k, v in pairs(cjson.decode(t[2])) do redis.call('ZREM', tagKey(k, v), root) end
   redis.call('HSET', tk, 'deleting', '1')
   redis.call('DEL', doomed)
   redis.call('RPUSH', doomed, root)
@@ -60,8 +61,8 @@ end
 local n, lists = 0, {}
 local function deleteJob(id, f)
   if f[3] and not f[4] then lists[queueKey(f[2])] = true end
-  if f[5] then lists[P .. ':signals:' .. f[2]] = true end
-  redis.call('HDEL', P .. ':jobroot', id)
+  if f[5] then lists[signalsKey(f[2])] = true end
+  redis.call('HDEL', jobRootKey(), id)
   redis.call('DEL', jobKey(root, id))
   n = n + 1
 end
@@ -73,7 +74,7 @@ end
 -- P:{R}:doomtext:<id>; each later call reads the next window of it
 -- (GETRANGE), not the whole text again.
 local WINDOW = DELETE_CHUNK * 64
-local function textKey(id) return P .. ':{' .. root .. '}:doomtext:' .. id end
+
 local function scan(text, pos, budget)
   local found = {}
   while #found < budget do
@@ -89,8 +90,8 @@ local function expandFirst(id, budget, f)
   inChunks('RPUSH', doomed, found)
   -- the ids grafted once the list was long follow it (`,"id",...`: addChildren)
   if #found == budget then
-    redis.call('SET', textKey(id), f[1])
-    if f[6] then redis.call('APPEND', textKey(id), f[6]) end
+    redis.call('SET', doomTextKey(root, id), f[1])
+    if f[6] then redis.call('APPEND', doomTextKey(root, id), f[6]) end
     redis.call('RPUSH', doomed, '@' .. id .. ':' .. pos)
   else
     inChunks('RPUSH', doomed, graftedIds(f[6]))
@@ -99,13 +100,13 @@ local function expandFirst(id, budget, f)
   return #found
 end
 local function expandFrom(id, pos, budget)
-  local window = redis.call('GETRANGE', textKey(id), pos - 1, pos - 2 + WINDOW)
+  local window = redis.call('GETRANGE', doomTextKey(root, id), pos - 1, pos - 2 + WINDOW)
   local found, at = scan(window, 1, budget)
   inChunks('RPUSH', doomed, found)
   if #found == budget or #window == WINDOW then -- the window ended before the text did
     redis.call('RPUSH', doomed, '@' .. id .. ':' .. (pos + at - 1))
   else
-    redis.call('DEL', textKey(id))
+    redis.call('DEL', doomTextKey(root, id))
     deleteJob(id, redis.call('HMGET', jobKey(root, id), 'id', 'node', 'queuedAt', 'startedAt', 'abort'))
   end
   return #found
@@ -135,6 +136,6 @@ for list in pairs(lists) do dropEntries(list) end
 if redis.call('EXISTS', doomed) == 1 then return { 0, n, '' } end
 redis.call('DEL', tk, ctxKey(root), activeKey(root), parkedKey(root), compensableKey(root),
   stageKey(root), leavesKey(root))
-redis.call('ZREM', P .. ':finished', root)
+redis.call('ZREM', finishedKey(), root)
 if hroot and redis.call('EXISTS', treeKey(hroot)) == 1 then return { 1, n, hroot } end
 return { 1, n, '' }

@@ -6,7 +6,7 @@
   ARGV[1] prefix  ARGV[2] root
   Returns 1 when nothing staged is left, 0 when more is.
 ]]
---@include common
+--@include keys
 local root = ARGV[2]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
 local ids = redis.call('LPOP', stageKey(root), 1000)

@@ -13,7 +13,8 @@
   ARGV[7] asked for a dead one. Stale entries are removed. A big tree's
   abort it starts goes on in chunks from the housekeeper (P:aborting).
 ]]
---@include common
+--@include retry
+--@include settle
 if ARGV[7] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local keep, now = ARGV[3], ARGV[4]
 local n = 0

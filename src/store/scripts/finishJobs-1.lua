@@ -24,7 +24,6 @@
   the roots of trees left aborting in chunks (the caller continues them
   with abortMore).
 ]]
---@include common
 --@include finish
 local out = {}
 for b = 2, #ARGV, 11 do

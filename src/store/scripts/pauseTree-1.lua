@@ -9,11 +9,12 @@
   Returns 1 paused; 0 paused already (nothing written); -1 no such tree;
   -2 the tree has finished.
 ]]
+--@include keys
 local t = redis.call('HMGET', KEYS[1], 'state', 'paused')
 if not t[1] then return -1 end
 if t[1] ~= 'RUNNING' then return -2 end
 if t[2] then return 0 end
 redis.call('HSET', KEYS[1], 'paused', ARGV[3])
-redis.call('PUBLISH', ARGV[1] .. ':paused',
+redis.call('PUBLISH', pausedChannel(),
   cjson.encode({ root = ARGV[2], paused = true, at = tonumber(ARGV[3]) }))
 return 1

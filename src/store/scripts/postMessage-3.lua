@@ -8,8 +8,9 @@
   Returns its position in the inbox (1 is next); -1 no such definition.
   Publishes P:defs:wake with the name, so that a dispatcher looks at once.
 ]]
+--@include keys
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
 local position = redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('PUBLISH', ARGV[1] .. ':defs:wake', ARGV[2])
+redis.call('PUBLISH', defsWakeChannel(), ARGV[2])
 return position

@@ -5,7 +5,7 @@
   KEYS[1] P:delayed  ARGV[1] prefix  ARGV[2] now
   Returns how many were due. Publishes a wake per node that got work.
 ]]
---@include common
+--@include retry
 local n = promoteDue(ARGV[2])
 sendWakes()
 return n

@@ -10,7 +10,7 @@
   ARGV[4..] triples: root, id, the token the job must hold (the run taken over)
   Returns per triple the job's payload (as claimJobs does), or ''.
 ]]
---@include common
+--@include payload
 local node, token = ARGV[2], ARGV[3]
 local out = {}
 for i = 4, #ARGV, 3 do

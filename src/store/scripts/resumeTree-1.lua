@@ -7,7 +7,7 @@
   Returns 1 resumed; 0 not paused (nothing written); -1 no such tree;
   -2 the tree has finished.
 ]]
---@include common
+--@include wake
 local root = ARGV[2]
 local t = redis.call('HMGET', KEYS[1], 'state', 'paused')
 if not t[1] then return -1 end
@@ -23,5 +23,5 @@ end
 redis.call('DEL', parkedKey(root))
 for node, entries in pairs(queued) do enqueueAll(node, entries) end
 sendWakes()
-redis.call('PUBLISH', P .. ':paused', cjson.encode({ root = root, paused = false, at = tonumber(ARGV[3]) }))
+redis.call('PUBLISH', pausedChannel(), cjson.encode({ root = root, paused = false, at = tonumber(ARGV[3]) }))
 return 1

@@ -9,7 +9,7 @@
   Returns 1 when the pool was created, 0 when it existed.
   Publishes P:wake:<node> for each node that got a waiting job back.
 ]]
---@include common
+--@include pools
 local name = ARGV[2]
 local created = redis.call('EXISTS', KEYS[1]) == 0 and 1 or 0
 redis.call('HSET', KEYS[1], 'name', name, 'slots', ARGV[3], 'updatedAt', ARGV[5])
@@ -19,7 +19,7 @@ if ARGV[4] ~= '' then
 else
   redis.call('HDEL', KEYS[1], 'description')
 end
-redis.call('SADD', P .. ':pools', name)
+redis.call('SADD', poolsKey(), name)
 offerPoolSlots(name)
 sendWakes()
 return created

@@ -12,7 +12,7 @@
   children is long: it comes apart so that the script stores it unparsed
   Returns 1; -1 when the first chunk finds the root stored or staged already.
 ]]
---@include common
+--@include write
 local root, now, ttl = ARGV[2], ARGV[3], tonumber(ARGV[5])
 if ARGV[6] == '1' and (redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', stageKey(root)) == 1) then
   return -1

@@ -9,13 +9,13 @@
   ARGV[1] prefix  ARGV[2] root  ARGV[3] now
   Returns 1 when the tree is stored whole (or was already), 0 when more is left.
 ]]
---@include common
+--@include write
 local root, now = ARGV[2], ARGV[3]
 local ANNOUNCE_CHUNK, QUEUE_CHUNK = 500, 1000
 local f = redis.call('HMGET', KEYS[1], 'storing', 'announced', 'total')
 if not f[1] then return 1 end
 local from, total = tonumber(f[2]), tonumber(f[3])
-redis.call('ZADD', P .. ':storing', now, root) -- progress: the housekeeper leaves it to its caller
+redis.call('ZADD', storingKey(), now, root) -- progress: the housekeeper leaves it to its caller
 if from < total then
   local ids = redis.call('LRANGE', stageKey(root), from, from + ANNOUNCE_CHUNK - 1)
   local roots, leaves = {}, {}
@@ -28,7 +28,7 @@ if from < total then
     publish(root, id, false, j[1], j[2], now)
     if j[1] == 'QUEUED' then leaves[#leaves + 1] = j[2] .. '|' .. id end
   end
-  inChunks('HSET', P .. ':jobroot', roots)
+  inChunks('HSET', jobRootKey(), roots)
   inChunks('RPUSH', leavesKey(root), leaves)
   redis.call('HSET', KEYS[1], 'announced', from + #ids)
   return 0
@@ -46,5 +46,5 @@ end
 if redis.call('EXISTS', leavesKey(root)) == 1 then return 0 end
 redis.call('DEL', stageKey(root))
 redis.call('HDEL', KEYS[1], 'storing', 'announced')
-redis.call('ZREM', P .. ':storing', root)
+redis.call('ZREM', storingKey(), root)
 return 1

@@ -24,9 +24,6 @@
   was started already, {-8, name} no such definition. Nothing is written then.
   Publishes one P:status message per job (prev null), P:wake:<node> per node.
 ]]
---@include common
---@include admission
---@include runs
 --@include submit
 local root, now = ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end

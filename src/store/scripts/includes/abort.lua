@@ -1,8 +1,14 @@
 --[[
-  Aborting a tree (SPEC §4 rules 4 and 5; §17 in chunks), pasted into
-  common.lua before settleTree: pruneQueues, abortJobs, abortMore,
-  abortRest and the `abortsLeft` a script leaves to be continued.
+  abort: aborting a tree (SPEC §4 rules 4 and 5; §17 in chunks):
+  pruneQueues, abortJobs, abortMore, abortRest and the `abortsLeft` a
+  script leaves to be continued.
+  Writes the jobs, P:{R}:tree (aborting, abortCursor, cause), the queues,
+  P:delayed, P:signals:<node>, P:aborting; publishes on P:signal:<node>.
 ]]
+--@include keys
+--@include util
+--@include tally
+--@include retire
 
 -- A queue entry of a job that is no longer QUEUED is skipped by the next
 -- claim, one command each. When an aborted tree's entries are most of a
@@ -42,8 +48,8 @@ local function abortJobs(root, ids, now, errJson)
       end
     elseif state == 'RUNNING' and not f[3] then
       redis.call('HSET', jk, 'abort', errJson)
-      redis.call('RPUSH', P .. ':signals:' .. node, root .. '|' .. id)
-      redis.call('PUBLISH', P .. ':signal:' .. node, root .. '|' .. id)
+      redis.call('RPUSH', signalsKey(node), root .. '|' .. id)
+      redis.call('PUBLISH', signalChannel(node), root .. '|' .. id)
     end
   end
   pruneQueues(root, dead)
@@ -67,7 +73,7 @@ local function abortMore(root, now)
   abortJobs(root, scan[2], now, f[1])
   if scan[1] == '0' then
     redis.call('HDEL', tk, 'abortCursor')
-    redis.call('ZREM', P .. ':aborting', root)
+    redis.call('ZREM', abortingKey(), root)
     abortsLeft[root] = nil
     return true
   end
@@ -101,6 +107,6 @@ local function abortRest(root, now, errJson, cause)
   end
   t.aborting = errJson
   redis.call('HSET', tk, 'aborting', errJson, 'abortCursor', '0')
-  redis.call('ZADD', P .. ':aborting', now, root)
+  redis.call('ZADD', abortingKey(), now, root)
   abortMore(root, now)
 end

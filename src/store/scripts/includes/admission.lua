@@ -5,17 +5,19 @@
   A node's free slots are its concurrency less its running jobs and the
   entries already on its queue (they are ahead of these); a `*` leaf may
   use any live node's. A pool's free slots are its slots less those held.
-  Needs the helpers of common.lua.
+  Includes what it uses (keys).
 ]]
+--@include keys
+
 local function nodeFree(node)
-  if redis.call('EXISTS', P .. ':node:' .. node .. ':alive') == 0 then return 0 end
-  local concurrency = tonumber(redis.call('HGET', P .. ':node:' .. node, 'concurrency')) or 0
+  if redis.call('EXISTS', aliveKey(node)) == 0 then return 0 end
+  local concurrency = tonumber(redis.call('HGET', nodeKey(node), 'concurrency')) or 0
   return concurrency - redis.call('SCARD', runningKey(node)) - redis.call('LLEN', queueKey(node))
 end
 
 local function anyNodeFree()
   local free = -redis.call('LLEN', queueKey('*'))
-  for _, node in ipairs(redis.call('SMEMBERS', P .. ':nodes')) do
+  for _, node in ipairs(redis.call('SMEMBERS', nodesKey())) do
     local f = nodeFree(node)
     if f > 0 then free = free + f end
   end

@@ -7,8 +7,16 @@
   Code 2: the failed try goes again (state QUEUED); the fourth entry is
   then the retry as JSON {attempt, tries, runAt}. In a handler tree (SPEC
   §15) any end queues the next step instead (stepEnded).
-  Needs the helpers of common.lua.
 ]]
+--@include keys
+--@include tally
+--@include wake
+--@include retire
+--@include retry
+--@include abort
+--@include settle
+--@include handlers
+--@include claim
 local function finishOne(b)
   local root, id, token, outcome, now = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
   local result, summary, ctx, claimFor = ARGV[b + 5], ARGV[b + 6], ARGV[b + 8], ARGV[b + 9]
@@ -50,7 +58,7 @@ local function finishOne(b)
   if tally(root).handlerOf then
     stepEnded(root, id, now)
   elseif final == 'SUCCESS' then
-    if f[9] then redis.call('ZADD', compensableKey(root), now, id) end -- SPEC §15, by success time
+    if f[9] then addCompensable(root, id, now) end -- SPEC §15, by success time
     if parent then
       local pk = jobKey(root, parent)
       local p = redis.call('HMGET', pk, 'pending', 'childrenDoneAt', 'state', 'node')

@@ -1,5 +1,6 @@
 --[[
-  SPEC §15 failure handlers, pasted into common.lua before settleTree.
+  handlers: SPEC §15 failure handlers, started when a tree settles FAILED
+  or ABORTED (settle.lua).
   A tree with handlers carries on P:{R}:tree `handlers` (the root id of its
   handler tree, planned at submission) and, with an onFailure job,
   `onFailure` (its planned jobs, children first, as JSON). A job with a
@@ -8,16 +9,30 @@
   that reaches Redis late (journalled in an outage) takes its place by its
   time, not by when Redis heard of it (issue 26).
 ]]
+--@include keys
+--@include util
+--@include tally
+--@include write
 
-local function compensableKey(root) return P .. ':{' .. root .. '}:compensable' end
-
--- The jobs whose compensation runs, the first success first. A tree of a
--- version before the sorted set keeps a list, in the order Redis applied
--- the successes.
+-- The jobs whose compensation runs, the first success first: scored by
+-- its time, each member `<seq>|<id>` so that two successes of the same
+-- millisecond keep the order Redis applied them (equal scores sort by
+-- member). A tree of a version before the sorted set keeps a list of ids,
+-- in the order Redis applied the successes.
 local function compensableJobs(root)
   local key = compensableKey(root)
   if redis.call('TYPE', key).ok == 'list' then return redis.call('LRANGE', key, 0, -1) end
-  return redis.call('ZRANGE', key, 0, -1)
+  local ids = {}
+  for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    ids[#ids + 1] = string.match(member, '^%d+|(.+)$') or member
+  end
+  return ids
+end
+
+-- Records a success whose compensation may run (finish.lua), at its time.
+local function addCompensable(root, id, finishedAt)
+  local member = string.format('%012d|%s', tally(root).seq, id)
+  redis.call('ZADD', compensableKey(root), finishedAt, member)
 end
 
 -- What the handlers are told of the tree's end (ctx.outcome): its state

@@ -4,9 +4,9 @@
   atomically across every node. `run` is {def, message, idem, idemTtlMs}:
   the definition's name, the message this run starts ('' for none), the
   idempotency key's full key name ('' for none).
-  Needs the helpers of common.lua.
+  Includes what it uses (keys).
 ]]
-local function defKey(name) return P .. ':def:' .. name end
+--@include keys
 
 -- A code and a subject when the run cannot start now, before any write:
 -- -6 the idempotency key names a run already (its root); -8 the

@@ -5,8 +5,13 @@
   "reject" admission (§12), a definition's run (§13). `stats` is the
   submission's counts as submissionStats (staged-submit.ts) computes them:
   {leaves = {node = n}, pools = {pool = jobs naming it}, leafPools = {pool =
-  slots the leaves need}, ...}. Needs common, admission and runs.
+  slots the leaves need}, ...}.
 ]]
+--@include keys
+--@include util
+--@include write
+--@include admission
+--@include runs
 
 -- A refusal {code, subject} (see submitTree's header), or nil and the run
 -- decoded from runJson (nil without one).
