@@ -10,12 +10,12 @@ import { collectNeeds } from '../jobtree/needs.js';
 import { namesAPool, planChildren, planTree, type PlannedTree } from '../jobtree/plan.js';
 import { validateChildren, validateTreeSpec } from '../jobtree/validate.js';
 import type { JobView, PlannedJob } from '../shared/types.js';
-import type { RunLink, Store } from '../store/store.js';
+import type { NodePort, ReadPort, RecordsPort, RunLink, TreeWritePort } from '../store/store.js';
 import type { TreeSpec } from '../shared/types.js';
 import { clusterCatalog, type LocalTypes } from './cluster-catalog.js';
 
 export interface AdmissionOptions {
-  store: Store;
+  store: TreeWritePort & ReadPort & RecordsPort & NodePort;
   /** The node whose API takes the work: a root without `node` goes there. */
   node: string;
   types: LocalTypes;

@@ -9,7 +9,7 @@ import type { Needs } from '../jobtree/needs.js';
 import { paramsCheckOf } from '../jobtree/params-check.js';
 import type { ParamsCheck, TypeCatalog } from '../jobtree/validate.js';
 import type { JsonObject, NodeView } from '../shared/types.js';
-import type { Store } from '../store/store.js';
+import type { NodePort, RecordsPort } from '../store/store.js';
 
 /** What admission knows of the job types of the node it runs on. */
 export interface LocalTypes {
@@ -46,7 +46,7 @@ function schemaCheck(schema: JsonObject | undefined): ParamsCheck | null | undef
 
 /** Builds the catalog for `needs`, reading nodes, registrations and pools only as needed. */
 export async function clusterCatalog(
-  store: Store,
+  store: RecordsPort & NodePort,
   local: LocalTypes,
   localNode: string,
   needs: Needs,

@@ -28,7 +28,7 @@ import {
 import { isResourceName, newId, RESOURCE_NAME_PATTERN } from '../shared/ids.js';
 import { sha256Of } from '../shared/sha256.js';
 import type { JsonObject } from '../shared/types.js';
-import type { DefinitionVersion, Store } from '../store/store.js';
+import type { DefinitionVersion, RecordsPort } from '../store/store.js';
 import type { Admission } from './admission.js';
 
 const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -71,7 +71,7 @@ async function inDefinition<T>(
 
 export class Definitions {
   constructor(
-    private readonly store: Store,
+    private readonly store: RecordsPort,
     private readonly admission: Admission,
     private readonly logger: Logger,
   ) {}

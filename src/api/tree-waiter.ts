@@ -6,13 +6,13 @@
  */
 import { isTerminal } from '../jobtree/states.js';
 import type { StatusEvent } from '../shared/types.js';
-import type { Store, Subscription } from '../store/store.js';
+import type { EventPort, ReadPort, Subscription } from '../store/store.js';
 
 export class TreeWaiter {
   private readonly waiters = new Map<string, Set<() => void>>();
   private subscription: Subscription | undefined;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: EventPort & ReadPort) {}
 
   private ensureSubscribed(): Promise<void> {
     this.subscription ??= this.store.subscribeStatus((e: StatusEvent) => {

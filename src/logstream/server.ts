@@ -24,7 +24,7 @@ import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
 import { Semaphore } from '../shared/semaphore.js';
 import type { PausedEvent, StatusEvent } from '../shared/types.js';
-import type { Store, Subscription } from '../store/store.js';
+import type { EventPort, NodePort, ReadPort, Subscription } from '../store/store.js';
 import type { ClientToServer, LogSink, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
 import { clientAddress, ClientCounter, handshakeGuard } from './handshake.js';
@@ -39,7 +39,7 @@ import type { JobLogs } from './job-logs.js';
 import { LogRelay } from './relay.js';
 
 export interface LogServerDeps {
-  store: Store;
+  store: ReadPort & EventPort & NodePort;
   logs: JobLogs;
   node: string;
   /** The tokens clients present (relays present the admin one). */

@@ -12,7 +12,7 @@ import { HostPolicy, type HostPolicyOptions } from '../access/host-policy.js';
 import { JobTokens, type RunningTry } from '../access/job-token.js';
 import type { Tokens } from '../access/tokens.js';
 import type { Config } from '../config/config.js';
-import type { Store } from '../store/store.js';
+import type { ReadPort } from '../store/store.js';
 import { jobBaseEnv } from './job-env.js';
 import { readOrMakeSecret } from './secret-file.js';
 
@@ -43,7 +43,7 @@ export class AgentAccess {
   readonly jobEnv: Record<string, string>;
   private tokensOfJobs: JobTokens | undefined;
 
-  constructor(config: Config, store: Store, env: Readonly<Record<string, string | undefined>>) {
+  constructor(config: Config, store: ReadPort, env: Readonly<Record<string, string | undefined>>) {
     this.tokens = tokensOf(config);
     this.hosts = new HostPolicy(hostOptions(config));
     this.bigReads = new BigReads(config.limits.bigReads, (root) => store.treeTotal(root));

@@ -12,11 +12,21 @@ import type { HostPolicy } from '../access/host-policy.js';
 import type { JobTokenCheck, Tokens } from '../access/tokens.js';
 import type { Admission } from '../admission/admission.js';
 import type { Definitions } from '../admission/definitions.js';
-import type { Store } from '../store/store.js';
+import type {
+  EventPort,
+  HealthPort,
+  NodePort,
+  ReadPort,
+  RecordsPort,
+  TreeWritePort,
+} from '../store/store.js';
 import type { JsonObject } from '../shared/types.js';
 
+/** The ports the API is given: it reads, writes trees, drains, subscribes; it never claims or ends a job. */
+export type ApiStore = ReadPort & TreeWritePort & NodePort & RecordsPort & EventPort & HealthPort;
+
 export interface ApiContext {
-  store: Store;
+  store: ApiStore;
   node: string;
   /** Where submissions and grafts are validated and planned. */
   admission: Admission;

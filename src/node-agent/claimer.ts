@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { isRedisUnavailable } from '../shared/errors.js';
-import type { ClaimedJob, Store } from '../store/store.js';
+import type { ClaimedJob, ClaimPort } from '../store/store.js';
 import type { ClaimLedger } from './claim-ledger.js';
 import { startJob, type RunnerDeps, type RunningJob, type StopReason } from './runner.js';
 import type { ProcessKind } from './supervisor/records.js';
@@ -37,7 +37,7 @@ export class Claimer {
   private readonly idle = new Set<() => void>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ClaimPort,
     private readonly deps: RunnerDeps,
     private options: ClaimerOptions,
     private readonly logger: Logger,

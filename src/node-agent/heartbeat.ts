@@ -5,14 +5,14 @@
  * claims) within one interval.
  */
 import type { Logger } from 'pino';
-import type { NodeInfo, Store } from '../store/store.js';
+import type { NodeInfo, NodePort } from '../store/store.js';
 import { every, type Repeater } from './every.js';
 
 export class Heartbeat {
   private repeater: Repeater | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: NodePort,
     private readonly info: NodeInfo,
     private readonly options: { intervalMs: number; ttlMs: number },
     private readonly running: () => number,

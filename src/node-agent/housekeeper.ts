@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { isRedisUnavailable } from '../shared/errors.js';
-import type { Store } from '../store/store.js';
+import type { HealthPort, NodePort, ReadPort, UpkeepPort } from '../store/store.js';
 import { MAX_RECONNECT_DELAY_MS } from '../store/redis-client.js';
 import { every, type Repeater } from './every.js';
 import { sweepLogs } from './log-retention.js';
@@ -44,7 +44,7 @@ export class Housekeeper {
   private holding = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: UpkeepPort & NodePort & ReadPort & HealthPort,
     private readonly options: HousekeeperOptions,
     private readonly logger: Logger,
   ) {}

@@ -8,7 +8,7 @@ import { accessSync, constants, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join } from 'node:path';
 import { ConfigError, ConflictError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import type { Store } from '../store/store.js';
+import type { NodePort } from '../store/store.js';
 import { isProcessAlive } from './supervisor/process-group.js';
 
 interface RunFile {
@@ -57,7 +57,7 @@ export const runFile = (dataDir: string): string => join(dataDir, 'agent.json');
  * live agent when the name is taken.
  */
 export async function claimIdentity(
-  store: Store,
+  store: NodePort,
   node: string,
   dataDir: string,
 ): Promise<Identity> {

@@ -7,10 +7,14 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isJobId } from '../shared/ids.js';
-import type { Store } from '../store/store.js';
+import type { ReadPort } from '../store/store.js';
 
 /** Deletes expired log directories; returns the roots whose logs went. */
-export async function sweepLogs(store: Store, dataDir: string, cutoff: number): Promise<string[]> {
+export async function sweepLogs(
+  store: ReadPort,
+  dataDir: string,
+  cutoff: number,
+): Promise<string[]> {
   const dir = join(dataDir, 'logs');
   const roots = (await readdir(dir).catch(() => [] as string[])).filter(isJobId);
   const removed: string[] = [];

@@ -3,7 +3,7 @@
  * so that several agents in one process never share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Store } from '../store/store.js';
+import type { NodePort, RecordsPort } from '../store/store.js';
 
 /** What the agent counts of itself, read at each scrape. */
 export interface LiveCounts {
@@ -21,7 +21,7 @@ export class AgentMetrics {
   readonly finished: Counter<'state' | 'type'>;
   readonly claimLatency: Histogram<'type'>;
 
-  constructor(store: Store, node: string, live: LiveCounts) {
+  constructor(store: RecordsPort & NodePort, node: string, live: LiveCounts) {
     this.registry.setDefaultLabels({ node });
     collectDefaultMetrics({ register: this.registry, prefix: 'jobtree_' });
     this.finished = new Counter({

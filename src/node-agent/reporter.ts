@@ -17,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import { isRedisUnavailable, JobtreeError, StoreRejectedError } from '../shared/errors.js';
-import type { FinishAnswer, FinishReport, Store } from '../store/store.js';
+import type { EndPort, FinishAnswer, FinishReport } from '../store/store.js';
 import type { ClaimLedger } from './claim-ledger.js';
 import type { Journal } from './journal.js';
 
@@ -43,7 +43,7 @@ export class Reporter {
   readonly givenUp = new Set<string>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: EndPort,
     private readonly journal: Journal,
     private readonly logger: Logger,
     /** An end may claim (claimFor): held there from its report until the claimer settles it. */

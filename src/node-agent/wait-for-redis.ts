@@ -7,10 +7,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isRedisUnavailable } from '../shared/errors.js';
-import type { Store } from '../store/store.js';
+import type { HealthPort } from '../store/store.js';
 
 /** Waits for Redis at start (an agent restarted during an outage must still come up and replay). */
-export async function waitForRedis(store: Store, log: Logger, signal?: AbortSignal): Promise<void> {
+export async function waitForRedis(
+  store: HealthPort,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
     try {

@@ -267,29 +267,9 @@ export interface AgentListener {
   drain(draining: boolean): void;
 }
 
-export interface Store {
-  readonly prefix: string;
-  /** Who hears of the records the store skipped because they cannot be read (SPEC §18). */
-  onCorrupt(listener: (record: CorruptRecord) => void): void;
-  readonly jobTypes: JobTypeStore;
-  readonly pools: PoolStore;
-  readonly definitions: DefinitionStore;
-  /**
-   * Where the ids of a new tree come from (SPEC §17): on Redis Cluster
-   * every id of a tree names the shard the tree lives in. `near`: the
-   * shard of that tree (a graft); `shared`: the shard of the cluster-wide
-   * records (pools, definitions) the tree's scripts touch.
-   */
-  idSource(placement: { near?: string; shared?: boolean }): () => string;
-  ping(): Promise<void>;
-  submitTree(tree: NewTree): Promise<Submitted>;
-  /**
-   * The part of the store a tree lives in, as a number: ends of trees of one
-   * part reach Redis in order, and a part whose ends wait in a node's
-   * journal is not claimed from by that node (SPEC §9). One part on one
-   * Redis; a Redis Cluster's shard.
-   */
-  partitionOf(root: string): number;
+/** What the claimer asks: jobs for its node, claims whose reply was lost, its
+ * supervised jobs after a restart, and the abort signals for its jobs. */
+export interface ClaimPort {
   /** Claims up to `max` jobs for `node`, from none of the parts in `skip`. */
   claimJobs(
     node: string,
@@ -310,18 +290,19 @@ export interface Store {
     token: string,
     jobs: Array<{ root: string; id: string; token: string }>,
   ): Promise<Array<ClaimedJob | null>>;
-  /** Queues the retries whose runAt has come (SPEC §14); answers how many. */
-  promoteDue(at: number): Promise<number>;
+  popSignals(node: string): Promise<Array<{ root: string; id: string }>>;
+}
+
+/** What the reporter asks: the ends of running jobs, and the part of the
+ * store a tree lives in (ends of one part reach Redis in order). */
+export interface EndPort {
   /**
-   * SPEC §17: goes on with the aborts of big trees left under way (a chunk
-   * at a time) by a caller that died; answers how many trees it finished.
+   * The part of the store a tree lives in, as a number: ends of trees of one
+   * part reach Redis in order, and a part whose ends wait in a node's
+   * journal is not claimed from by that node (SPEC §9). One part on one
+   * Redis; a Redis Cluster's shard.
    */
-  continueAborts(at: number): Promise<number>;
-  /**
-   * SPEC §17: finishes storing the committed big trees whose last step is
-   * older than `idleMs` (their submitter died); answers how many.
-   */
-  continueStoring(at: number, idleMs: number): Promise<number>;
+  partitionOf(root: string): number;
   finishJob(report: FinishReport): Promise<FinishAnswer>;
   /**
    * Every report answered: its end, or why it was refused. An end its part
@@ -329,6 +310,21 @@ export interface Store {
    * answered UnavailableError; when no part answers, the call rejects.
    */
   finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>>;
+}
+
+/** What admission and the operators' routes write: new trees, grafts,
+ * aborts and pauses. */
+export interface TreeWritePort {
+  /**
+   * Where the ids of a new tree come from (SPEC §17): on Redis Cluster
+   * every id of a tree names the shard the tree lives in. `near`: the
+   * shard of that tree (a graft); `shared`: the shard of the cluster-wide
+   * records (pools, definitions) the tree's scripts touch.
+   */
+  idSource(placement: { near?: string; shared?: boolean }): () => string;
+  submitTree(tree: NewTree): Promise<Submitted>;
+  /** Grafts a plan under its target, refused when the target has started meanwhile. */
+  addChildren(plan: GraftPlan, at: number): Promise<void>;
   /** `handlers: false` skips the tree's failure handlers (SPEC §15). */
   abortJob(id: string, who: string, at: number, opts?: { handlers?: boolean }): Promise<void>;
   /**
@@ -336,32 +332,10 @@ export interface Store {
    * running tree; false when it was in that state already.
    */
   setPaused(root: string, paused: boolean, at: number): Promise<boolean>;
-  /** Grafts a plan under its target, refused when the target has started meanwhile. */
-  addChildren(plan: GraftPlan, at: number): Promise<void>;
-  /** How many jobs the tree holds (for the graft limit). */
-  treeTotal(root: string): Promise<number>;
-  failRunning(
-    node: string,
-    keepToken: string,
-    code: string,
-    message: string,
-    at: number,
-  ): Promise<number>;
-  /**
-   * NODE_LOST for every RUNNING job of `node`, only if it has no live
-   * heartbeat key at that moment; null when it is alive after all.
-   */
-  reapNode(node: string, at: number): Promise<number | null>;
-  /** Takes or extends a cluster-wide lease; true while `holder` has it. */
-  holdLease(name: string, holder: string, ms: number): Promise<boolean>;
-  /** Roots of trees that finished before `finishedBefore`, oldest first. */
-  expiredTrees(finishedBefore: number, limit: number): Promise<string[]>;
-  /** Deletes a finished tree with every key it made; jobs deleted, or null while it runs. */
-  deleteTree(root: string): Promise<number | null>;
-  /** State and finish time of each tree (null for one that does not exist). */
-  treeEnds(roots: string[]): Promise<Array<TreeEnd | null>>;
-  /** When the current connection to Redis became ready; null while down. */
-  connectedSince(): number | null;
+}
+
+/** Reads of trees and jobs (the API, the log server, retention). */
+export interface ReadPort {
   findRoot(id: string): Promise<string | null>;
   getJob(id: string): Promise<JobView>;
   /**
@@ -384,7 +358,15 @@ export interface Store {
     limit: number,
   ): Promise<{ jobs: FoundJob[]; more: boolean }>;
   treeState(root: string): Promise<{ state: TreeState; seq: number } | null>;
+  /** How many jobs the tree holds (for the graft limit). */
+  treeTotal(root: string): Promise<number>;
   listTrees(query: TreeQuery): Promise<{ trees: TreeSummary[]; next: string | null }>;
+  /** State and finish time of each tree (null for one that does not exist). */
+  treeEnds(roots: string[]): Promise<Array<TreeEnd | null>>;
+}
+
+/** The node registry: registration, beats, drains, who is alive. */
+export interface NodePort {
   registerNode(info: NodeInfo, ttlMs: number): Promise<{ draining: boolean }>;
   /** One beat; answers whether the node was asked to drain. */
   heartbeat(
@@ -399,14 +381,53 @@ export interface Store {
   nodeOwner(name: string): Promise<string | null>;
   unregisterNode(name: string, runId: string): Promise<void>;
   listNodes(now: number): Promise<NodeView[]>;
+  liveNodes(now: number): Promise<NodeView[]>;
+  queueDepth(node: string): Promise<number>;
+}
+
+/** The cluster's upkeep (the housekeeper): due retries, the steps of big
+ * trees left by a dead caller, dead nodes, leases and retention. */
+export interface UpkeepPort {
+  /** Queues the retries whose runAt has come (SPEC §14); answers how many. */
+  promoteDue(at: number): Promise<number>;
+  /**
+   * SPEC §17: goes on with the aborts of big trees left under way (a chunk
+   * at a time) by a caller that died; answers how many trees it finished.
+   */
+  continueAborts(at: number): Promise<number>;
+  /**
+   * SPEC §17: finishes storing the committed big trees whose last step is
+   * older than `idleMs` (their submitter died); answers how many.
+   */
+  continueStoring(at: number, idleMs: number): Promise<number>;
+  failRunning(
+    node: string,
+    keepToken: string,
+    code: string,
+    message: string,
+    at: number,
+  ): Promise<number>;
+  /**
+   * NODE_LOST for every RUNNING job of `node`, only if it has no live
+   * heartbeat key at that moment; null when it is alive after all.
+   */
+  reapNode(node: string, at: number): Promise<number | null>;
+  /** Takes or extends a cluster-wide lease; true while `holder` has it. */
+  holdLease(name: string, holder: string, ms: number): Promise<boolean>;
+  /** Roots of trees that finished before `finishedBefore`, oldest first. */
+  expiredTrees(finishedBefore: number, limit: number): Promise<string[]>;
+  /** Deletes a finished tree with every key it made; jobs deleted, or null while it runs. */
+  deleteTree(root: string): Promise<number | null>;
   /**
    * Forgets a node with no live heartbeat key, no beat since
    * `lastBeatBefore` and no QUEUED or RUNNING jobs; true when it was removed.
    */
   forgetNode(name: string, lastBeatBefore: number): Promise<boolean>;
-  liveNodes(now: number): Promise<NodeView[]>;
-  queueDepth(node: string): Promise<number>;
-  popSignals(node: string): Promise<Array<{ root: string; id: string }>>;
+}
+
+/** Pub/Sub: an agent's channels, the status channel, any channel; and
+ * the records skipped as unreadable (SPEC §18). */
+export interface EventPort {
   subscribe(
     channels: string[],
     onMessage: (channel: string, message: string) => void,
@@ -421,5 +442,40 @@ export interface Store {
     onEvent: (event: StatusEvent) => void,
     onPaused?: (event: PausedEvent) => void,
   ): Subscription;
+  /** Who hears of the records the store skipped because they cannot be read (SPEC §18). */
+  onCorrupt(listener: (record: CorruptRecord) => void): void;
+}
+
+/** The cluster-wide records: job types, pools, definitions. */
+export interface RecordsPort {
+  readonly jobTypes: JobTypeStore;
+  readonly pools: PoolStore;
+  readonly definitions: DefinitionStore;
+}
+
+/** Whether Redis answers, and since when. */
+export interface HealthPort {
+  ping(): Promise<void>;
+  /** When the current connection to Redis became ready; null while down. */
+  connectedSince(): number | null;
+}
+
+/**
+ * Everything jobtree asks of its shared state: every port, and what only
+ * the composition root needs (the prefix, closing). Each consumer is given
+ * only the ports it uses (docs/design.md, "Ports").
+ */
+export interface Store
+  extends
+    ClaimPort,
+    EndPort,
+    TreeWritePort,
+    ReadPort,
+    NodePort,
+    UpkeepPort,
+    EventPort,
+    RecordsPort,
+    HealthPort {
+  readonly prefix: string;
   close(): Promise<void>;
 }

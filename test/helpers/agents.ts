@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { Agent } from '../../src/node-agent/agent.js';
 import type { JobType } from '../../src/node-agent/job-types/job-type.js';
-import type { RedisStore } from '../../src/store/redis-store.js';
+import type { Store } from '../../src/store/store.js';
 import { freePort } from './redis.js';
 import { track } from './track.js';
 import { waitFor } from './wait.js';
@@ -30,7 +30,7 @@ export function tempDir(prefix = 'jobtree-test-'): string {
 
 /** An in-process agent on the store's Redis and prefix; started, stopped after the test. */
 export async function makeAgent(
-  store: RedisStore,
+  store: Store,
   options: {
     node?: string;
     concurrency?: number;

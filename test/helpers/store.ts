@@ -68,3 +68,19 @@ export function nodeInfo(name: string): NodeInfo {
     startedAt: 0,
   };
 }
+
+/**
+ * `store` with some of its methods replaced: a port as a test wants it
+ * (a slow adoption, a failing end), handed to the agent in place of the
+ * store, which itself is left as it is.
+ */
+export function withPort(store: Store, overrides: Partial<Store>): Store {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      if (Object.hasOwn(overrides, name)) return overrides[name as keyof Store];
+      const value: unknown = Reflect.get(target, name, receiver);
+      // the store's own methods use its private fields: call them on it
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

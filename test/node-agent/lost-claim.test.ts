@@ -11,9 +11,9 @@ import type { Reporter } from '../../src/node-agent/reporter.js';
 import { makeAgent } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { readJobLog } from '../helpers/job-log.js';
-import { makeStore, submit } from '../helpers/store.js';
+import { makeStore, submit, withPort } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
-import type { RedisStore } from '../../src/store/redis-store.js';
+import type { Store } from '../../src/store/store.js';
 
 describe('agent: lost claim replies', () => {
   it('adopts and runs a job claimed under its token that it never heard of', async () => {
@@ -37,26 +37,15 @@ describe('agent: lost claim replies', () => {
   it('claims at once for a wake that came while it was adopting, not at the next poll', async () => {
     const store = makeStore();
     const log = await collectEvents(store);
-    const agent = await makeAgent(store, {
-      env: {
-        JOBTREE_CLAIM_POLL_MS: '60000',
-        JOBTREE_HEARTBEAT_INTERVAL_MS: '20000',
-        JOBTREE_HEARTBEAT_TTL_MS: '60000',
-      },
+    // the agent's own adoption (after each beat) is held by the port it is given
+    const { port, hold, release } = slowAdoption(store);
+    await makeAgent(port, {
+      env: { JOBTREE_CLAIM_POLL_MS: '60000', JOBTREE_HEARTBEAT_INTERVAL_MS: '100' },
     });
-    // the agent's claimer is private: this test drives its adoption by hand
-    const claimer = (agent as unknown as { claimer: Claimer }).claimer;
-    const { entered, release } = slowAdoption(store);
-    // an adoption waits out a claim in flight (the start's first fill): try until one runs
-    let adopting: Promise<void> = Promise.resolve();
-    await waitFor(async () => {
-      adopting = claimer.adoptOrphans();
-      return Promise.race([entered.then(() => true), adopting.then(() => false)]);
-    });
+    await hold();
     const plan = await submit(store, { job: { title: 'queued meanwhile', type: 'noop' } });
-    claimer.wake(); // its wake, during the adoption
+    // its wake comes during the adoption: the claim follows the adoption, not the 60 s poll
     release();
-    await adopting;
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS', 5000);
   });
 
@@ -70,19 +59,18 @@ describe('agent: lost claim replies', () => {
       { name: 'gate', paramsSchema: {}, run: async () => (await childMayEnd, {}) },
       { name: 'counted', paramsSchema: {}, run: async () => (parentRuns++, {}) },
     ];
-    const agent = await makeAgent(store, {
+    const { port, hold, release } = slowAdoption(store); // the child's end comes meanwhile
+    const agent = await makeAgent(port, {
       types,
-      env: { JOBTREE_HEARTBEAT_INTERVAL_MS: '20000', JOBTREE_HEARTBEAT_TTL_MS: '60000' },
+      env: { JOBTREE_HEARTBEAT_INTERVAL_MS: '100', JOBTREE_HEARTBEAT_TTL_MS: '60000' },
     });
+    // the reporter is the agent's own: this test only listens to it
     const internals = agent as unknown as { claimer: Claimer; reporter: Reporter };
     const plan = await submit(store, {
       job: { title: 'freed', type: 'counted', children: [{ title: 'ends', type: 'gate' }] },
     });
     await log.until((e) => e.job !== plan.root && e.state === 'RUNNING');
-
-    const { entered, release } = slowAdoption(store); // the child's end comes meanwhile
-    const adopting = internals.claimer.adoptOrphans();
-    await entered;
+    await hold(); // an adoption after a beat, held
     const report = internals.reporter.report.bind(internals.reporter);
     const reported = new Promise<void>((r) => {
       internals.reporter.report = (end) => (r(), report(end));
@@ -90,7 +78,6 @@ describe('agent: lost claim replies', () => {
     finishChild();
     await reported; // the end, with claimFor, is on its way (or waits for the adoption)
     release();
-    await adopting;
 
     await log.until((e) => e.job === plan.root && e.state === 'SUCCESS', 5000);
     await waitFor(() => internals.claimer.size === 0);
@@ -98,17 +85,29 @@ describe('agent: lost claim replies', () => {
   });
 });
 
-/** Makes the store's adoption query wait for `release`; `entered` resolves when one has begun. */
-function slowAdoption(store: RedisStore): { entered: Promise<void>; release: () => void } {
-  const adopt = store.adoptClaims.bind(store);
+/**
+ * A port whose adoption query, once `hold()` was called, waits for
+ * `release`; `entered` resolves when such an adoption has begun. Until
+ * then adoptions run as they do.
+ */
+function slowAdoption(store: Store) {
   let release: () => void = () => undefined;
   const held = new Promise<void>((r) => (release = r));
-  const entered = new Promise<void>((r) => {
-    store.adoptClaims = async (...args) => {
-      r();
-      await held;
-      return adopt(...args);
-    };
+  let enter: () => void = () => undefined;
+  const entered = new Promise<void>((r) => (enter = r));
+  let holding = false;
+  const port = withPort(store, {
+    adoptClaims: async (...args) => {
+      if (holding) {
+        enter();
+        await held;
+      }
+      return store.adoptClaims(...args);
+    },
   });
-  return { entered, release };
+  const hold = () => {
+    holding = true;
+    return entered;
+  };
+  return { port, hold, release };
 }

@@ -11,7 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { paramsCheckOf } from '../../jobtree/params-check.js';
-import type { Store } from '../../store/store.js';
+import type { RecordsPort } from '../../store/store.js';
 import { isResourceName } from '../../shared/ids.js';
 import type { TypeRegistry } from '../job-types/registry.js';
 import { DirScan, type TypeFile } from './dir-scan.js';
@@ -44,7 +44,7 @@ export class TypeLoader {
   private stopped = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RecordsPort,
     private readonly registry: TypeRegistry,
     private options: LoaderOptions,
     private readonly logger: Logger,
