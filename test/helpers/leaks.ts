@@ -5,6 +5,7 @@
  * before the test, and at the error events a Redis client emitted with
  * nobody listening (ioredis prints them as "Unhandled error event").
  */
+import { Redis } from 'ioredis';
 
 /** The handle kinds a test may not leave open; timers and the like end by themselves. */
 const WATCHED = new Set(['TCPSocketWrap', 'TCPServerWrap', 'PipeWrap', 'ProcessWrap']);
@@ -27,12 +28,40 @@ function excess(before: Map<string, number>): string[] {
 }
 
 const unhandled: string[] = [];
-const consoleError = console.error.bind(console);
-console.error = (...args: unknown[]) => {
-  const first = String(args[0]);
-  if (first.startsWith('[ioredis] Unhandled error event')) unhandled.push(String(args[1] ?? ''));
-  consoleError(...args);
+
+/**
+ * Where each Redis client was made (the first line of test code that made
+ * it), so that an error event nobody hears names its maker; ioredis prints
+ * such an event from silentEmit, which is wrapped here to record it.
+ */
+const madeAt = new WeakMap<object, string>();
+type Emitting = {
+  silentEmit(event: string, arg?: unknown): unknown;
+  listenerCount(e: string): number;
 };
+const proto = Redis.prototype as unknown as Emitting & { connect(): Promise<void> };
+const connect = proto.connect;
+proto.connect = function (this: object) {
+  if (!madeAt.has(this)) madeAt.set(this, makerOf(new Error().stack ?? ''));
+  return connect.call(this);
+};
+const silentEmit = proto.silentEmit;
+proto.silentEmit = function (this: Emitting, event: string, arg?: unknown) {
+  if (event === 'error' && this.listenerCount('error') === 0 && arg instanceof Error) {
+    unhandled.push(`${arg.message}, a client made at ${madeAt.get(this) ?? 'an unknown place'}`);
+  }
+  return silentEmit.call(this, event, arg);
+};
+
+/** The first frame of the stack outside ioredis and this file. */
+function makerOf(stack: string): string {
+  const frames = stack
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim());
+  const frame = frames.find((f) => !f.includes('node_modules') && !f.includes('leaks.ts'));
+  return frame?.replace(/^at /, '') ?? '?';
+}
 
 let before = counts();
 
@@ -54,6 +83,8 @@ export async function leaksOfTest(): Promise<string[]> {
     await new Promise((resolve) => setTimeout(resolve, 20));
     left = excess(before);
   }
-  const errors = unhandled.splice(0).map((e) => `an unhandled Redis error event (${e})`);
+  const errors = [...new Set(unhandled.splice(0))].map(
+    (e) => `an unhandled Redis error event (${e})`,
+  );
   return [...left.map((l) => `${l} left open`), ...errors];
 }
