@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { JobType } from '../src/node-agent/job-types/job-type.js';
-import { Agent, loadConfig, RedisStore, serveApi } from './dist.js';
+import { Agent, loadConfig, serveApi, ShardedStore } from './dist.js';
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     mkdirSync(join(dataDir, 'job-types'), { recursive: true });
     writeFileSync(join(dataDir, 'job-types', 'bench-noop.mjs'), BENCH_NOOP);
   }
-  const store = new RedisStore(redisUrl, prefix);
+  const store = new ShardedStore(redisUrl, prefix);
   const agent = new Agent({
     config,
     store,

@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import { planTree } from '../src/jobtree/plan.js';
 import { newId } from '../src/shared/ids.js';
-import { RedisStore } from '../src/store/redis-store.js';
+import { ShardedStore } from '../src/store/sharded-store.js';
 import { runClaimed } from '../test/helpers/store.js';
 import { nowMs, round } from './rig.js';
 
@@ -20,7 +20,7 @@ export async function bigTreeFigures(
   ownRedis: boolean,
 ): Promise<Record<string, number | string>> {
   const admin = new Redis(redisUrl);
-  const store = new RedisStore(redisUrl, prefix);
+  const store = new ShardedStore(redisUrl, prefix);
   try {
     if (ownRedis) {
       await admin.config('SET', 'slowlog-log-slower-than', '1000');

@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { planTree } from '../src/jobtree/plan.js';
-import { RedisStore } from '../src/store/redis-store.js';
 import { ShardedStore } from '../src/store/sharded-store.js';
 import type { Store } from '../src/store/store.js';
 import { startCluster } from '../test/helpers/cluster.js';
@@ -92,7 +91,7 @@ async function measureOn(
   const dataDir = mkdtempSync(join(BENCH_DIR, 'cluster-'));
   const store: Store = place.cluster
     ? new ShardedStore({ kind: 'cluster', nodes: place.urls }, prefix)
-    : new RedisStore(place.urls[0] as string, prefix);
+    : new ShardedStore(place.urls[0] as string, prefix);
   const fleet = await Fleet.start(place.urls.join(','), prefix, AGENTS, dataDir, {
     cluster: place.cluster,
     slots: SLOTS,

@@ -7,7 +7,6 @@
 import type * as Serve from '../src/api/serve.js';
 import type * as Load from '../src/config/load.js';
 import type * as AgentModule from '../src/node-agent/agent.js';
-import type * as Store from '../src/store/redis-store.js';
 import type * as Sharded from '../src/store/sharded-store.js';
 
 const DIST = '../dist/';
@@ -17,5 +16,4 @@ async function fromDist<T>(path: string): Promise<T> {
 export const { serveApi } = await fromDist<typeof Serve>('api/serve.js');
 export const { loadConfig } = await fromDist<typeof Load>('config/load.js');
 export const { Agent } = await fromDist<typeof AgentModule>('node-agent/agent.js');
-export const { RedisStore } = await fromDist<typeof Store>('store/redis-store.js');
 export const { ShardedStore } = await fromDist<typeof Sharded>('store/sharded-store.js');

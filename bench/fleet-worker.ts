@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Agent, loadConfig, RedisStore, serveApi, ShardedStore } from './dist.js';
+import { Agent, loadConfig, serveApi, ShardedStore } from './dist.js';
 
 /** Agents started at once: more would only queue on the two cores. */
 const STARTING = 10;
@@ -33,7 +33,7 @@ async function startAgent(place: Place, prefix: string, node: string, dataDir: s
   });
   const store = place.cluster
     ? new ShardedStore({ kind: 'cluster', nodes: place.redisUrl.split(',') }, prefix)
-    : new RedisStore(place.redisUrl, prefix);
+    : new ShardedStore(place.redisUrl, prefix);
   const agent = new Agent({
     config,
     store,

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { planTree } from '../src/jobtree/plan.js';
 import { newId } from '../src/shared/ids.js';
-import { RedisStore } from '../src/store/redis-store.js';
+import { ShardedStore } from '../src/store/sharded-store.js';
 import { BENCH_DIR, median, nowMs, percentile, redisCounters, round } from './rig.js';
 
 const PER_PROCESS = 25;
@@ -104,7 +104,7 @@ export async function manyAgentsFigures(
   mkdirSync(BENCH_DIR, { recursive: true });
   const dataDir = mkdtempSync(join(BENCH_DIR, 'fleet-'));
   const admin = new Redis(redisUrl);
-  const store = new RedisStore(redisUrl, prefix);
+  const store = new ShardedStore(redisUrl, prefix);
   const fleet = await Fleet.start(redisUrl, prefix, agents, dataDir);
   const jobs = await Jobs.watch(redisUrl, prefix, agents);
   try {
@@ -183,7 +183,7 @@ class Jobs {
   }
 
   /** Runs one noop job on `node`; ms from the submission call to its RUNNING message. */
-  async run(store: RedisStore, node: string): Promise<number> {
+  async run(store: ShardedStore, node: string): Promise<number> {
     const plan = planTree(
       { job: { title: 'claim me', type: 'noop', node } },
       { acceptingNode: 'bench', newId },

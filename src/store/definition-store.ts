@@ -6,7 +6,7 @@
  */
 import type { Keys } from './keys.js';
 import { isObject, parseObject } from './parse-record.js';
-import { guard, scriptError } from './redis-errors.js';
+import { guard, isRefusal, SCRIPT_DONE, scriptError } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type {
   DefinitionStore,
@@ -65,7 +65,7 @@ export class RedisDefinitionStore implements DefinitionStore {
         VERSIONS_KEPT,
       ),
     );
-    return { version, created: code === 1 };
+    return { version, created: code === SCRIPT_DONE.ok };
   }
 
   async get(name: string, version?: number): Promise<DefinitionVersion | null> {
@@ -107,7 +107,7 @@ export class RedisDefinitionStore implements DefinitionStore {
         name,
       ),
     );
-    if (code !== 1) throw scriptError('deleteDefinition', code, name);
+    if (code !== SCRIPT_DONE.ok) throw scriptError('deleteDefinition', code, name);
   }
 
   async post(name: string, message: InboxMessage): Promise<number> {
@@ -122,7 +122,7 @@ export class RedisDefinitionStore implements DefinitionStore {
         JSON.stringify(message),
       ),
     );
-    if (position < 0) throw scriptError('postMessage', position, name);
+    if (isRefusal(position)) throw scriptError('postMessage', position, name);
     return position;
   }
 
@@ -153,7 +153,7 @@ export class RedisDefinitionStore implements DefinitionStore {
         FAILED_KEPT,
       ),
     );
-    return n === 1;
+    return n === SCRIPT_DONE.ok;
   }
 
   async failed(name: string): Promise<FailedMessage[]> {
@@ -178,7 +178,7 @@ export class RedisDefinitionStore implements DefinitionStore {
     const n = await guard(
       this.redis.withdrawMessage(this.keys.defInbox(name), this.keys.defMessages(name), id),
     );
-    return n === 1;
+    return n === SCRIPT_DONE.ok;
   }
 
   async head(name: string): Promise<{ message: InboxHead | null; running: number; max: number }> {

@@ -6,7 +6,7 @@
 import type { JsonObject } from '../shared/types.js';
 import type { Keys } from './keys.js';
 import { isObject, parseObject } from './parse-record.js';
-import { guard, scriptError } from './redis-errors.js';
+import { guard, SCRIPT_DONE, scriptError } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { JobTypeStore, RegisteredType, TypeVersion } from './store.js';
 import { execReads } from './slot-guard.js';
@@ -38,8 +38,8 @@ export class RedisJobTypeStore implements JobTypeStore {
         VERSIONS_KEPT,
       ),
     );
-    if (code === 1) await guard(this.redis.publish(this.keys.typesChannel(), name));
-    return { version, created: code === 1 };
+    if (code === SCRIPT_DONE.ok) await guard(this.redis.publish(this.keys.typesChannel(), name));
+    return { version, created: code === SCRIPT_DONE.ok };
   }
 
   async remove(name: string): Promise<void> {
@@ -52,7 +52,7 @@ export class RedisJobTypeStore implements JobTypeStore {
         name,
       ),
     );
-    if (code !== 1) throw scriptError('removeType', code, name);
+    if (code !== SCRIPT_DONE.ok) throw scriptError('removeType', code, name);
     await guard(this.redis.publish(this.keys.typesChannel(), name));
   }
 

@@ -1,14 +1,15 @@
 /**
- * The node registry half of RedisStore: registration, heartbeats (a TTL
- * key plus an info hash, one MULTI as Sidekiq's ❤), ownership of a node
- * name, the listing of SPEC §7 GET /nodes, and forgetting long-dead nodes.
+ * The node registry, held by the home shard's RedisStore: registration,
+ * heartbeats (a TTL key plus an info hash, one MULTI as Sidekiq's ❤),
+ * ownership of a node name, the listing of SPEC §7 GET /nodes, and
+ * forgetting long-dead nodes.
  */
 import type { NodeView } from '../shared/types.js';
 import { NODE_NAME_PATTERN } from '../shared/ids.js';
 import type { CorruptLog } from './corrupt-log.js';
 import type { Keys } from './keys.js';
 import { isObject, parseJson } from './parse-record.js';
-import { guard } from './redis-errors.js';
+import { guard, SCRIPT_DONE } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { NodeInfo } from './store.js';
 import { execReads, WRONG_TYPE } from './slot-guard.js';
@@ -32,10 +33,22 @@ function typeVersionsOf(loaded: Record<string, unknown>): NodeView['typeVersions
   return out;
 }
 
+/**
+ * A node's view with its jobs counted: `queued` and `running` (summed over
+ * the shards), and what follows from them, its drain state and free slots.
+ * The one place that says what "draining" and "free" mean.
+ */
+export function withLoad(view: NodeView, queued: number, running: number): NodeView {
+  const drain = view.state !== 'active';
+  const state: NodeView['state'] = !drain ? 'active' : running > 0 ? 'draining' : 'drained';
+  const free = view.alive && state === 'active' ? Math.max(0, view.concurrency - running) : 0;
+  return { ...view, queued, running, state, free };
+}
+
 export class NodeRegistry {
   constructor(
     private readonly client: ScriptClient,
-    protected readonly keys: Keys,
+    private readonly keys: Keys,
     private readonly corruptLog: CorruptLog,
   ) {}
 
@@ -93,7 +106,7 @@ export class NodeRegistry {
         k.controlChannel(name),
       ),
     );
-    return done === 1;
+    return done === SCRIPT_DONE.ok;
   }
 
   async publishTypes(info: NodeInfo): Promise<void> {
@@ -166,8 +179,6 @@ export class NodeRegistry {
     const concurrency = numberOr(h.concurrency, 0);
     const last = numberOr(h.lastHeartbeat, null);
     const isAlive = alive !== null && alive === h.runId;
-    const state: NodeView['state'] =
-      h.drain !== '1' ? 'active' : running > 0 ? 'draining' : 'drained';
     const types = parseJson(h.types);
     const loaded = parseJson(h.loaded);
     if (
@@ -175,22 +186,23 @@ export class NodeRegistry {
       (h.loaded !== undefined && !isObject(loaded))
     )
       this.skip(this.keys.node(name), 'its types cannot be read: listed without them');
-    return {
-      state,
+    const base: NodeView = {
+      state: h.drain === '1' ? 'draining' : 'active',
       name,
       url: typeof h.url === 'string' ? h.url : '',
       alive: isAlive,
       lastHeartbeat: last,
       heartbeatAgeMs: last === null ? null : Math.max(0, now - last),
       concurrency,
-      running,
-      queued,
-      free: isAlive && state === 'active' ? Math.max(0, concurrency - running) : 0,
+      running: 0,
+      queued: 0,
+      free: 0,
       version: h.version ?? '',
       types: Array.isArray(types) ? types.filter((t): t is string => typeof t === 'string') : [],
       typeVersions: isObject(loaded) ? typeVersionsOf(loaded) : {},
       startedAt: numberOr(h.startedAt, null),
     };
+    return withLoad(base, queued, running);
   }
 
   /**
@@ -212,7 +224,7 @@ export class NodeRegistry {
         lastBeatBefore,
       ),
     );
-    return forgotten === 1;
+    return forgotten === SCRIPT_DONE.ok;
   }
 
   /** The url and types of every live node (for relays and type checks). */

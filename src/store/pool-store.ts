@@ -5,7 +5,7 @@
  */
 import type { PoolView } from '../shared/types.js';
 import type { Keys } from './keys.js';
-import { guard, scriptError } from './redis-errors.js';
+import { guard, SCRIPT_DONE, scriptError } from './redis-errors.js';
 import type { ScriptClient } from './script-client.js';
 import type { PoolStore } from './store.js';
 import { execReads } from './slot-guard.js';
@@ -28,7 +28,7 @@ export class RedisPoolStore implements PoolStore {
         Date.now(),
       ),
     );
-    return created === 1;
+    return created === SCRIPT_DONE.ok;
   }
 
   async remove(name: string): Promise<void> {
@@ -47,7 +47,7 @@ export class RedisPoolStore implements PoolStore {
         `pool ${name} is named by ${code[1]} jobs that have not ended`,
       );
     }
-    if (code !== 1) throw scriptError('deletePool', code, name);
+    if (code !== SCRIPT_DONE.ok) throw scriptError('deletePool', code, name);
   }
 
   async list(): Promise<PoolView[]> {

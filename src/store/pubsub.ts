@@ -1,7 +1,8 @@
 /**
  * Pub/Sub for the store: a dedicated connection per subscription (NOTES: a
- * subscribed connection runs nothing else), the agent's channels, and the
- * status channel of SPEC §4 rule 8. Messages are the fast path only;
+ * subscribed connection runs nothing else), and the handlers that decode
+ * what arrives. Which channels an agent or a status reader listens on is
+ * the router's (sharded-store.ts). Messages are the fast path only;
  * callers catch up by reading state after a reconnect.
  */
 import { hostname } from 'node:os';
@@ -10,7 +11,6 @@ import { isResourceName } from '../shared/ids.js';
 import type { PausedEvent, StatusEvent } from '../shared/types.js';
 import { decodePausedEvent, decodeStatusEvent } from './codec.js';
 import type { CorruptLog } from './corrupt-log.js';
-import type { Keys } from './keys.js';
 import { createRedis } from './redis-client.js';
 import { toTarget, type RedisPlace } from './redis-target.js';
 import { ReplicaWatch } from './replica-watch.js';
@@ -65,11 +65,7 @@ export function wakeDefinition(
 }
 
 export class PubSub {
-  constructor(
-    private readonly place: RedisPlace,
-    private readonly keys: Keys,
-    private readonly corrupt: CorruptLog,
-  ) {}
+  constructor(private readonly place: RedisPlace) {}
 
   /** A dedicated Pub/Sub connection (NOTES: a subscribed connection runs nothing else). */
   subscribe(
@@ -113,34 +109,5 @@ export class PubSub {
       clearInterval(timer);
       watch.close();
     };
-  }
-
-  subscribeAgent(node: string, on: AgentListener): Subscription {
-    const signal = this.keys.signalChannel(node);
-    const types = this.keys.typesChannel();
-    const defs = this.keys.defsWakeChannel();
-    const control = this.keys.controlChannel(node);
-    return this.subscribe(
-      [this.keys.wakeChannel(node), this.keys.wakeChannel('*'), signal, types, defs, control],
-      (channel, message) => {
-        if (channel === control) on.drain(message === 'drain');
-        else if (channel === signal) on.signal();
-        else if (channel === types) on.typesChanged();
-        else if (channel === defs) wakeDefinition(this.corrupt, on, defs, message);
-        else on.wake();
-      },
-    );
-  }
-
-  subscribeStatus(
-    onEvent: (event: StatusEvent) => void,
-    onPaused?: (event: PausedEvent) => void,
-  ): Subscription {
-    const status = this.keys.statusChannel();
-    const paused = this.keys.pausedChannel();
-    return this.subscribe(
-      onPaused ? [status, paused] : [status],
-      statusHandler(new Set([status]), this.corrupt, onEvent, onPaused),
-    );
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Maps what Redis and the scripts answer to jobtree's error classes, in one
- * place (bullmq finished-errors.ts). Nothing else interprets script codes.
+ * What the scripts answer, in one place (bullmq finished-errors.ts): the
+ * codes of work done (SCRIPT_DONE, each script's own, read by name) and
+ * the refusals, mapped to jobtree's error classes (scriptError). Nothing
+ * else interprets a script's number.
  */
 import {
   ConflictError,
@@ -12,6 +14,30 @@ import {
   ValidationError,
 } from '../shared/errors.js';
 import { ReplyError } from 'ioredis';
+
+/**
+ * The codes a script answers when it did its work (its header lists them
+ * too); every other code is a refusal, read by scriptError.
+ */
+export const SCRIPT_DONE = {
+  /** Every script: done as asked. */
+  ok: 1,
+  /** submitTree, commitTree: the idempotency key names a run started already (with its root). */
+  existingRun: -6,
+  /** finishJobs: the failed try goes again (state QUEUED), the retry as JSON (SPEC §14). */
+  retried: 2,
+  /** abortJob: the tree's abort goes on in chunks (SPEC §17). */
+  abortInChunks: 2,
+  /** pauseTree, resumeTree: the tree was in that state already. */
+  unchanged: 0,
+  /** deleteTree, abortMore: one more chunk of the tree is left. */
+  moreLeft: 0,
+} as const;
+
+/** A refusal: the script wrote nothing (every precondition answers below zero). */
+export function isRefusal(code: number): boolean {
+  return code < 0;
+}
 
 /** Negative script answers, by script. */
 export function scriptError(script: string, code: number, subject: string): JobtreeError {

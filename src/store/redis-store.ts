@@ -1,7 +1,9 @@
 /**
- * RedisStore: the only module that talks to Redis (STYLE §2). Multi-key
- * changes are the Lua scripts of ./scripts; reads are pipelined; Pub/Sub
- * gets connections of its own. It never decides a tree rule itself.
+ * RedisStore: one shard of the store, all of it on plain Redis or behind
+ * Sentinels, one of CLUSTER_SHARDS on a Redis Cluster. Only the router
+ * (ShardedStore, the one implementation of the Store's ports) uses it.
+ * Multi-key changes are the Lua scripts of ./scripts; reads are pipelined;
+ * Pub/Sub gets connections of its own. It never decides a tree rule itself.
  */
 import {
   JobtreeError,
@@ -17,8 +19,6 @@ import type {
   JobView,
   NestedJob,
   Outcome,
-  PausedEvent,
-  StatusEvent,
   TreeState,
   TreeView,
 } from '../shared/types.js';
@@ -31,10 +31,8 @@ import {
   encodePlanned,
 } from './codec.js';
 import { Keys } from './keys.js';
-import { newId } from '../shared/ids.js';
-import { createScriptClient } from './redis-client.js';
 import type { RedisPlace } from './redis-target.js';
-import { guard, scriptError } from './redis-errors.js';
+import { guard, isRefusal, SCRIPT_DONE, scriptError } from './redis-errors.js';
 import { RedisDefinitionStore } from './definition-store.js';
 import { RedisJobTypeStore } from './job-type-store.js';
 import { NodeRegistry } from './node-registry.js';
@@ -44,21 +42,19 @@ import { readChildren, readTree, searchTree, type TreeReadOptions } from './tree
 import { STAGE_ABOVE, finishStoring, submissionStats, submitStaged } from './staged-submit.js';
 import type { ScriptClient, StoreParts } from './script-client.js';
 import type {
-  AgentListener,
   ClaimedJob,
   FinishAnswer,
   FinishReport,
   GraftPlan,
   NewTree,
   RunLink,
-  Store,
   Submitted,
   Subscription,
   TreeEnd,
   TreeQuery,
 } from './store.js';
 import { execReads } from './slot-guard.js';
-import { CorruptLog, type CorruptRecord } from './corrupt-log.js';
+import type { CorruptLog } from './corrupt-log.js';
 import { parseObject } from './parse-record.js';
 
 /** A child's result for a job about to run; unreadable, the job is failed, never run on a guess. */
@@ -75,41 +71,40 @@ const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
 /** How long an idempotency key names its run (SPEC §13). */
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
-export class RedisStore extends NodeRegistry implements Store {
+export class RedisStore {
   readonly prefix: string;
   readonly jobTypes: RedisJobTypeStore;
   readonly pools: RedisPoolStore;
   readonly definitions: RedisDefinitionStore;
+  /** The node registry: its keys in this shard (the router asks the home shard's). */
+  readonly nodes: NodeRegistry;
   private readonly pubsub: PubSub;
   private readonly redis: ScriptClient;
+  private readonly keys: Keys;
   private readySince: number | null = null;
 
   /**
-   * `client`: a script client to share (the shards of a ShardedStore use
-   * one, and one log of corrupt records); made from `place` when not given.
+   * `client`: the script client the router's shards share, with one log
+   * of corrupt records.
    */
   constructor(
     place: RedisPlace,
-    prefix = 'jobtree',
-    client?: ScriptClient,
-    readonly corrupt = new CorruptLog(),
+    prefix: string,
+    client: ScriptClient,
+    readonly corrupt: CorruptLog,
   ) {
-    const redis = client ?? createScriptClient(place);
+    const redis = client;
     const keys = new Keys(prefix);
-    super(redis, keys, corrupt);
+    this.keys = keys;
+    this.nodes = new NodeRegistry(redis, keys, corrupt);
     this.redis = redis;
     this.prefix = prefix;
     this.jobTypes = new RedisJobTypeStore(redis, keys);
     this.pools = new RedisPoolStore(redis, keys);
     this.definitions = new RedisDefinitionStore(redis, keys);
-    this.pubsub = new PubSub(place, keys, corrupt);
+    this.pubsub = new PubSub(place);
     redis.on('ready', () => (this.readySince = Date.now()));
     redis.on('close', () => (this.readySince = null));
-  }
-
-  /** One Redis holds every tree: any id will do (SPEC §17; ShardedStore places them). */
-  idSource(): () => string {
-    return newId;
   }
 
   async ping(): Promise<void> {
@@ -152,10 +147,10 @@ export class RedisStore extends NodeRegistry implements Store {
   private submitted(script: string, code: number | [number, string], root: string): Submitted {
     if (Array.isArray(code)) {
       // an idempotency key names the run it started already: that run is the answer
-      if (code[0] === -6) return { root: code[1], created: false };
+      if (code[0] === SCRIPT_DONE.existingRun) return { root: code[1], created: false };
       throw scriptError(script, code[0], code[1]);
     }
-    if (code !== 1) throw scriptError(script, code, root);
+    if (code !== SCRIPT_DONE.ok) throw scriptError(script, code, root);
     return { root, created: true };
   }
 
@@ -191,14 +186,6 @@ export class RedisStore extends NodeRegistry implements Store {
       idem: run.idempotencyKey ? this.keys.idempotency(run.definition, run.idempotencyKey) : '',
       idemTtlMs: IDEMPOTENCY_TTL_MS,
     };
-  }
-
-  onCorrupt(listener: (record: CorruptRecord) => void): void {
-    this.corrupt.listen(listener);
-  }
-
-  partitionOf(_root: string): number {
-    return 0;
   }
 
   async claimJobs(
@@ -326,7 +313,9 @@ export class RedisStore extends NodeRegistry implements Store {
   /** Runs a big tree's abort to its end, one chunk per script (SPEC §17). */
   private async continueAbort(root: string, at: number): Promise<void> {
     const tree = this.keys.tree(root);
-    while ((await guard(this.redis.abortMore(tree, this.prefix, root, at))) === 0);
+    while (
+      (await guard(this.redis.abortMore(tree, this.prefix, root, at))) === SCRIPT_DONE.moreLeft
+    );
   }
 
   async continueAborts(at: number): Promise<number> {
@@ -387,14 +376,14 @@ export class RedisStore extends NodeRegistry implements Store {
         unknown,
         string,
       ];
-      if (code === 2)
+      if (code === SCRIPT_DONE.retried)
         return {
           state: 'QUEUED',
           next: nexts[i] ?? null,
           error: r.error ?? null,
           retry: JSON.parse(error) as NonNullable<FinishAnswer['retry']>,
         };
-      if (code !== 1) return scriptError('finishJob', code, r.id);
+      if (code !== SCRIPT_DONE.ok) return scriptError('finishJob', code, r.id);
       return {
         state: state as FinishAnswer['state'],
         next: nexts[i] ?? null,
@@ -422,8 +411,8 @@ export class RedisStore extends NodeRegistry implements Store {
         opts.handlers === false ? '1' : '',
       ),
     );
-    if (code === 2) await this.continueAbort(root, at);
-    else if (code !== 1) throw scriptError('abortJob', code, id);
+    if (code === SCRIPT_DONE.abortInChunks) await this.continueAbort(root, at);
+    else if (code !== SCRIPT_DONE.ok) throw scriptError('abortJob', code, id);
   }
 
   async setPaused(root: string, paused: boolean, at: number): Promise<boolean> {
@@ -434,8 +423,8 @@ export class RedisStore extends NodeRegistry implements Store {
         ? this.redis.pauseTree(tree, this.prefix, root, at)
         : this.redis.resumeTree(tree, this.prefix, root, at),
     );
-    if (code < 0) throw scriptError(paused ? 'pauseTree' : 'resumeTree', code, root);
-    return code === 1;
+    if (isRefusal(code)) throw scriptError(paused ? 'pauseTree' : 'resumeTree', code, root);
+    return code === SCRIPT_DONE.ok;
   }
 
   async addChildren(plan: GraftPlan, at: number): Promise<void> {
@@ -454,7 +443,7 @@ export class RedisStore extends NodeRegistry implements Store {
       ),
     );
     if (Array.isArray(code)) throw scriptError('addChildren', code[0], code[1]);
-    if (code !== 1) throw scriptError('addChildren', code, plan.target);
+    if (code !== SCRIPT_DONE.ok) throw scriptError('addChildren', code, plan.target);
   }
 
   async treeTotal(root: string): Promise<number> {
@@ -480,7 +469,7 @@ export class RedisStore extends NodeRegistry implements Store {
       at,
       '1',
     );
-    return n < 0 ? null : n;
+    return isRefusal(n) ? null : n; // refused: the node is alive after all
   }
 
   private settleRunning(
@@ -507,7 +496,8 @@ export class RedisStore extends NodeRegistry implements Store {
   }
 
   async holdLease(name: string, holder: string, ms: number): Promise<boolean> {
-    return (await guard(this.redis.holdLease(this.keys.lease(name), holder, ms))) === 1;
+    const code = await guard(this.redis.holdLease(this.keys.lease(name), holder, ms));
+    return code === SCRIPT_DONE.ok;
   }
 
   async expiredTrees(finishedBefore: number, limit: number): Promise<string[]> {
@@ -526,9 +516,9 @@ export class RedisStore extends NodeRegistry implements Store {
         this.redis.deleteTree(this.keys.tree(tree), this.prefix, tree),
       );
       const [code, n, next] = answer;
-      if (code < 0) return null;
+      if (isRefusal(code)) return null; // still running
       deleted += n;
-      if (code === 1) tree = next === '' ? null : next;
+      if (code === SCRIPT_DONE.ok) tree = next === '' ? null : next;
     }
     return deleted;
   }
@@ -680,20 +670,5 @@ export class RedisStore extends NodeRegistry implements Store {
     onMessage: (channel: string, message: string) => void,
   ): Subscription {
     return this.pubsub.subscribe(channels, onMessage);
-  }
-
-  subscribeAgent(node: string, on: AgentListener): Subscription {
-    return this.pubsub.subscribeAgent(node, on);
-  }
-
-  subscribeStatus(
-    onEvent: (event: StatusEvent) => void,
-    onPaused?: (event: PausedEvent) => void,
-  ): Subscription {
-    return this.pubsub.subscribeStatus(onEvent, onPaused);
-  }
-
-  async close(): Promise<void> {
-    this.redis.disconnect();
   }
 }

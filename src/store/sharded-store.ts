@@ -1,21 +1,29 @@
 /**
- * The store on a Redis Cluster (SPEC §17): CLUSTER_SHARDS RedisStores on
- * one cluster client, each under a prefix with its own hash tag
+ * The store: the one implementation of the Store's ports, a router over
+ * shards (RedisStores on one script client). On plain Redis and behind
+ * Sentinels it has one shard, under the prefix itself; on a Redis Cluster
+ * (SPEC §17) CLUSTER_SHARDS, each under a prefix with its own hash tag
  * (shards.ts), so that every script runs inside one slot and the trees
- * spread over the masters. A tree lives in the shard its ids name; the
- * cluster-wide records (nodes, job types, pools, definitions, leases) live
- * in shard 0, the home shard, with the trees that touch pools or are runs
- * of definitions. What spans shards is done here, shard by shard: a claim
- * tries the shards a wake named first and then the others, a node's load
- * and a tree listing are merged, a node is reaped in each shard once its
- * heartbeat key (home) is gone. docs/design.md "Redis Cluster".
+ * spread over the masters. So every Redis takes this one path, and every
+ * test walks the cluster's code. A router of one shard decides nothing
+ * per call: the hot calls go straight to it.
+ *
+ * A tree lives in the shard its ids name; the cluster-wide records (nodes,
+ * job types, pools, definitions, leases) live in shard 0, the home shard,
+ * with the trees that touch pools or are runs of definitions. What spans
+ * shards is done here, shard by shard: a claim tries the shards a wake
+ * named first and then the others, a node's load and a tree listing are
+ * merged, a node is reaped in each shard once its heartbeat key (home) is
+ * gone. docs/design.md "Redis Cluster".
  */
 import { isRedisUnavailable, type JobtreeError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
 import type { NodeView } from '../shared/types.js';
 import { Keys } from './keys.js';
+import { withLoad } from './node-registry.js';
 import { createScriptClient } from './redis-client.js';
 import { RedisStore } from './redis-store.js';
-import type { RedisPlace } from './redis-target.js';
+import { toTarget, type RedisPlace } from './redis-target.js';
 import type { ScriptClient } from './script-client.js';
 import { mergeTreePages } from './shard-merge.js';
 import { CorruptLog, type CorruptRecord } from './corrupt-log.js';
@@ -42,6 +50,8 @@ export class ShardedStore implements Store {
   private readonly shards: RedisStore[];
   private readonly keys: Keys[];
   private readonly home: RedisStore;
+  /** How many shards: 1, or CLUSTER_SHARDS on a Redis Cluster. */
+  private readonly count: number;
   /** Shards a wake came from since the last claim: tried first. */
   private readonly woken = new Set<number>();
   private start = 0;
@@ -50,9 +60,10 @@ export class ShardedStore implements Store {
   constructor(place: RedisPlace, prefix = 'jobtree') {
     this.prefix = prefix;
     this.redis = createScriptClient(place);
+    this.count = toTarget(place).kind === 'cluster' ? CLUSTER_SHARDS : 1;
     // each shard's store listens for the shared client's ready and close
-    this.redis.setMaxListeners(CLUSTER_SHARDS * 4);
-    const prefixes = shardTags().map((tag) => `${prefix}:{${tag}}`);
+    this.redis.setMaxListeners(this.count * 4 + 10);
+    const prefixes = this.count === 1 ? [prefix] : shardTags().map((tag) => `${prefix}:{${tag}}`);
     this.shards = prefixes.map((p) => new RedisStore(place, p, this.redis, this.corrupt));
     this.keys = prefixes.map((p) => new Keys(p));
     this.home = this.shards[0] as RedisStore;
@@ -72,8 +83,13 @@ export class ShardedStore implements Store {
     return this.home.definitions;
   }
 
+  /** The shard of a tree (or job) id. */
+  private shardIndex(id: string): number {
+    return this.count === 1 ? 0 : shardOf(id);
+  }
+
   private of(id: string): RedisStore {
-    return this.shards[shardOf(id)] as RedisStore;
+    return this.shards[this.shardIndex(id)] as RedisStore;
   }
 
   /** Runs `call` on every shard at once. */
@@ -87,6 +103,7 @@ export class ShardedStore implements Store {
     idOf: (item: I) => string,
     call: (s: RedisStore, items: I[]) => Promise<O[]>,
   ): Promise<O[]> {
+    if (this.count === 1) return items.length > 0 ? call(this.home, items) : [];
     const groups = new Map<number, number[]>();
     items.forEach((item, i) => {
       const k = shardOf(idOf(item));
@@ -107,6 +124,7 @@ export class ShardedStore implements Store {
 
   /** A new tree goes to the next shard in turn (from a random start): trees spread evenly. */
   idSource(placement: { near?: string; shared?: boolean }): () => string {
+    if (this.count === 1) return newId;
     let k = 0;
     if (placement.near !== undefined) k = shardOf(placement.near);
     else if (!placement.shared) k = this.nextShard++ % CLUSTER_SHARDS;
@@ -121,7 +139,7 @@ export class ShardedStore implements Store {
   }
 
   partitionOf(root: string): number {
-    return shardOf(root);
+    return this.shardIndex(root);
   }
 
   /** Fills up to `max` from the shards a wake named, then from the others in turn. */
@@ -132,11 +150,14 @@ export class ShardedStore implements Store {
     at: number,
     skip?: ReadonlySet<number>,
   ): Promise<ClaimedJob[]> {
+    if (this.count === 1) {
+      return skip?.has(0) ? [] : this.home.claimJobs(node, max, token, at);
+    }
     const order = [...this.woken];
     this.woken.clear();
-    this.start = (this.start + 1) % CLUSTER_SHARDS;
-    for (let i = 0; i < CLUSTER_SHARDS; i++) {
-      const k = (this.start + i) % CLUSTER_SHARDS;
+    this.start = (this.start + 1) % this.count;
+    for (let i = 0; i < this.count; i++) {
+      const k = (this.start + i) % this.count;
       if (!order.includes(k)) order.push(k);
     }
     const out: ClaimedJob[] = [];
@@ -195,6 +216,7 @@ export class ShardedStore implements Store {
    * are written, and their jobs must not be journalled as if they were not.
    */
   async finishJobs(reports: FinishReport[]): Promise<Array<FinishAnswer | JobtreeError>> {
+    if (this.count === 1) return this.home.finishJobs(reports); // unavailable: the call rejects
     let asked = 0;
     let away = 0;
     let reason: unknown;
@@ -285,37 +307,37 @@ export class ShardedStore implements Store {
   }
 
   registerNode(...args: Parameters<Store['registerNode']>) {
-    return this.home.registerNode(...args);
+    return this.home.nodes.registerNode(...args);
   }
   heartbeat(...args: Parameters<Store['heartbeat']>) {
-    return this.home.heartbeat(...args);
+    return this.home.nodes.heartbeat(...args);
   }
   setDrain(name: string, drain: boolean) {
-    return this.home.setDrain(name, drain);
+    return this.home.nodes.setDrain(name, drain);
   }
   publishTypes(...args: Parameters<Store['publishTypes']>) {
-    return this.home.publishTypes(...args);
+    return this.home.nodes.publishTypes(...args);
   }
   nodeOwner(name: string) {
-    return this.home.nodeOwner(name);
+    return this.home.nodes.nodeOwner(name);
   }
   unregisterNode(name: string, runId: string) {
-    return this.home.unregisterNode(name, runId);
+    return this.home.nodes.unregisterNode(name, runId);
   }
 
   /** The registry's view (home), with the queued and running jobs of every shard. */
   async listNodes(now: number): Promise<NodeView[]> {
-    const views = await this.home.listNodes(now);
+    const views = await this.home.nodes.listNodes(now);
+    if (this.count === 1) return views;
     const names = views.map((v) => v.name);
     const loads = await Promise.all(this.shards.slice(1).map((s) => s.nodeLoads(names)));
-    return views.map((v, i) => {
-      const queued = v.queued + sum(loads.map((l) => l[i]?.queued ?? 0));
-      const running = v.running + sum(loads.map((l) => l[i]?.running ?? 0));
-      const state: NodeView['state'] =
-        v.state === 'active' ? 'active' : running > 0 ? 'draining' : 'drained';
-      const free = v.alive && state === 'active' ? Math.max(0, v.concurrency - running) : 0;
-      return { ...v, queued, running, state, free };
-    });
+    return views.map((v, i) =>
+      withLoad(
+        v,
+        v.queued + sum(loads.map((l) => l[i]?.queued ?? 0)),
+        v.running + sum(loads.map((l) => l[i]?.running ?? 0)),
+      ),
+    );
   }
   async liveNodes(now: number) {
     return (await this.listNodes(now)).filter((n) => n.alive);
@@ -324,7 +346,7 @@ export class ShardedStore implements Store {
   async forgetNode(name: string, lastBeatBefore: number) {
     const loads = await Promise.all(this.shards.slice(1).map((s) => s.nodeLoads([name])));
     if (loads.some(([l]) => (l?.queued ?? 0) > 0 || (l?.running ?? 0) > 0)) return false;
-    return this.home.forgetNode(name, lastBeatBefore);
+    return this.home.nodes.forgetNode(name, lastBeatBefore);
   }
   async queueDepth(node: string) {
     return sum(await this.each((s) => s.queueDepth(node)));

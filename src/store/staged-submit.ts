@@ -11,7 +11,7 @@ import type { PlannedJob } from '../shared/types.js';
 import type { NewTree } from './store.js';
 import { UnavailableError } from '../shared/errors.js';
 import { encodePlanned } from './codec.js';
-import { guard, scriptError } from './redis-errors.js';
+import { guard, SCRIPT_DONE, scriptError } from './redis-errors.js';
 import type { StoreParts } from './script-client.js';
 
 /**
@@ -77,7 +77,7 @@ export async function submitStaged(
         ...long,
       ),
     );
-    if (code !== 1) throw scriptError('stageJobs', code, t.root);
+    if (code !== SCRIPT_DONE.ok) throw scriptError('stageJobs', code, t.root);
   }
   let code: number | [number, string];
   try {
@@ -98,7 +98,7 @@ export async function submitStaged(
     await dropStaged(s, t.root).catch(() => undefined); // else it expires by itself
     throw err;
   }
-  if (code !== 1) {
+  if (code !== SCRIPT_DONE.ok) {
     await dropStaged(s, t.root);
     return code;
   }

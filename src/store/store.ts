@@ -1,7 +1,7 @@
 /**
  * The Store interface: everything jobtree asks of its shared state. The
  * agent, the API and the CLI's server side depend on this, never on Redis;
- * RedisStore is the one implementation.
+ * ShardedStore, a router over RedisStore shards, is the one implementation.
  */
 import type { CorruptRecord } from './corrupt-log.js';
 import type { JobtreeError } from '../shared/errors.js';

@@ -47,10 +47,13 @@ proto.connect = function (this: object) {
 };
 const silentEmit = proto.silentEmit;
 proto.silentEmit = function (this: Emitting, event: string, arg?: unknown) {
-  if (event === 'error' && this.listenerCount('error') === 0 && arg instanceof Error) {
+  const heard = silentEmit.call(this, event, arg);
+  // false: nobody listened and ioredis printed it (an error it expects, such as the close
+  // of a client being disconnected, it drops silently)
+  if (event === 'error' && heard === false && arg instanceof Error) {
     unhandled.push(`${arg.message}, a client made at ${madeAt.get(this) ?? 'an unknown place'}`);
   }
-  return silentEmit.call(this, event, arg);
+  return heard;
 };
 
 /** The first frame of the stack outside ioredis and this file. */

@@ -1,9 +1,10 @@
 /**
- * A RedisStore on the run's test Redis with a fresh key prefix per test
- * (bullmq's `test-${randomUUID()}`), closed after the test.
+ * The store on the run's test Redis with a fresh key prefix per test
+ * (bullmq's `test-${randomUUID()}`), closed after the test: the one
+ * store of every Redis, a router of one shard here.
  */
 import { randomUUID } from 'node:crypto';
-import { RedisStore } from '../../src/store/redis-store.js';
+import { ShardedStore } from '../../src/store/sharded-store.js';
 import type { RedisPlace } from '../../src/store/redis-target.js';
 import { namesAPool, planTree } from '../../src/jobtree/plan.js';
 import type { TreeSpec } from '../../src/shared/types.js';
@@ -14,8 +15,8 @@ import { track } from './track.js';
 export function makeStore(
   place: RedisPlace = testRedisUrl(),
   prefix = `jt-${randomUUID()}`,
-): RedisStore {
-  return track(new RedisStore(place, prefix), (s) => s.close());
+): ShardedStore {
+  return track(new ShardedStore(place, prefix), (s) => s.close());
 }
 
 /** Plans and stores `spec` as if node `node` accepted it; returns the plan. */

@@ -9,10 +9,10 @@ import { newId } from '../../src/shared/ids.js';
 import type { JobSpec } from '../../src/shared/types.js';
 import { claimAll, finish } from '../helpers/drive.js';
 import { makeStore, submit } from '../helpers/store.js';
-import type { RedisStore } from '../../src/store/redis-store.js';
+import type { ShardedStore } from '../../src/store/sharded-store.js';
 
 /** Plans `specs` under `target` as admission would, and grafts them. */
-async function graft(store: RedisStore, targetId: string, specs: JobSpec[]) {
+async function graft(store: ShardedStore, targetId: string, specs: JobSpec[]) {
   const target = await store.getJob(targetId);
   const { jobs, direct } = planChildren(specs, target, newId);
   await store.addChildren(

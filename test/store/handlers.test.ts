@@ -12,7 +12,7 @@ import { planChildren } from '../../src/jobtree/plan.js';
 import { ConflictError } from '../../src/shared/errors.js';
 import { newId } from '../../src/shared/ids.js';
 import type { JobSpec, TreeSpec } from '../../src/shared/types.js';
-import type { RedisStore } from '../../src/store/redis-store.js';
+import type { ShardedStore } from '../../src/store/sharded-store.js';
 import { collectEvents } from '../helpers/events.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { makeStore, submit } from '../helpers/store.js';
@@ -22,7 +22,7 @@ const undo = (what: string) => ({ type: 'noop', params: { undo: what } });
 
 /** Claims the one job queued for `node` and ends it; answers the claim. */
 async function runOne(
-  store: RedisStore,
+  store: ShardedStore,
   node: string,
   outcome: 'SUCCESS' | 'FAILED',
   at = Date.now(),
@@ -60,7 +60,7 @@ function deploy(extra: Partial<TreeSpec> = {}): TreeSpec {
 }
 
 describe('store: failure handlers (§15)', () => {
-  let store: RedisStore;
+  let store: ShardedStore;
   beforeEach(() => {
     store = makeStore(testRedisUrl(), `jt-${randomUUID()}`);
   });

@@ -17,7 +17,7 @@ import { deriveTreeState } from '../../src/jobtree/tree-state.js';
 import { newId } from '../../src/shared/ids.js';
 import type { JobSpec, JobState, RetryPolicy } from '../../src/shared/types.js';
 import { Keys } from '../../src/store/keys.js';
-import type { RedisStore } from '../../src/store/redis-store.js';
+import type { ShardedStore } from '../../src/store/sharded-store.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { makeStore, submit } from '../helpers/store.js';
 import { track } from '../helpers/track.js';
@@ -73,7 +73,7 @@ async function watchMoves(prefix: string): Promise<{ moves: string[]; close(): v
 }
 
 async function compare(
-  store: RedisStore,
+  store: ShardedStore,
   model: rules.TreeModel,
   root: string,
   step: string,

@@ -9,7 +9,6 @@ import { loadConfig } from '../../config/load.js';
 import { Agent } from '../../node-agent/agent.js';
 import { resolveRedis } from '../../node-agent/embedded-redis.js';
 import { ConfigError } from '../../shared/errors.js';
-import { RedisStore } from '../../store/redis-store.js';
 import { ShardedStore } from '../../store/sharded-store.js';
 import { describeTarget, type RedisPlace, type RedisTarget } from '../../store/redis-target.js';
 import { checkSentinels } from '../../store/sentinel-check.js';
@@ -129,11 +128,9 @@ export async function runAgent(flags: AgentFlags, env: NodeJS.ProcessEnv): Promi
       'serving plain HTTP on a non-loopback address (auth.allowPlainHttp): tokens cross the network in clear',
     );
   const { cluster, prefix } = config.redis;
-  // SPEC §17: on a Redis Cluster the trees spread over shards, one hash tag each
-  const store =
-    cluster !== null
-      ? new ShardedStore({ kind: 'cluster', nodes: cluster }, prefix)
-      : new RedisStore(await redisPlace(config, logger), prefix);
+  // one store for every Redis; on a Redis Cluster the trees spread over shards (SPEC §17)
+  const place = cluster !== null ? { kind: 'cluster' as const, nodes: cluster } : null;
+  const store = new ShardedStore(place ?? (await redisPlace(config, logger)), prefix);
   const started = new Agent({ config, store, logger, api: serveApi, env });
   running.agent = started;
   const starting = started.start();
