@@ -5,13 +5,18 @@ import tseslint from 'typescript-eslint';
 
 const layers = [
   'shared',
+  'contracts',
   'jobtree',
   'config',
   'access',
   'store',
   'admission',
   'logstream',
+  'supervisor',
   'node-agent',
+  'plugins',
+  'upkeep',
+  'daemon',
   'api',
   'cli',
 ];
@@ -62,7 +67,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(config|store|node-agent|api|cli)/',
+              regex: '^(\\.\\./)+(config|store|supervisor|node-agent|plugins|upkeep|daemon|api|cli)/',
               message: 'src/ui runs in the browser: it may use src/shared, src/jobtree and types',
             },
             { group: ['node:*', 'ioredis', 'koa'], message: 'src/ui runs in the browser' },

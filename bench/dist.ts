@@ -6,7 +6,7 @@
  */
 import type * as Serve from '../src/api/serve.js';
 import type * as Load from '../src/config/load.js';
-import type * as AgentModule from '../src/node-agent/agent.js';
+import type * as AgentModule from '../src/daemon/agent.js';
 import type * as Sharded from '../src/store/sharded-store.js';
 
 const DIST = '../dist/';

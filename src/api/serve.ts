@@ -2,7 +2,7 @@
  * serveApi: the ApiFactory the daemon passes to its Agent: the Koa app of
  * createApp plus the tree waiter it needs, closed together.
  */
-import type { ApiContext, ServedApi } from '../node-agent/api-factory.js';
+import type { ApiContext, ServedApi } from '../daemon/api-factory.js';
 import { createApp } from './app.js';
 import { TreeWaiter } from './tree-waiter.js';
 

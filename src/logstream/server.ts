@@ -27,7 +27,7 @@ import type { PausedEvent, StatusEvent } from '../shared/types.js';
 import type { EventPort, NodePort, ReadPort, Subscription } from '../store/store.js';
 import type { ClientToServer, LogSink, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
-import { clientAddress, ClientCounter, handshakeGuard } from './handshake.js';
+import { clientAddress, ClientCounter, handshakeGuard } from '../access/socket-handshake.js';
 import {
   parseSubscribe,
   rootOf,

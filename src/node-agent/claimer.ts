@@ -10,8 +10,8 @@ import { isRedisUnavailable } from '../shared/errors.js';
 import type { ClaimedJob, ClaimPort } from '../store/store.js';
 import type { ClaimLedger } from './claim-ledger.js';
 import { startJob, type RunnerDeps, type RunningJob, type StopReason } from './runner.js';
-import type { ProcessKind } from './supervisor/records.js';
-import type { Supervised } from './supervisor/supervised.js';
+import type { ProcessKind } from '../contracts/job-process.js';
+import type { Supervised } from '../supervisor/supervised.js';
 
 export interface ClaimerOptions {
   concurrency: number;

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { NodeInfo, NodePort } from '../store/store.js';
-import { every, type Repeater } from './every.js';
+import { every, type Repeater } from '../shared/every.js';
 
 export class Heartbeat {
   private repeater: Repeater | undefined;

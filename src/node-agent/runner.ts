@@ -11,11 +11,11 @@ import type { JobLog } from '../logstream/log-file.js';
 import type { JobLogs } from '../logstream/job-logs.js';
 import type { ClaimedJob, FinishReport } from '../store/store.js';
 import type { Delivery, Reporter } from './reporter.js';
-import { JobFailure, type JobContext, type JobProcess } from './job-types/job-type.js';
+import { JobFailure, type JobProcess, type ProcessKind } from '../contracts/job-process.js';
+import type { JobContext } from './job-types/job-type.js';
 import type { TypeEntry, TypeRegistry } from './job-types/registry.js';
-import { outcomeOf, type ProcessHost } from './supervisor/host.js';
-import type { ProcessKind } from './supervisor/records.js';
-import { DetachedError, type Supervised } from './supervisor/supervised.js';
+import { outcomeOf, type ProcessHost } from '../supervisor/host.js';
+import { DetachedError, type Supervised } from '../supervisor/supervised.js';
 
 /** Why a running job was stopped from outside. */
 export type StopReason = 'tree' | 'timeout' | 'shutdown';

@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { Agent } from '../../src/node-agent/agent.js';
+import { Agent } from '../../src/daemon/agent.js';
 import type { JobType } from '../../src/node-agent/job-types/job-type.js';
 import type { Store } from '../../src/store/store.js';
 import { freePort } from './redis.js';

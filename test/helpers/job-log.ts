@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { logPath } from '../../src/logstream/log-file.js';
-import type { Agent } from '../../src/node-agent/agent.js';
+import type { Agent } from '../../src/daemon/agent.js';
 import { waitFor } from './wait.js';
 
 export async function readJobLog(agent: Agent, root: string, id: string): Promise<string> {

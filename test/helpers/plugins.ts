@@ -6,7 +6,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Agent } from '../../src/node-agent/agent.js';
+import type { Agent } from '../../src/daemon/agent.js';
 import { tempDir } from './agents.js';
 import { http, type HttpAnswer } from './http.js';
 import { waitFor } from './wait.js';

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { logPath } from '../../src/logstream/log-file.js';
-import type { Agent } from '../../src/node-agent/agent.js';
+import type { Agent } from '../../src/daemon/agent.js';
 import { newId } from '../../src/shared/ids.js';
 import type { PausedEvent, StatusEvent } from '../../src/shared/types.js';
 import { makeAgent } from '../helpers/agents.js';

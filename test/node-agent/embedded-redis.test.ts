@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { redisAnswers, resolveRedis } from '../../src/node-agent/embedded-redis.js';
+import { redisAnswers, resolveRedis } from '../../src/daemon/embedded-redis.js';
 import { ConfigError } from '../../src/shared/errors.js';
 import { tempDir } from '../helpers/agents.js';
 import { freePort, startRedis, destroyRedis } from '../helpers/redis.js';

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobType } from '../../src/node-agent/job-types/job-type.js';
-import { isGroupAlive } from '../../src/node-agent/supervisor/process-group.js';
+import { isGroupAlive } from '../../src/supervisor/process-group.js';
 import { makeAgent, tempDir } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { readJobLog } from '../helpers/job-log.js';

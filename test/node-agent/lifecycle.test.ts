@@ -4,7 +4,7 @@
  * grace period.
  */
 import { expect } from 'chai';
-import { claimIdentity } from '../../src/node-agent/identity.js';
+import { claimIdentity } from '../../src/daemon/identity.js';
 import { ConflictError } from '../../src/shared/errors.js';
 import { makeAgent, tempDir } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';

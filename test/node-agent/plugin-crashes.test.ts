@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import type { Agent } from '../../src/node-agent/agent.js';
+import type { Agent } from '../../src/daemon/agent.js';
 import { makeAgent } from '../helpers/agents.js';
 import { http } from '../helpers/http.js';
 import { isAlive, loaded, runTree, typesDir, writeType } from '../helpers/plugins.js';

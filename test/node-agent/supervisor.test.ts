@@ -9,14 +9,14 @@ import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ProcessHost, outcomeOf } from '../../src/node-agent/supervisor/host.js';
-import { isGroupAlive } from '../../src/node-agent/supervisor/process-group.js';
+import { ProcessHost, outcomeOf } from '../../src/supervisor/host.js';
+import { isGroupAlive } from '../../src/supervisor/process-group.js';
 import {
   readRecord,
   startFile,
   type StartRecord,
-} from '../../src/node-agent/supervisor/records.js';
-import type { Supervised } from '../../src/node-agent/supervisor/supervised.js';
+} from '../../src/supervisor/records.js';
+import type { Supervised } from '../../src/supervisor/supervised.js';
 import { makeAgent, tempDir } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { makeStore, submit } from '../helpers/store.js';

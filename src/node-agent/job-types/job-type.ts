@@ -3,20 +3,7 @@
  * a name, a JSON Schema for its params, and run(ctx).
  */
 import type { JobOutcome, JobSpec, JsonObject, Outcome } from '../../shared/types.js';
-import type { ProcessKind } from '../supervisor/records.js';
-
-/** A process a job runs (shell jobs, executable types). */
-export interface JobProcess {
-  file: string;
-  args: string[];
-  cwd?: string | undefined;
-  /** Added to the job's environment (the agent's without its settings, and JOBTREE_* of the job). */
-  env?: Record<string, string> | undefined;
-  /** Written to the process's stdin, which is then closed; no stdin without it. */
-  stdin?: string;
-  /** Files whose new lines go to the log while it runs. */
-  follow?: string[];
-}
+import type { JobProcess, ProcessKind } from '../../contracts/job-process.js';
 
 export interface JobContext<P extends JsonObject = JsonObject> {
   id: string;
@@ -60,15 +47,4 @@ export interface JobType<P extends JsonObject = JsonObject> {
   /** JSON Schema of params, checked at submission by nodes that know the type. */
   paramsSchema: JsonObject;
   run(ctx: JobContext<P>): Promise<JobOutcome | void>;
-}
-
-/** A failure with a code of the job type's choosing (`EXIT`), kept as the job's error. */
-export class JobFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'JobFailure';
-  }
 }

@@ -18,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { followFiles } from '../job-types/follow-files.js';
+import { followFiles } from './follow-files.js';
 import { AppendLog } from './append-log.js';
 import { isProcessAlive, killGroup, processStart } from './process-group.js';
 import type { FromSupervisor, ToSupervisor } from './protocol.js';

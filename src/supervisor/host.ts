@@ -5,8 +5,8 @@
  * go of all of them at once.
  */
 import { rmSync } from 'node:fs';
-import { JobFailure, type JobProcess } from '../job-types/job-type.js';
-import type { JobOutcome } from '../../shared/types.js';
+import { JobFailure, type ProcessKind, type ProcessSpec } from '../contracts/job-process.js';
+import type { JobOutcome } from '../shared/types.js';
 import { readResult } from './result-file.js';
 import {
   exitFile,
@@ -17,15 +17,11 @@ import {
   startFile,
   supervisorLog,
   type ExitRecord,
-  type ProcessKind,
   type StartRecord,
 } from './records.js';
 import { SupervisorPool } from './pool.js';
 import { isRecordedAlive } from './process-group.js';
 import { Supervised, type SupervisedEnd } from './supervised.js';
-
-/** A job's process with its whole environment (the runner adds the agent's and JOBTREE_*). */
-export type ProcessSpec = Omit<JobProcess, 'env'> & { env: Record<string, string> };
 
 export interface HostOptions {
   dataDir: string;

@@ -13,7 +13,7 @@ import {
   LOG_DIR_MODE,
   LOG_FILE_MODE,
   type LogSource,
-} from '../../logstream/log-file.js';
+} from '../logstream/log-file.js';
 
 export class AppendLog {
   private readonly fd: number;

@@ -6,7 +6,7 @@
  * checked next, by the server's `io.use` (it needs the handshake's auth).
  */
 import type { IncomingMessage } from 'node:http';
-import type { HostPolicy } from '../access/host-policy.js';
+import type { HostPolicy } from './host-policy.js';
 
 /** The open engine.io connections of each client address. */
 export class ClientCounter {

@@ -6,14 +6,14 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { JobFailure } from '../job-types/job-type.js';
-import type { JobOutcome, JobSpec } from '../../shared/types.js';
+import { JobFailure } from '../contracts/job-process.js';
+import type { JobOutcome, JobSpec } from '../shared/types.js';
 import type { ExportedType, FromWorker, JobData, ToWorker } from './protocol.js';
 
 // The compiled worker, whether this file runs from src (under tsx, which a
 // forked process would not inherit) or from dist (as log-writer.ts does).
 const WORKER_PATH = fileURLToPath(
-  new URL('../../../dist/node-agent/plugins/type-worker.js', import.meta.url),
+  new URL('../../dist/plugins/type-worker.js', import.meta.url),
 );
 
 /** How long a module may take to import before its version is refused. */

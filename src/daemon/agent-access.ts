@@ -13,7 +13,7 @@ import { JobTokens, type RunningTry } from '../access/job-token.js';
 import type { Tokens } from '../access/tokens.js';
 import type { Config } from '../config/config.js';
 import type { ReadPort } from '../store/store.js';
-import { jobBaseEnv } from './job-env.js';
+import { jobBaseEnv } from '../node-agent/job-env.js';
 import { readOrMakeSecret } from './secret-file.js';
 
 /** The tokens of a config (SPEC §18 roles). */

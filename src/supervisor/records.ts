@@ -14,11 +14,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isJobId } from '../../shared/ids.js';
-import type { ProcessSpec } from './host.js';
-
-/** What the job's process is: its outcome is read differently (SPEC §5, §11). */
-export type ProcessKind = 'shell' | 'executable';
+import { isJobId } from '../shared/ids.js';
+import type { ProcessKind, ProcessSpec } from '../contracts/job-process.js';
 
 /** What the agent sends the supervisor on its stdin: the job's process and what to do with it. */
 export interface SuperviseSpec extends ProcessSpec {

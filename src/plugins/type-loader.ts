@@ -10,13 +10,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { paramsCheckOf } from '../../jobtree/params-check.js';
-import type { RecordsPort } from '../../store/store.js';
-import { isResourceName } from '../../shared/ids.js';
-import type { TypeRegistry } from '../job-types/registry.js';
+import { paramsCheckOf } from '../jobtree/params-check.js';
+import type { RecordsPort } from '../store/store.js';
+import { isResourceName } from '../shared/ids.js';
+import type { TypeRegistry } from '../node-agent/job-types/registry.js';
 import { DirScan, type TypeFile } from './dir-scan.js';
 import { executableType } from './executable-type.js';
-import { sha256Of } from '../../shared/sha256.js';
+import { sha256Of } from '../shared/sha256.js';
 import { ModuleVersion, type VersionOptions } from './module-version.js';
 
 const SCAN_MS = 500;

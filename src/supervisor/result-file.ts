@@ -3,8 +3,8 @@
  * nothing, or JSON of at most 1 MiB.
  */
 import { readFileSync } from 'node:fs';
-import { LIMITS } from '../../jobtree/limits.js';
-import { JobFailure } from '../job-types/job-type.js';
+import { LIMITS } from '../jobtree/limits.js';
+import { JobFailure } from '../contracts/job-process.js';
 
 export function readResult(file: string): unknown {
   let text: string;

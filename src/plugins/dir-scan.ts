@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { sha256Of } from '../../shared/sha256.js';
+import { sha256Of } from '../shared/sha256.js';
 
 export interface TypeFile {
   path: string;

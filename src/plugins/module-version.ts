@@ -7,9 +7,10 @@
  * new version is always a new worker.
  */
 import { readFileSync } from 'node:fs';
-import { sha256Of } from '../../shared/sha256.js';
-import type { JobOutcome, TypeSource } from '../../shared/types.js';
-import { JobFailure, type JobContext, type JobType } from '../job-types/job-type.js';
+import { sha256Of } from '../shared/sha256.js';
+import type { JobOutcome, TypeSource } from '../shared/types.js';
+import { JobFailure } from '../contracts/job-process.js';
+import type { JobContext, JobType } from '../node-agent/job-types/job-type.js';
 import type { ExportedType } from './protocol.js';
 import { WorkerProcess } from './worker-process.js';
 

@@ -7,7 +7,7 @@
  * it needs no worker; it runs under a supervisor as shell jobs do, and
  * outlives an agent restart as they do (SPEC §16).
  */
-import type { JobType } from '../job-types/job-type.js';
+import type { JobType } from '../node-agent/job-types/job-type.js';
 
 export function executableType(name: string, file: string): JobType {
   return {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ConfigError, ConflictError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { NodePort } from '../store/store.js';
-import { isProcessAlive } from './supervisor/process-group.js';
+import { isProcessAlive } from '../supervisor/process-group.js';
 
 interface RunFile {
   node: string;

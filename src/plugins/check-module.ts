@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { paramsCheckOf } from '../../jobtree/params-check.js';
-import { ValidationError } from '../../shared/errors.js';
-import type { JsonObject } from '../../shared/types.js';
+import { paramsCheckOf } from '../jobtree/params-check.js';
+import { ValidationError } from '../shared/errors.js';
+import type { JsonObject } from '../shared/types.js';
 import { WorkerProcess } from './worker-process.js';
 
 export async function checkModule(

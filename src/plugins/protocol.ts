@@ -3,7 +3,7 @@
  * §11 isolation), over the IPC channel of child_process.fork. Types only:
  * both sides import this file, so they cannot drift apart.
  */
-import type { JobError, JobOutcome, JobSpec, JsonObject, Outcome } from '../../shared/types.js';
+import type { JobError, JobOutcome, JobSpec, JsonObject, Outcome } from '../shared/types.js';
 
 /** What a worker knows of a job: the data of its ctx (SPEC §5), without the functions. */
 export interface JobData {

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { isRedisUnavailable } from '../shared/errors.js';
 import type { HealthPort, NodePort, ReadPort, UpkeepPort } from '../store/store.js';
 import { MAX_RECONNECT_DELAY_MS } from '../store/redis-client.js';
-import { every, type Repeater } from './every.js';
+import { every, type Repeater } from '../shared/every.js';
 import { sweepLogs } from './log-retention.js';
 
 /** A big tree being stored with no step for this long lost its submitter (SPEC §17). */
