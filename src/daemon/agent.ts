@@ -1,5 +1,5 @@
 /**
- * The node agent (Sidekiq's Launcher): claims its node name, settles what
+ * The node agent (Sidekiq's Launcher): claims its node name, ends what
  * a crashed previous run left RUNNING, serves the API, heartbeats, claims
  * and runs jobs, and stops cleanly. Shutting the agent down (stop) is kept
  * apart from aborting a job (Claimer.stopJob), as nomad keeps its contexts.
@@ -177,7 +177,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.deps.logger.child({ mod: 'definitions' }),
     );
     const ledger = new ClaimLedger(); // this run's claims in flight, shared by ends and fills
-    const { reporter, resumed } = await this.settlePreviousRun(runId, takesOver, ledger, log);
+    const { reporter, resumed } = await this.endPreviousRun(runId, takesOver, ledger, log);
     const claimer = this.makeClaimer(info, reporter, ledger, metrics);
     this.claimer = claimer;
     for (const r of resumed) claimer.resume(r.job, r.supervised, r.kind);
@@ -284,9 +284,9 @@ export class Agent extends EventEmitter<AgentEvents> {
    * Replays the journal of a previous run, re-attaches the supervised jobs
    * it left running (within the TTL) or fences them (past it), then fails
    * what else it left RUNNING. The order matters: journalled jobs finished,
-   * and re-attached ones run on; neither may be settled as AGENT_RESTARTED.
+   * and re-attached ones run on; neither may be failed AGENT_RESTARTED.
    */
-  private async settlePreviousRun(
+  private async endPreviousRun(
     runId: string,
     takesOver: string | null,
     ledger: ClaimLedger,
@@ -303,14 +303,14 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.reporter = reporter;
     await reporter.replay();
     const resumed = await this.reattach(runId, takesOver, log);
-    const settled = await store.failRunning(
+    const ended = await store.failRunning(
       config.node,
       runId,
       'AGENT_RESTARTED',
       `agent ${config.node} restarted while the job ran`,
       Date.now(),
     );
-    if (settled > 0) log.warn({ settled }, 'settled jobs left running by a previous run');
+    if (ended > 0) log.warn({ ended }, 'failed the jobs a previous run left running');
     return { reporter, resumed };
   }
 
@@ -318,7 +318,7 @@ export class Agent extends EventEmitter<AgentEvents> {
    * The supervised jobs a previous run left (SPEC §16). Taking over that
    * run within its heartbeat TTL, each job still RUNNING under its token is
    * handed to this run and followed on; every other (past the TTL the
-   * reaper's NODE_LOST stands, or the job was settled meanwhile) is fenced:
+   * reaper's NODE_LOST stands, or the job ended meanwhile) is fenced:
    * its supervisor stops its processes.
    */
   private async reattach(runId: string, takesOver: string | null, log: Logger) {

@@ -14,7 +14,7 @@
  */
 export class ClaimLedger {
   private fills = 0;
-  /** Ends reported (sent, or about to be) whose answer the claimer has not settled. */
+  /** Ends reported (sent, or about to be) whose answer the claimer has not handed over. */
   private readonly ends = new Set<string>();
   private adoption: Promise<void> | undefined;
 
@@ -43,8 +43,8 @@ export class ClaimLedger {
     this.ends.add(id);
   }
 
-  /** The claimer settled a job's end (ran the job it claimed, or had none). */
-  endSettled(id: string): void {
+  /** The claimer handed over a job's end (ran the job it claimed, or had none). */
+  endHandedOver(id: string): void {
     this.ends.delete(id);
   }
 

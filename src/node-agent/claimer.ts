@@ -157,18 +157,18 @@ export class Claimer {
       handle.stop(early.reason); // aborted while its claim was on its way
     }
     void handle.done.then(
-      (next) => this.settle(job.id, next),
+      (next) => this.handOver(job.id, next),
       (err: unknown) => {
         this.logger.error({ err, job: job.id }, 'runner crashed');
-        this.settle(job.id, null);
+        this.handOver(job.id, null);
       },
     );
   }
 
-  private settle(id: string, next: ClaimedJob | null): void {
+  private handOver(id: string, next: ClaimedJob | null): void {
     this.running.delete(id);
     if (next) this.run(next);
-    this.ledger.endSettled(id); // after run: what its end claimed is known now
+    this.ledger.endHandedOver(id); // after run: what its end claimed is known now
     if (!next) this.wake();
     if (this.running.size === 0) for (const resolve of this.idle) resolve();
   }

@@ -26,7 +26,7 @@ function parseLines(text: string): { entries: FinishReport[]; torn: number } {
     try {
       entries.push(JSON.parse(line) as FinishReport);
     } catch {
-      torn++; // a line cut short by a crash mid-write: its job is settled by the restart rule
+      torn++; // a line cut short by a crash mid-write: its job is ended by the restart rule
     }
   }
   return { entries, torn };

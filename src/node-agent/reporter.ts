@@ -13,7 +13,7 @@
  * itself) is sent again alone, so that it stops no other end; refused
  * again, the job is failed STORE_REJECTED without its result and context;
  * refused even so, it is given up (left RUNNING for an agent restart to
- * settle, never adopted again) and the node goes on with its other work.
+ * end, never adopted again) and the node goes on with its other work.
  */
 import type { Logger } from 'pino';
 import { isRedisUnavailable, JobtreeError, StoreRejectedError } from '../shared/errors.js';
@@ -24,7 +24,7 @@ import type { Journal } from './journal.js';
 /** What became of one reported end. */
 export type Delivery =
   | { kind: 'stored'; answer: FinishAnswer }
-  /** Redis refused it: the job was settled by someone else (NODE_LOST, fenced). */
+  /** Redis refused it: the job was ended by someone else (NODE_LOST, fenced). */
   | { kind: 'refused'; error: JobtreeError }
   /** On disk; it reaches Redis when Redis is back. */
   | { kind: 'journalled' };
@@ -46,7 +46,7 @@ export class Reporter {
     private readonly store: EndPort,
     private readonly journal: Journal,
     private readonly logger: Logger,
-    /** An end may claim (claimFor): held there from its report until the claimer settles it. */
+    /** An end may claim (claimFor): held there from its report until the claimer hands it over. */
     private readonly ledger: ClaimLedger,
     /** Called when the journal has been emptied into Redis, or a part of it. */
     private readonly onReplayed: () => void = () => undefined,
@@ -108,7 +108,7 @@ export class Reporter {
     try {
       await this.journal.append(unsent.map((p) => p.report));
     } catch (err) {
-      // The disk failed too: nothing is left to keep the end; the restart rule settles the job.
+      // The disk failed too: nothing is left to keep the end; the restart rule ends the job.
       this.logger.error({ err }, 'journal write failed');
     }
     for (const p of unsent) p.resolve({ kind: 'journalled' });
@@ -189,7 +189,7 @@ export class Reporter {
       this.givenUp.add(id);
       this.logger.error(
         { job: id, root, err: err.message },
-        'Redis refused even the failure of this job: left RUNNING for a restart to settle',
+        'Redis refused even the failure of this job: left RUNNING for a restart to end',
       );
       return err;
     }

@@ -12,9 +12,7 @@ import type { ExportedType, FromWorker, JobData, ToWorker } from './protocol.js'
 
 // The compiled worker, whether this file runs from src (under tsx, which a
 // forked process would not inherit) or from dist (as log-writer.ts does).
-const WORKER_PATH = fileURLToPath(
-  new URL('../../dist/plugins/type-worker.js', import.meta.url),
-);
+const WORKER_PATH = fileURLToPath(new URL('../../dist/plugins/type-worker.js', import.meta.url));
 
 /** How long a module may take to import before its version is refused. */
 const LOAD_TIMEOUT_MS = 10_000;

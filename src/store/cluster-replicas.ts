@@ -42,7 +42,7 @@ export class ClusterReplicaWatch {
   private view: ClusterView = { ranges: [], replicas: new Map() };
   private known = false;
   private readonly timer: NodeJS.Timeout;
-  /** Settles at the first answer, or after one refresh period without one. */
+  /** Resolves at the first answer, or after one refresh period without one. */
   readonly ready: Promise<void>;
 
   constructor(private readonly client: Cluster) {

@@ -2,7 +2,7 @@
  * Reading what Redis holds as JSON (SPEC §18): a record may have been
  * written by hand, by an old version or by a bug, so it is parsed where it
  * enters, and one that cannot be read is answered as such (undefined, or
- * the caller's fallback) for its caller to skip or settle, never thrown
+ * the caller's fallback) for its caller to skip or fail, never thrown
  * into the read of everything around it.
  */
 

@@ -217,11 +217,11 @@ export class RedisStore {
    * whole batch and stayed RUNNING for good).
    */
   private async claims(payloads: string[], token: string): Promise<Array<ClaimedJob | null>> {
-    const settled = await Promise.allSettled(
+    const answers = await Promise.allSettled(
       payloads.map((p) => (p === '' ? null : this.claim(p))),
     );
     const corrupt: CorruptRecordError[] = [];
-    const out = settled.map((s) => {
+    const out = answers.map((s) => {
       if (s.status === 'fulfilled') return s.value;
       if (!(s.reason instanceof CorruptRecordError)) throw s.reason;
       corrupt.push(s.reason);
@@ -457,11 +457,11 @@ export class RedisStore {
     message: string,
     at: number,
   ): Promise<number> {
-    return this.settleRunning(node, keepToken, code, message, at, '');
+    return this.failRunningOf(node, keepToken, code, message, at, '');
   }
 
   async reapNode(node: string, at: number): Promise<number | null> {
-    const n = await this.settleRunning(
+    const n = await this.failRunningOf(
       node,
       '',
       'NODE_LOST',
@@ -472,7 +472,7 @@ export class RedisStore {
     return isRefusal(n) ? null : n; // refused: the node is alive after all
   }
 
-  private settleRunning(
+  private failRunningOf(
     node: string,
     keepToken: string,
     code: string,

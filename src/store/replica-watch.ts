@@ -41,7 +41,7 @@ export class ReplicaWatch {
   private next = 0;
   private client: Redis | null = null;
   private readonly timer: NodeJS.Timeout;
-  /** Settles at the first answer, or after one refresh period without one. */
+  /** Resolves at the first answer, or after one refresh period without one. */
   readonly ready: Promise<void>;
 
   constructor(private readonly target: SentinelTarget) {

@@ -255,7 +255,7 @@ export class ShardedStore implements Store {
   }
   /**
    * The home shard holds the heartbeat key, so it decides atomically that
-   * the node is dead; the other shards then settle its jobs. A node that
+   * the node is dead; the other shards then fail its jobs. A node that
    * came back in between has those jobs failed NODE_LOST and its ends
    * fenced, as if the reaper had come a moment earlier.
    */

@@ -8,12 +8,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  formatLines,
-  LOG_DIR_MODE,
-  LOG_FILE_MODE,
-  type LogSource,
-} from '../logstream/log-file.js';
+import { formatLines, LOG_DIR_MODE, LOG_FILE_MODE, type LogSource } from '../logstream/log-file.js';
 
 export class AppendLog {
   private readonly fd: number;

@@ -15,9 +15,7 @@ import type { SuperviseSpec } from './records.js';
 
 // Always the compiled file, from src (tests run through tsx, which a child
 // process does not inherit) and from dist alike, as the type worker is.
-const SUPERVISOR = fileURLToPath(
-  new URL('../../dist/supervisor/main.js', import.meta.url),
-);
+const SUPERVISOR = fileURLToPath(new URL('../../dist/supervisor/main.js', import.meta.url));
 // A supervisor is small: it holds two pipes and a file. These keep its heap so.
 const V8_FLAGS = ['--max-old-space-size=32', '--max-semi-space-size=1'];
 /** How long an idle supervisor waits for another job before it is let go. */

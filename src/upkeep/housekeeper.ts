@@ -153,7 +153,7 @@ export class Housekeeper {
    * since `since` too: a call sent before an outage waits it out in the
    * client's queue and answers after it, when every key looks expired.
    */
-  private connectionSettled(since: number | null): since is number {
+  private connectionSteady(since: number | null): since is number {
     return (
       since !== null &&
       this.store.connectedSince() === since &&
@@ -163,10 +163,10 @@ export class Housekeeper {
 
   private async reapDeadNodes(now: number): Promise<void> {
     const since = this.store.connectedSince();
-    if (!this.connectionSettled(since)) return;
+    if (!this.connectionSteady(since)) return;
     const nodes = await this.store.listNodes(now);
     for (const node of nodes) {
-      if (node.alive || !this.connectionSettled(since)) continue;
+      if (node.alive || !this.connectionSteady(since)) continue;
       try {
         const failed = await this.store.reapNode(node.name, now);
         if (failed)

@@ -12,7 +12,7 @@ describe('node-agent: the claim ledger', () => {
     ledger.fillDone();
     ledger.endReported('j1');
     expect(await ledger.alone(adopt)).to.equal(false);
-    ledger.endSettled('j1');
+    ledger.endHandedOver('j1');
     expect(await ledger.alone(adopt)).to.equal(true);
     expect(adopted).to.equal(1);
   });

@@ -1,5 +1,5 @@
 --[[
-  Settles the RUNNING jobs of a node whose runner is gone (SPEC §9): after
+  Ends the RUNNING jobs of a node whose runner is gone (SPEC §9): after
   an agent restart (AGENT_RESTARTED, keeping claims of the live token) or a
   lost node (NODE_LOST, all of them). Each ends FAILED and its tree aborts,
   unless it has tries left (SPEC §14): then it is queued again, a `*` job

@@ -4,7 +4,7 @@
   name ever used. A node is kept while anything may still need it: a live
   heartbeat key, a heartbeat newer than the cutoff, QUEUED jobs waiting on
   its queue (they wait for it, and GET /nodes shows them), or RUNNING jobs
-  not yet settled by the reaper.
+  not yet ended by the reaper.
   KEYS[1] P:nodes  KEYS[2] P:node:<n>  KEYS[3] P:node:<n>:alive
   KEYS[4] P:queue:<n>  KEYS[5] P:running:<n>  KEYS[6] P:signals:<n>
   ARGV[1] node name  ARGV[2] cutoff: the last heartbeat must be older (ms)

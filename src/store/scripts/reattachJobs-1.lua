@@ -3,7 +3,7 @@
   to the new run (SPEC §16: an agent that starts again within the heartbeat
   TTL re-attaches). A job is taken only if it is still RUNNING on this node
   under the token of the run taken over (which claimed it, or re-attached
-  it in turn); any other (NODE_LOST past the TTL, aborted and settled
+  it in turn); any other (NODE_LOST past the TTL, aborted and ended
   meanwhile) is answered '' and the agent fences its supervisor.
   KEYS[1] P:running:<node>
   ARGV[1] prefix  ARGV[2] node  ARGV[3] the new run's token
