@@ -9,7 +9,7 @@ import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { isTerminal } from '../jobtree/states.js';
 import { api } from './api.js';
 import { getSocket, onConnected } from './socket.js';
-import { applyStatus, fromSnapshot, type LiveTree } from './tree-model.js';
+import { applyPaused, applyStatus, fromSnapshot, type LiveTree } from '../jobtree/live-tree.js';
 
 /** The live tree of `root` (null until its snapshot came), why it is missing, and a redraw. */
 export function useLiveTree(root: string): {
@@ -32,8 +32,7 @@ export function useLiveTree(root: string): {
     let lastPaused: boolean | undefined;
     const onTree = (m: { root: string; seq: number; tree: LiveTree['view'] }) => {
       if (m.root !== root) return;
-      tree.current = fromSnapshot(m.tree, m.seq);
-      if (lastPaused !== undefined) tree.current.view.paused = lastPaused;
+      tree.current = fromSnapshot(m.tree, m.seq, lastPaused);
       redraw();
     };
     const onStatus = (e: Parameters<typeof applyStatus>[1]) => {
@@ -59,8 +58,7 @@ export function useLiveTree(root: string): {
     const onPaused = (m: { root: string; paused: boolean }) => {
       if (m.root !== root) return;
       lastPaused = m.paused;
-      if (tree.current) tree.current.view.paused = m.paused;
-      redraw();
+      if (tree.current && applyPaused(tree.current, m.paused)) redraw();
     };
     s.on('tree', onTree);
     s.on('status', onStatus);

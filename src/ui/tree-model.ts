@@ -1,80 +1,9 @@
 /**
- * The tree view's model: a snapshot from `status:subscribe` kept current by
- * newer `status` events (SPEC §6), the tree's state derived as the server
- * does (§4 rule 6), and what the timeline draws. Pure; no DOM.
+ * What the timeline draws of a live tree (src/jobtree/live-tree.ts): rows,
+ * bars, the critical path. Pure; no DOM.
  */
-import { isTerminal } from '../jobtree/states.js';
-import { deriveTreeState } from '../jobtree/tree-state.js';
-import type { JobState, NestedJob, StatusEvent, TreeView } from '../shared/types.js';
-
-export interface LiveTree {
-  view: TreeView;
-  seq: number;
-  jobs: Map<string, NestedJob>;
-  /** SPEC §17: the snapshot lists only pages of the tree (a job has more children than listed). */
-  partial: boolean;
-}
-
-function index(job: NestedJob, into: Map<string, NestedJob>): Map<string, NestedJob> {
-  into.set(job.id, job);
-  for (const c of job.children) index(c, into);
-  return into;
-}
-
-export function fromSnapshot(view: TreeView, seq: number): LiveTree {
-  const jobs = index(view.job, new Map());
-  const partial = [...jobs.values()].some((j) => j.next !== undefined && j.next !== null);
-  return { view, seq, jobs, partial };
-}
-
-/**
- * Applies one event in place. Returns 'stale' for one at or below the
- * snapshot's seq, 'unknown' for a job the snapshot lacks (a graft: take a
- * new snapshot), else 'applied'.
- */
-export function applyStatus(tree: LiveTree, e: StatusEvent): 'applied' | 'stale' | 'unknown' {
-  if (e.seq <= tree.seq) return 'stale';
-  // a paged snapshot keeps the whole tree's counts on its root (SPEC §17)
-  const counts = tree.partial ? tree.view.job.counts : undefined;
-  if (counts) {
-    if (e.prev) counts[e.prev] = (counts[e.prev] ?? 1) - 1;
-    counts[e.state] = (counts[e.state] ?? 0) + 1;
-  }
-  const job = tree.jobs.get(e.job);
-  if (!job) {
-    if (tree.partial) tree.seq = e.seq; // counted above: not to be counted twice
-    return 'unknown';
-  }
-  tree.seq = e.seq;
-  if (e.attempt !== undefined && e.prev === 'RUNNING') retried(job, e);
-  job.state = e.state;
-  job.node = e.node;
-  if (e.state === 'QUEUED') job.queuedAt = e.at;
-  else if (e.state === 'RUNNING') {
-    job.startedAt = e.at;
-    delete job.runAt;
-  } else if (isTerminal(e.state)) job.finishedAt = e.at;
-  if (!tree.partial) {
-    const all: Partial<Record<JobState, number>> = {};
-    for (const j of tree.jobs.values()) all[j.state] = (all[j.state] ?? 0) + 1;
-    tree.view.state = deriveTreeState(all);
-  } else if (counts) tree.view.state = deriveTreeState(counts);
-  return 'applied';
-}
-
-/** A try failed and the job goes again (SPEC §14): keep the try, start the next afresh. */
-function retried(job: NestedJob, e: StatusEvent): void {
-  const tried = {
-    startedAt: job.startedAt ?? e.at,
-    finishedAt: e.at,
-    error: e.error ?? { code: 'FAILED', message: '' },
-    node: job.node,
-  };
-  job.attempts = [...(job.attempts ?? []), tried];
-  job.attempt = e.attempt;
-  if (e.runAt !== undefined) job.runAt = e.runAt;
-  delete job.startedAt;
-}
+import type { LiveTree } from '../jobtree/live-tree.js';
+import type { JobState, NestedJob } from '../shared/types.js';
 
 /** The bars of a job's failed tries on the timeline (SPEC §14: each try drawn). */
 export function attemptBars(job: NestedJob, t0: number, t1: number): Bar[] {

@@ -102,4 +102,63 @@ describe('e2e: following a tree from the CLI', function () {
     expect(out.indexOf('tree paused')).to.be.below(out.indexOf('tree resumed'));
     expect(out).to.match(/tree \S+ SUCCESS\n/);
   });
+
+  it('follows jobs grafted while it watches, each transition once, from the status channel alone', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const agent = await spawnAgent({ node: 'a', redisUrl: testRedisUrl(), prefix });
+    const dir = tempDir();
+    const gate = join(dir, 'go');
+    // the running job grafts two jobs under the root (not started yet), with its own token
+    const script = join(dir, 'graft.mjs');
+    writeFileSync(
+      script,
+      `const { JOBTREE_SERVER: server, JOBTREE_JOB_TOKEN: token, JOBTREE_ROOT_ID: root } = process.env;
+const res = await fetch(server + '/api/v1/jobs/' + root + '/children', {
+  method: 'POST',
+  headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' },
+  body: JSON.stringify({ jobs: [
+    { title: 'grafted-1', type: 'shell', params: { command: 'echo one' } },
+    { title: 'grafted-2', type: 'shell', params: { command: 'echo two' } },
+  ] }),
+});
+if (res.status !== 201) throw new Error('graft: ' + res.status + ' ' + (await res.text()));
+`,
+    );
+    const { body } = await http(agent.url, 'POST', '/api/v1/trees', {
+      job: {
+        title: 'parent',
+        type: 'noop',
+        children: [
+          {
+            title: 'grafter',
+            type: 'shell',
+            params: {
+              command: `echo waiting; while [ ! -e '${gate}' ]; do sleep 0.05; done; '${process.execPath}' '${script}'`,
+            },
+          },
+        ],
+      },
+    });
+    const child = track(
+      spawn(process.execPath, [BIN, '--server', agent.url, 'show', body.root, '--follow']),
+      (c) => {
+        c.kill();
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = once(child, 'exit');
+    await waitFor(() => out.includes('grafter | stdout waiting\n'), {
+      what: 'the follow to start',
+    });
+    writeFileSync(gate, '');
+    const [code] = (await exited) as [number | null];
+    expect(code, out).to.equal(0);
+    for (const title of ['grafted-1', 'grafted-2']) {
+      expect(out, out).to.include(`${title} | stdout ${title === 'grafted-1' ? 'one' : 'two'}\n`);
+      const done = out.split('\n').filter((l) => l.startsWith(`${title}: RUNNING → SUCCESS`));
+      expect(done, out).to.have.length(1);
+    }
+    expect(out).to.match(/tree \S+ SUCCESS\n/);
+  });
 });

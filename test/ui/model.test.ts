@@ -4,14 +4,10 @@
  * and the tree model follows status events past its snapshot.
  */
 import { expect } from 'chai';
-import { LineSplitter, earlierLines, parseLine } from '../../src/ui/log-lines.js';
-import {
-  applyStatus,
-  attemptBars,
-  criticalPath,
-  fromSnapshot,
-  timelineRows,
-} from '../../src/ui/tree-model.js';
+import { LineSplitter, earlierLines } from '../../src/shared/log-bytes.js';
+import { parseLine } from '../../src/ui/log-lines.js';
+import { applyStatus, fromSnapshot } from '../../src/jobtree/live-tree.js';
+import { attemptBars, criticalPath, timelineRows } from '../../src/ui/tree-model.js';
 import type { NestedJob, TreeView } from '../../src/shared/types.js';
 
 describe('ui: log lines', () => {

@@ -7,6 +7,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServer, ServerToClient } from '../../logstream/events.js';
 import { type ApiClient, CliError, EXIT } from '../client.js';
+import { LineSplitter } from '../../shared/log-bytes.js';
 import { visibleControls } from '../visible.js';
 
 export interface TailOptions {
@@ -37,8 +38,8 @@ function follow(
       transports: ['websocket'],
       reconnectionDelayMax: 2000,
     });
-    let next = offset;
-    let started = false;
+    // every byte printed once: a resubscription's repeat is trimmed, a gap asks again
+    const bytes = new LineSplitter(offset);
     let everConnected = false;
     const finish = (code: number, message?: string): void => {
       if (message) process.stderr.write(`jobtree: ${message}\n`);
@@ -47,7 +48,7 @@ function follow(
     };
     socket.on('connect', () => {
       everConnected = true;
-      socket.emit('log:subscribe', { job, offset: next });
+      socket.emit('log:subscribe', { job, offset: bytes.next });
     });
     socket.on('connect_error', (err) => {
       if (err.message === 'UNAUTHORIZED') finish(EXIT.USAGE, 'the server refused the token');
@@ -55,10 +56,9 @@ function follow(
     });
     socket.on('log:data', (m) => {
       if (m.job !== job) return;
-      if (started && m.offset !== next) return; // from before a resubscription: printed already
-      started = true;
-      write(m.data);
-      next = m.offset + Buffer.byteLength(m.data);
+      const fresh = bytes.take(m.offset, m.data);
+      if (fresh === null) socket.emit('log:subscribe', { job, offset: bytes.next });
+      else if (fresh !== '') write(fresh);
     });
     socket.on('log:end', (m) => {
       if (m.job === job) finish(EXIT.OK);

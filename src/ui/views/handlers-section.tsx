@@ -9,7 +9,7 @@ import type { TreeView } from '../../shared/types.js';
 import { api } from '../api.js';
 import { isTerminal } from '../../jobtree/states.js';
 import { useLiveTree } from '../live-tree.js';
-import type { LiveTree } from '../tree-model.js';
+import type { LiveTree } from '../../jobtree/live-tree.js';
 import { JobRow } from './job-row.js';
 import { StateBadge } from './state-badge.js';
 

@@ -10,7 +10,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { NestedJob } from '../../shared/types.js';
 import { api } from '../api.js';
-import { LineSplitter, earlierLines, parseLine } from '../log-lines.js';
+import { LineSplitter, earlierLines } from '../../shared/log-bytes.js';
+import { parseLine } from '../log-lines.js';
 import { getSocket, onConnected } from '../socket.js';
 import { StateBadge } from './state-badge.js';
 

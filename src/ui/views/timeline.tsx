@@ -11,9 +11,9 @@ import {
   criticalPath,
   timelineRows,
   timelineSpan,
-  type LiveTree,
   type TimelineRow,
 } from '../tree-model.js';
+import type { LiveTree } from '../../jobtree/live-tree.js';
 import { duration } from '../format.js';
 import { countsText } from '../../shared/counts.js';
 
