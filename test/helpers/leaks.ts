@@ -56,14 +56,16 @@ proto.silentEmit = function (this: Emitting, event: string, arg?: unknown) {
   return heard;
 };
 
-/** The first frame of the stack outside ioredis and this file. */
+/** The first frame of the stack in the project's code (not ioredis, Node or this file). */
 function makerOf(stack: string): string {
   const frames = stack
     .split('\n')
     .slice(1)
     .map((l) => l.trim());
-  const frame = frames.find((f) => !f.includes('node_modules') && !f.includes('leaks.ts'));
-  return frame?.replace(/^at /, '') ?? '?';
+  const ours = (f: string) =>
+    !f.includes('node_modules') && !f.includes('leaks.ts') && !f.includes('(node:');
+  const frame = frames.find(ours);
+  return frame?.replace(/^at /, '') ?? "ioredis's own (a Cluster's or Sentinel connector's node)";
 }
 
 let before = counts();
