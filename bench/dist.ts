@@ -15,5 +15,5 @@ async function fromDist<T>(path: string): Promise<T> {
 }
 export const { serveApi } = await fromDist<typeof Serve>('api/serve.js');
 export const { loadConfig } = await fromDist<typeof Load>('config/load.js');
-export const { Agent } = await fromDist<typeof AgentModule>('node-agent/agent.js');
+export const { Agent } = await fromDist<typeof AgentModule>('daemon/agent.js');
 export const { ShardedStore } = await fromDist<typeof Sharded>('store/sharded-store.js');
