@@ -10,7 +10,7 @@
  * script's writes count once the replicas have them (confirm-writes.ts).
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { defineScripts } from './load-scripts.js';
+import { defineScripts, preloadScripts } from './load-scripts.js';
 import { toTarget, type RedisPlace } from './redis-target.js';
 import { ReplicaWatch } from './replica-watch.js';
 import { ClusterReplicaWatch } from './cluster-replicas.js';
@@ -76,6 +76,7 @@ export function createScriptClient(place: RedisPlace): ScriptClient {
   client.on('error', () => undefined);
   const target = toTarget(place);
   const writing = defineScripts(client, { slotGuard: target.kind === 'cluster' });
+  preloadScripts(client, { cluster: target.kind === 'cluster' });
   if (target.kind === 'sentinel')
     confirmOnMaster(
       client,

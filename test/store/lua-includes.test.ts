@@ -9,10 +9,14 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Keys } from '../../src/store/keys.js';
 import { readScripts } from '../../src/store/load-scripts.js';
 import { testRedisUrl } from '../helpers/hooks.js';
+import { destroyRedis, startRedis } from '../helpers/redis.js';
+import { makeStore } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
 import { track } from '../helpers/track.js';
 
 const INCLUDES = join(dirname(fileURLToPath(import.meta.url)), '../../src/store/scripts/includes');
@@ -108,6 +112,20 @@ describe('store: the Lua includes', () => {
       'pfx',
     )) as string[];
     expect(names).to.deep.equal(pairs.map(([, name]) => name));
+  });
+
+  it('are loaded into a server as soon as a store connects to it, before any is called', async () => {
+    const server = track(await startRedis(), destroyRedis);
+    const store = makeStore(server.url);
+    await store.ping();
+    const redis = track(new Redis(server.url), (r) => r.disconnect());
+    const shas = scripts.map((s) => createHash('sha1').update(s.lua).digest('hex'));
+    await waitFor(
+      async () => ((await redis.script('EXISTS', ...shas)) as number[]).every(Boolean),
+      {
+        what: 'every script loaded',
+      },
+    );
   });
 
   it('make scripts that Redis compiles, each of them', async () => {
