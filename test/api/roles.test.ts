@@ -12,6 +12,7 @@ import { ROUTE_ACCESS, type Role } from '../../src/access/roles.js';
 import { apiRouter } from '../../src/api/app.js';
 import type { AppDeps } from '../../src/api/app-deps.js';
 import { makeAgent } from '../helpers/agents.js';
+import { makeApp } from '../helpers/app.js';
 import { http } from '../helpers/http.js';
 import { connect, follow, until } from '../helpers/log-client.js';
 import { dumpPrefix } from '../helpers/redis-dump.js';
@@ -49,21 +50,19 @@ describe('api: roles (§18)', () => {
       read: `read-${randomUUID()}`,
     };
     const store = makeStore();
-    const agent = await makeAgent(store, {
-      env: {
-        JOBTREE_TOKEN: tokens.admin,
-        JOBTREE_RUN_TOKEN: tokens.run,
-        JOBTREE_READ_TOKEN: tokens.read,
-      },
+    // the API alone (createApp, no port): every request of the walk injected in memory
+    const api = makeApp(store, {
+      JOBTREE_TOKEN: tokens.admin,
+      JOBTREE_RUN_TOKEN: tokens.run,
+      JOBTREE_READ_TOKEN: tokens.read,
     });
-    const made = await http(
-      agent.url,
+    const made = await api.request(
       'POST',
-      '/api/v1/trees?wait=true',
+      '/api/v1/trees',
       { job: { title: 'r', type: 'noop' } },
       bearer(tokens.admin),
     );
-    expect(made.status).to.equal(200);
+    expect(made.status).to.equal(201);
     const before = JSON.stringify(
       [...(await dumpPrefix(store.prefix))]
         .filter(([k]) => !/:(node|alive|lease|idle)/.test(k))
@@ -77,7 +76,7 @@ describe('api: roles (§18)', () => {
       const path = concrete(pattern);
       const body = method === 'GET' || method === 'DELETE' ? undefined : {};
       for (const role of ['read', 'run', 'admin'] as const) {
-        const res = await http(agent.url, method, path, body, bearer(tokens[role]));
+        const res = await api.request(method, path, body, bearer(tokens[role]));
         const allowed = access.role === 'open' || RANK[role] >= RANK[access.role];
         if (allowed) expect(res.status, `${route} as ${role}`).to.not.be.oneOf([401, 403]);
         else {
@@ -88,7 +87,7 @@ describe('api: roles (§18)', () => {
         }
       }
       for (const token of [undefined, 'not-a-token-of-this-cluster']) {
-        const res = await http(agent.url, method, path, body, token ? bearer(token) : {});
+        const res = await api.request(method, path, body, token ? bearer(token) : {});
         expect(res.status, `${route} with ${token ?? 'no token'}`).to.equal(
           access.role === 'open' ? 200 : 401,
         );
