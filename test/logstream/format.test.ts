@@ -50,18 +50,21 @@ describe('Delay', () => {
   it('hands every item over no sooner than its delay, several items in one batch', async () => {
     const added = new Map<string, number>();
     const handed: Array<{ items: string[]; at: number }> = [];
+    let firstHanded: () => void = () => undefined;
     let allHanded: () => void = () => undefined;
+    const first = new Promise<void>((r) => (firstHanded = r));
     const done = new Promise<void>((r) => (allHanded = r));
     const delay = new Delay<string>(20, (items) => {
       handed.push({ items, at: performance.now() });
+      firstHanded();
       if (handed.flatMap((h) => h.items).length === 3) allHanded();
     });
     for (const item of ['a', 'b']) {
       added.set(item, performance.now());
       delay.add(item);
     }
-    // 'c' comes in a later tick than 'a' and 'b'
-    await new Promise<void>((r) => setTimeout(r, 25));
+    // 'c' comes once 'a' and 'b' have been handed over: a window of its own
+    await first;
     added.set('c', performance.now());
     delay.add('c');
     await done;

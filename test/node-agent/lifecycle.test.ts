@@ -39,11 +39,22 @@ describe('agent: lifecycle', () => {
     expect(await store.nodeOwner('n1')).to.equal(null);
   });
 
-  it('claims nothing more once stopping', async () => {
+  it('claims nothing more once stopping, though it runs on while its jobs finish', async () => {
     const store = makeStore();
-    const agent = await makeAgent(store);
-    await agent.stop();
+    const log = await collectEvents(store);
+    const agent = await makeAgent(store, { env: { JOBTREE_CLAIM_POLL_MS: '50' } });
+    const gate = await submit(store, {
+      job: { title: 'finishing', type: 'sleep', params: { ms: 600 } },
+    });
+    await log.until((e) => e.job === gate.root && e.state === 'RUNNING');
+    const stopping = agent.stop(); // waits for the running job: the agent is still up
     const plan = await submit(store, { job: { title: 'after', type: 'noop' } });
+    await stopping;
+    // the submission's wake and a dozen polls came while it stopped: none claimed it
+    expect((await store.getJob(gate.root)).state).to.equal('SUCCESS');
     expect((await store.getJob(plan.root)).state).to.equal('QUEUED');
+    expect(log.events.filter((e) => e.job === plan.root).map((e) => e.state)).to.deep.equal([
+      'QUEUED',
+    ]);
   });
 });
