@@ -15,8 +15,7 @@
 ]]
 --@include claim
 local node, max, now, token = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-promoteDue(now)
-local out = claimFromQueues(KEYS, node, max, token, now)
+local out = claimNext(node, max, token, now, true)
 -- SPEC §17: a node left with free slots is idle; work for any node wakes it
 if #out < max then redis.call('HSET', idleKey(), node, max - #out) else redis.call('HDEL', idleKey(), node) end
 sendWakes()

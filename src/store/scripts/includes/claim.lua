@@ -69,3 +69,13 @@ local function claimFromQueues(queues, node, max, token, now)
   if skipped >= SKIP_BOUND and #out < max then addWake(node, 1) end
   return out
 end
+
+-- How a node's free slots are filled, the one way every script does it:
+-- its own queue first, then the any-node queue. `promote`: first queue the
+-- retries whose time has come (claimJobs does; a job's end refilling its
+-- slot does not, to keep one Redis command off every end: a due retry is
+-- queued by the next claim or the housekeeper's tick, within a second).
+local function claimNext(node, max, token, now, promote)
+  if promote then promoteDue(now) end
+  return claimFromQueues({ queueKey(node), queueKey('*') }, node, max, token, now)
+end

@@ -38,7 +38,7 @@ local function finishOne(b)
     if retry then
       local next = false
       if claimFor ~= '' then
-        next = claimFromQueues({ queueKey(claimFor), queueKey('*') }, claimFor, 1, token, now)[1] or false
+        next = claimNext(claimFor, 1, token, now, false)[1] or false
       end
       return 2, 'QUEUED', next, cjson.encode(retry)
     end
@@ -90,7 +90,7 @@ local function finishOne(b)
     settleTree(root, now)
   end
   if payload == nil and claimFor ~= '' then
-    payload = claimFromQueues({ queueKey(claimFor), queueKey('*') }, claimFor, 1, token, now)[1]
+    payload = claimNext(claimFor, 1, token, now, false)[1]
     -- nothing for the freed slot: the node is idle for work for any node (SPEC §17)
     if payload == nil then redis.call('HSETNX', idleKey(), claimFor, 1) end
   end
