@@ -201,9 +201,15 @@ export class Rig {
 
   /** Submits and resolves with ms from the POST to the root's SUCCESS, as the agent saw it. */
   async runTree(job: JobSpec): Promise<number> {
+    return (await this.timeTree(job)).total;
+  }
+
+  /** As runTree, with the ms the POST took to be answered (the tree stored) as `submit`. */
+  async timeTree(job: JobSpec): Promise<{ total: number; submit: number }> {
     const t0 = nowMs();
     const root = await this.submit(job);
-    return (await this.rootEnd(root)) - t0;
+    const submit = nowMs() - t0;
+    return { total: (await this.rootEnd(root)) - t0, submit };
   }
 
   private async rootEnd(root: string): Promise<number> {
