@@ -15,6 +15,20 @@ import { http } from '../helpers/http.js';
 import { track } from '../helpers/track.js';
 import { waitFor } from '../helpers/wait.js';
 
+/** `jobtree show ROOT --follow` as a process: its output so far, and its exit code. */
+function showFollow(server: string, root: string) {
+  const child = track(
+    spawn(process.execPath, [BIN, '--server', server, 'show', root, '--follow']),
+    (c) => {
+      c.kill();
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { out: () => out, exited };
+}
+
 describe('e2e: following a tree from the CLI', function () {
   this.timeout(60000);
 
@@ -81,23 +95,17 @@ describe('e2e: following a tree from the CLI', function () {
         params: { command: `echo waiting; while [ ! -e '${gate}' ]; do sleep 0.05; done` },
       },
     });
-    const child = track(
-      spawn(process.execPath, [BIN, '--server', agent.url, 'show', body.root, '--follow']),
-      (c) => {
-        c.kill();
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = once(child, 'exit');
-    const seen = (text: string) => waitFor(() => out.includes(text), { what: text.trim() });
+    const follow = showFollow(agent.url, body.root);
+    const seen = (text: string) =>
+      waitFor(() => follow.out().includes(text), { what: text.trim() });
     await seen('gated | stdout waiting\n'); // subscribed to the tree and its log
     await http(agent.url, 'POST', `/api/v1/trees/${body.root}/pause`);
     await seen('tree paused\n');
     await http(agent.url, 'POST', `/api/v1/trees/${body.root}/resume`);
     await seen('tree resumed\n');
     writeFileSync(gate, '');
-    const [code] = (await exited) as [number | null];
+    const code = await follow.exited;
+    const out = follow.out();
     expect(code).to.equal(0);
     expect(out.indexOf('tree paused')).to.be.below(out.indexOf('tree resumed'));
     expect(out).to.match(/tree \S+ SUCCESS\n/);
@@ -139,20 +147,13 @@ if (res.status !== 201) throw new Error('graft: ' + res.status + ' ' + (await re
         ],
       },
     });
-    const child = track(
-      spawn(process.execPath, [BIN, '--server', agent.url, 'show', body.root, '--follow']),
-      (c) => {
-        c.kill();
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = once(child, 'exit');
-    await waitFor(() => out.includes('grafter | stdout waiting\n'), {
+    const follow = showFollow(agent.url, body.root);
+    await waitFor(() => follow.out().includes('grafter | stdout waiting\n'), {
       what: 'the follow to start',
     });
     writeFileSync(gate, '');
-    const [code] = (await exited) as [number | null];
+    const code = await follow.exited;
+    const out = follow.out();
     expect(code, out).to.equal(0);
     for (const title of ['grafted-1', 'grafted-2']) {
       expect(out, out).to.include(`${title} | stdout ${title === 'grafted-1' ? 'one' : 'two'}\n`);
