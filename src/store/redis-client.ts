@@ -64,6 +64,11 @@ export function createRedis(place: RedisPlace, extra: RedisOptions = {}): Redis 
     // commands fail fast as in any outage and retryStrategy reconnects for ever
     sentinelRetryStrategy: () => null,
     failoverDetector: true,
+    // the failover detector's own sentinel clients listen to no error event, and one made
+    // as the client closes is never cleaned up: each tried a lost sentinel again every 60 s,
+    // printing an unhandled error. The detector is made anew on each connection to a master,
+    // and the replica watches poll the sentinels anyway, so a lost one is let go.
+    sentinelReconnectStrategy: () => null,
     // a write refused by a master just demoted changed nothing: send it to the new master
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
   });
