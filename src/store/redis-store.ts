@@ -5,31 +5,10 @@
  * Multi-key changes are the Lua scripts of ./scripts; reads are pipelined;
  * Pub/Sub gets connections of its own. It never decides a tree rule itself.
  */
-import {
-  JobtreeError,
-  NotFoundError,
-  StoreRejectedError,
-  ValidationError,
-} from '../shared/errors.js';
+import { JobtreeError, NotFoundError, StoreRejectedError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
-import type {
-  FoundJob,
-  HandlersState,
-  JobError,
-  JobView,
-  NestedJob,
-  Outcome,
-  TreeState,
-  TreeView,
-} from '../shared/types.js';
-import {
-  CorruptRecordError,
-  decodeClaim,
-  decodeJob,
-  decodeSummary,
-  encodeContext,
-  encodePlanned,
-} from './codec.js';
+import type { JobError } from '../shared/types.js';
+import { CorruptRecordError, decodeClaim, encodeContext, encodePlanned } from './codec.js';
 import { Keys } from './keys.js';
 import type { RedisPlace } from './redis-target.js';
 import { guard, isRefusal, SCRIPT_DONE, scriptError } from './redis-errors.js';
@@ -38,7 +17,7 @@ import { RedisJobTypeStore } from './job-type-store.js';
 import { NodeRegistry } from './node-registry.js';
 import { RedisPoolStore } from './pool-store.js';
 import { PubSub } from './pubsub.js';
-import { readChildren, readTree, searchTree, type TreeReadOptions } from './tree-pages.js';
+import { ShardReads } from './shard-reads.js';
 import { STAGE_ABOVE, finishStoring, submissionStats, submitStaged } from './staged-submit.js';
 import type { ScriptClient, StoreParts } from './script-client.js';
 import type {
@@ -50,12 +29,9 @@ import type {
   RunLink,
   Submitted,
   Subscription,
-  TreeEnd,
-  TreeQuery,
 } from './store.js';
 import { execReads } from './slot-guard.js';
 import type { CorruptLog } from './corrupt-log.js';
-import { parseObject } from './parse-record.js';
 
 /** A child's result for a job about to run; unreadable, the job is failed, never run on a guess. */
 function childResult(root: string, id: string, child: string, text: string | null | undefined) {
@@ -67,7 +43,6 @@ function childResult(root: string, id: string, child: string, text: string | nul
   }
 }
 
-const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
 /** How long an idempotency key names its run (SPEC §13). */
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
@@ -78,6 +53,8 @@ export class RedisStore {
   readonly definitions: RedisDefinitionStore;
   /** The node registry: its keys in this shard (the router asks the home shard's). */
   readonly nodes: NodeRegistry;
+  /** The reads of trees and jobs in this shard. */
+  readonly reads: ShardReads;
   private readonly pubsub: PubSub;
   private readonly redis: ScriptClient;
   private readonly keys: Keys;
@@ -97,6 +74,7 @@ export class RedisStore {
     const keys = new Keys(prefix);
     this.keys = keys;
     this.nodes = new NodeRegistry(redis, keys, corrupt);
+    this.reads = new ShardReads({ redis, keys, prefix });
     this.redis = redis;
     this.prefix = prefix;
     this.jobTypes = new RedisJobTypeStore(redis, keys);
@@ -398,7 +376,7 @@ export class RedisStore {
     at: number,
     opts: { handlers?: boolean } = {},
   ): Promise<void> {
-    const root = await this.requireRoot(id);
+    const root = await this.reads.requireRoot(id);
     const code = await guard(
       this.redis.abortJob(
         this.keys.job(root, id),
@@ -523,138 +501,8 @@ export class RedisStore {
     return deleted;
   }
 
-  async treeEnds(roots: string[]): Promise<Array<TreeEnd | null>> {
-    const rows = await execReads(this.redis, this.keys.trees(), (pipe) => {
-      for (const root of roots) pipe.hmget(this.keys.tree(root), 'state', 'finishedAt');
-    });
-    return rows.map(([, r]) => {
-      const [state, finishedAt] = r as [string | null, string | null];
-      if (!state) return null;
-      return {
-        state: state as TreeEnd['state'],
-        finishedAt: finishedAt ? Number(finishedAt) : null,
-      };
-    });
-  }
-
   connectedSince(): number | null {
     return this.readySince;
-  }
-
-  async findRoot(id: string): Promise<string | null> {
-    if (!isJobId(id)) return null;
-    return guard(this.redis.hget(this.keys.jobRoot(), id));
-  }
-
-  private async requireRoot(id: string): Promise<string> {
-    const root = await this.findRoot(id);
-    if (!root) throw new NotFoundError(`no job ${id}`);
-    return root;
-  }
-
-  async getJob(id: string): Promise<JobView> {
-    const root = await this.requireRoot(id);
-    const h = await guard(this.redis.hgetall(this.keys.job(root, id)));
-    if (!h.id) throw new NotFoundError(`no job ${id}`);
-    return decodeJob(h);
-  }
-
-  async treeState(root: string): Promise<{ state: TreeView['state']; seq: number } | null> {
-    if (!isJobId(root)) return null;
-    const [state, seq] = await guard(this.redis.hmget(this.keys.tree(root), 'state', 'seq'));
-    if (!state) return null;
-    return { state: state as TreeView['state'], seq: Number(seq) };
-  }
-
-  /** The whole tree, or a page of it (SPEC §17, tree-pages.ts). */
-  async getTree(root: string, opts?: TreeReadOptions): Promise<TreeView> {
-    if (!isJobId(root)) throw new NotFoundError(`no tree ${root}`);
-    const { view, treeHash } = await readTree(this.parts, root, opts);
-    if (treeHash.handlers !== undefined) {
-      view.handlers = await this.handlersOf(treeHash.handlers, view.state);
-    }
-    if (treeHash.handlerOf !== undefined) view.handlerOf = treeHash.handlerOf;
-    const outcome = parseObject(treeHash.outcome);
-    if (outcome) view.outcome = outcome as unknown as Outcome;
-    return view;
-  }
-
-  async getChildren(
-    root: string,
-    parent: string,
-    cursor: string | undefined,
-    limit?: number,
-  ): Promise<{ jobs: NestedJob[]; next: string | null }> {
-    if (!isJobId(root) || !isJobId(parent)) throw new NotFoundError(`no job ${parent}`);
-    return readChildren(this.parts, root, parent, cursor, limit);
-  }
-
-  async searchTree(
-    root: string,
-    text: string,
-    limit: number,
-  ): Promise<{ jobs: FoundJob[]; more: boolean }> {
-    if (!isJobId(root)) throw new NotFoundError(`no tree ${root}`);
-    return searchTree(this.parts, root, text, limit);
-  }
-
-  /** Where a tree's handler tree stands (SPEC §15): see HandlersState. */
-  private async handlersOf(
-    root: string,
-    treeState: TreeState,
-  ): Promise<{ root: string; state: HandlersState }> {
-    if (treeState === 'RUNNING') return { root, state: 'PENDING' };
-    const state = await guard(this.redis.hget(this.keys.tree(root), 'state'));
-    return { root, state: (state as TreeState | null) ?? 'SKIPPED' };
-  }
-
-  async listTrees(
-    q: TreeQuery,
-  ): Promise<{ trees: ReturnType<typeof decodeSummary>[]; next: string | null }> {
-    let cursorScore = '';
-    let cursorRoot = '';
-    if (q.cursor !== undefined) {
-      const m = CURSOR_RE.exec(q.cursor);
-      if (!m) throw new ValidationError('cursor: not a cursor this server gave', 'cursor');
-      [cursorScore, cursorRoot] = [m[1] as string, m[2] as string];
-    }
-    const indexes = q.tags.map(([k, v]) => this.keys.tag(k, v));
-    if (q.state) indexes.push(this.keys.treeState(q.state));
-    if (indexes.length === 0) indexes.push(this.keys.trees());
-    const out = await guard(
-      this.redis.queryTrees(
-        this.keys.trees(),
-        this.prefix,
-        q.limit,
-        cursorScore,
-        cursorRoot,
-        ...indexes,
-      ),
-    );
-    const next = out.pop() || null;
-    const rows = await execReads(this.redis, this.keys.trees(), (pipe) => {
-      for (const root of out) pipe.hgetall(this.keys.tree(root));
-    });
-    const trees = rows
-      .map(([, h]) => h as Record<string, string>)
-      .filter((h) => h.root)
-      .map(decodeSummary);
-    return { trees, next };
-  }
-
-  /** Each node's queued and running jobs in this store (a shard's share, for ShardedStore). */
-  async nodeLoads(names: string[]): Promise<Array<{ queued: number; running: number }>> {
-    const rows = await execReads(this.redis, this.keys.trees(), (pipe) => {
-      for (const n of names) pipe.llen(this.keys.queue(n)).scard(this.keys.running(n));
-    });
-    return names.map((_, i) => ({
-      queued: Number(rows[i * 2]?.[1] ?? 0),
-      running: Number(rows[i * 2 + 1]?.[1] ?? 0),
-    }));
-  }
-
-  async queueDepth(node: string): Promise<number> {
-    return guard(this.redis.llen(this.keys.queue(node)));
   }
 
   async popSignals(node: string): Promise<Array<{ root: string; id: string }>> {

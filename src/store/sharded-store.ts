@@ -278,32 +278,32 @@ export class ShardedStore implements Store {
     return this.grouped(
       roots,
       (r) => r,
-      (s, part) => s.treeEnds(part),
+      (s, part) => s.reads.treeEnds(part),
     );
   }
   connectedSince() {
     return this.home.connectedSince();
   }
   findRoot(id: string) {
-    return this.of(id).findRoot(id);
+    return this.of(id).reads.findRoot(id);
   }
   getJob(id: string) {
-    return this.of(id).getJob(id);
+    return this.of(id).reads.getJob(id);
   }
   getTree(root: string, opts?: { depth?: number; limit?: number }) {
-    return this.of(root).getTree(root, opts);
+    return this.of(root).reads.getTree(root, opts);
   }
   getChildren(root: string, parent: string, cursor: string | undefined, limit?: number) {
-    return this.of(root).getChildren(root, parent, cursor, limit);
+    return this.of(root).reads.getChildren(root, parent, cursor, limit);
   }
   searchTree(root: string, text: string, limit: number) {
-    return this.of(root).searchTree(root, text, limit);
+    return this.of(root).reads.searchTree(root, text, limit);
   }
   treeState(root: string) {
-    return this.of(root).treeState(root);
+    return this.of(root).reads.treeState(root);
   }
   async listTrees(query: TreeQuery) {
-    return mergeTreePages(await this.each((s) => s.listTrees(query)), query.limit);
+    return mergeTreePages(await this.each((s) => s.reads.listTrees(query)), query.limit);
   }
 
   registerNode(...args: Parameters<Store['registerNode']>) {
@@ -330,7 +330,7 @@ export class ShardedStore implements Store {
     const views = await this.home.nodes.listNodes(now);
     if (this.count === 1) return views;
     const names = views.map((v) => v.name);
-    const loads = await Promise.all(this.shards.slice(1).map((s) => s.nodeLoads(names)));
+    const loads = await Promise.all(this.shards.slice(1).map((s) => s.reads.nodeLoads(names)));
     return views.map((v, i) =>
       withLoad(
         v,
@@ -344,12 +344,12 @@ export class ShardedStore implements Store {
   }
   /** Forgotten only with nothing queued or running for it in any shard. */
   async forgetNode(name: string, lastBeatBefore: number) {
-    const loads = await Promise.all(this.shards.slice(1).map((s) => s.nodeLoads([name])));
+    const loads = await Promise.all(this.shards.slice(1).map((s) => s.reads.nodeLoads([name])));
     if (loads.some(([l]) => (l?.queued ?? 0) > 0 || (l?.running ?? 0) > 0)) return false;
     return this.home.nodes.forgetNode(name, lastBeatBefore);
   }
   async queueDepth(node: string) {
-    return sum(await this.each((s) => s.queueDepth(node)));
+    return sum(await this.each((s) => s.reads.queueDepth(node)));
   }
   async popSignals(node: string) {
     return (await this.each((s) => s.popSignals(node))).flat();
