@@ -28,6 +28,8 @@ function excess(before: Map<string, number>): string[] {
 }
 
 const unhandled: string[] = [];
+/** The clients whose errors nobody heard: ended after the test, so one leak fails one test. */
+const unheard = new Set<{ disconnect(): void }>();
 
 /**
  * Where each Redis client was made (the first line of test code that made
@@ -52,6 +54,7 @@ proto.silentEmit = function (this: Emitting, event: string, arg?: unknown) {
   // of a client being disconnected, it drops silently)
   if (event === 'error' && heard === false && arg instanceof Error) {
     unhandled.push(`${arg.message}, a client made at ${madeAt.get(this) ?? 'an unknown place'}`);
+    unheard.add(this as unknown as { disconnect(): void });
   }
   return heard;
 };

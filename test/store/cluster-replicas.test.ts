@@ -23,7 +23,7 @@ import { track } from '../helpers/track.js';
  * sent after them.
  */
 async function watchScripts(master: Redis): Promise<{ stop(): Promise<string[]> }> {
-  const monitor = await master.monitor();
+  const monitor = track(await master.monitor(), (m) => m.disconnect());
   const last = new Map<string, string>(); // connection -> its last script call
   const calls: string[] = [];
   const marker = `end-${randomUUID()}`;
@@ -95,7 +95,12 @@ describe('store: a Redis Cluster with replicas (§17)', function () {
     };
     await submitIn(5); // confirmed by the replica
     await store.registerNode(nodeInfo('n1'), 10000);
-    const replicas = cluster.replicaPorts.map((port) => new Redis(port));
+    const client = (port: number) =>
+      track(
+        new Redis(port).on('error', () => undefined),
+        (r) => r.disconnect(),
+      );
+    const replicas = cluster.replicaPorts.map(client);
     // connected: the sleeps are sent at once, before the writes
     await Promise.all(replicas.map((r) => r.ping()));
     const sleeping = replicas.map((r) => r.call('DEBUG', 'SLEEP', '2.5'));
@@ -112,11 +117,10 @@ describe('store: a Redis Cluster with replicas (§17)', function () {
     await Promise.all(sleeping);
     await submitIn(5); // confirmed again
     expect(await store.setDrain('n1', true)).to.equal(true);
-    for (const r of replicas) r.disconnect();
 
     // a master whose scripts were flushed gets them again, in the pipeline with its WAIT:
     // every script that ran is followed by a WAIT on its master, nothing is refused
-    const masters = cluster.ports.map((port) => new Redis(port));
+    const masters = cluster.ports.map(client);
     const seen = await Promise.all(masters.map((m) => watchScripts(m)));
     await Promise.all(masters.map((m) => m.script('FLUSH')));
     await submitIn(5);
@@ -125,6 +129,5 @@ describe('store: a Redis Cluster with replicas (§17)', function () {
     const loads = sent.filter((s) => s.startsWith('eval ')).length;
     expect(loads, sent.join(' | ')).to.be.greaterThan(0);
     for (const s of sent) expect(s, sent.join(' | ')).to.match(/ wait$/);
-    for (const m of masters) m.disconnect();
   });
 });
