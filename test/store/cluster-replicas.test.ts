@@ -7,6 +7,8 @@
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { planTree } from '../../src/jobtree/plan.js';
 import { UnavailableError } from '../../src/shared/errors.js';
@@ -19,29 +21,51 @@ import { track } from '../helpers/track.js';
 
 /**
  * The script calls a master runs, each with the command that came next on
- * its connection ("evalsha wait", "eval wait"); `stop` reads up to a marker
+ * its connection ("evalsha wait", "eval wait"), read from MONITOR on a
+ * plain socket (ioredis's own monitor client can take a line of the feed
+ * for the answer to a command, under load); `stop` reads up to a marker
  * sent after them.
  */
-async function watchScripts(master: Redis): Promise<{ stop(): Promise<string[]> }> {
-  const monitor = track(await master.monitor(), (m) => m.disconnect());
+async function watchScripts(port: number): Promise<{ stop(): Promise<string[]> }> {
+  const socket = track(connect(port, '127.0.0.1'), (s) => void s.destroy());
+  await once(socket, 'connect');
   const last = new Map<string, string>(); // connection -> its last script call
   const calls: string[] = [];
   const marker = `end-${randomUUID()}`;
+  let buffered = '';
+  let started: () => void = () => undefined;
+  const monitoring = new Promise<void>((resolve) => (started = resolve));
   const ended = new Promise<void>((resolve) => {
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      const command = String(args[0]).toLowerCase();
-      if (args[1] === marker) return resolve();
-      const before = last.get(source);
-      if (before !== undefined) calls.push(`${before} ${command}`);
-      last.delete(source);
-      if (command === 'eval' || command === 'evalsha') last.set(source, command);
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\r\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === '+OK') started();
+        // +1796685213.945197 [0 127.0.0.1:54980] "evalsha" "..."
+        const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] "([^"]*)"(?: "([^"]*)")?/.exec(line);
+        if (!m) continue;
+        const [, source = '', name = '', first] = m;
+        const command = name.toLowerCase();
+        if (first === marker) return resolve();
+        const before = last.get(source);
+        if (before !== undefined) calls.push(`${before} ${command}`);
+        last.delete(source);
+        if (command === 'eval' || command === 'evalsha') last.set(source, command);
+      }
     });
   });
+  socket.write('MONITOR\r\n');
+  await monitoring;
   return {
     async stop() {
-      await master.echo(marker);
+      const echo = track(
+        new Redis(port).on('error', () => undefined),
+        (r) => r.disconnect(),
+      );
+      await echo.echo(marker);
       await ended;
-      monitor.disconnect();
+      socket.destroy();
       return [...calls, ...[...last.values()].map((c) => `${c} (nothing after)`)];
     },
   };
@@ -121,7 +145,7 @@ describe('store: a Redis Cluster with replicas (§17)', function () {
     // a master whose scripts were flushed gets them again, in the pipeline with its WAIT:
     // every script that ran is followed by a WAIT on its master, nothing is refused
     const masters = cluster.ports.map(client);
-    const seen = await Promise.all(masters.map((m) => watchScripts(m)));
+    const seen = await Promise.all(cluster.ports.map((port) => watchScripts(port)));
     await Promise.all(masters.map((m) => m.script('FLUSH')));
     await submitIn(5);
     expect(await store.setDrain('n1', false)).to.equal(true);
