@@ -67,7 +67,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(config|store|supervisor|node-agent|plugins|upkeep|daemon|api|cli)/',
+              regex:
+                '^(\\.\\./)+(config|store|supervisor|node-agent|plugins|upkeep|daemon|api|cli)/',
               message: 'src/ui runs in the browser: it may use src/shared, src/jobtree and types',
             },
             { group: ['node:*', 'ioredis', 'koa'], message: 'src/ui runs in the browser' },

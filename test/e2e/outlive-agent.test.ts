@@ -13,11 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isGroupAlive } from '../../src/supervisor/process-group.js';
-import {
-  readRecord,
-  startFile,
-  type StartRecord,
-} from '../../src/supervisor/records.js';
+import { readRecord, startFile, type StartRecord } from '../../src/supervisor/records.js';
 import { spawnAgent, tempDir, type AgentProcess } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { testRedisUrl } from '../helpers/hooks.js';

@@ -11,11 +11,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ProcessHost, outcomeOf } from '../../src/supervisor/host.js';
 import { isGroupAlive } from '../../src/supervisor/process-group.js';
-import {
-  readRecord,
-  startFile,
-  type StartRecord,
-} from '../../src/supervisor/records.js';
+import { readRecord, startFile, type StartRecord } from '../../src/supervisor/records.js';
 import type { Supervised } from '../../src/supervisor/supervised.js';
 import { makeAgent, tempDir } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
