@@ -76,6 +76,28 @@ export class JobLogs {
     return this.live.has(id);
   }
 
+  /**
+   * Resolves once the job's log is complete on disk (at once when it is
+   * not live here), or after `timeoutMs`: a read right after the job's end
+   * was published waits for the last lines, which the runner writes once
+   * Redis has the end, without holding the end back (SPEC §19: a job's end
+   * comes after its log). True when complete.
+   */
+  complete(id: string, timeoutMs: number): Promise<boolean> {
+    if (!this.live.has(id)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        stop();
+        resolve(value);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const stop = this.watch(id, () => {
+        if (!this.live.has(id)) done(true);
+      });
+    });
+  }
+
   /** Closes `log` in the background; drain() waits for it. */
   release(log: JobLog, id: string): void {
     const done = log.close();

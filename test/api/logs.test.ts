@@ -49,6 +49,21 @@ describe('api: job logs', () => {
     expect(tail.body).to.equal(lastLine);
   });
 
+  it('has the whole log of a job once its end is published: a read right after it waits for the last lines', async () => {
+    const store = makeStore();
+    const agent = await makeAgent(store);
+    // issue 27: 19 of 40 such reads came back empty (the first lines wait 10 ms to be written)
+    for (let i = 0; i < 40; i++) {
+      const made = await http(agent.url, 'POST', '/api/v1/trees?wait=true', {
+        job: { title: `quick ${i}`, type: 'noop' },
+      });
+      expect(made.body.state).to.equal('SUCCESS');
+      const read = await http(agent.url, 'GET', `/api/v1/jobs/${made.body.root}/log`);
+      expect(read.headers.get('x-log-complete'), `try ${i}`).to.equal('true');
+      expect(read.body, `try ${i}`).to.match(/ agent finished SUCCESS /);
+    }
+  });
+
   it('answers an empty log for a job that has not started', async () => {
     const store = makeStore();
     const agent = await makeAgent(store);

@@ -38,9 +38,15 @@ interface Range {
   length: number | undefined;
 }
 
+/** How long a read of an ended job's log waits for its last lines to reach the disk. */
+const LAST_LINES_WAIT_MS = 2000;
+
 async function serveLocal(ctx: Context, deps: AppDeps, job: JobView, r: Range): Promise<void> {
+  // the end is published before the runner's last lines are on disk: wait for them
+  const ended = isTerminal(job.state);
+  if (ended) await deps.logs.complete(job.id, LAST_LINES_WAIT_MS);
   const range = await readLog(deps.logs.path(job.root, job.id), r.offset, r.length);
-  const complete = isTerminal(job.state) && !deps.logs.isLive(job.id);
+  const complete = ended && !deps.logs.isLive(job.id);
   ctx.set('X-Log-Start', String(range.start));
   ctx.set('X-Log-Size', String(range.size));
   ctx.set('X-Log-Complete', String(complete));
