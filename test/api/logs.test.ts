@@ -7,6 +7,7 @@ import { newId } from '../../src/shared/ids.js';
 import { makeAgent } from '../helpers/agents.js';
 import { collectEvents } from '../helpers/events.js';
 import { http } from '../helpers/http.js';
+import { connect, follow, until } from '../helpers/log-client.js';
 import { makeStore } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -61,6 +62,21 @@ describe('api: job logs', () => {
       const read = await http(agent.url, 'GET', `/api/v1/jobs/${made.body.root}/log`);
       expect(read.headers.get('x-log-complete'), `try ${i}`).to.equal('true');
       expect(read.body, `try ${i}`).to.match(/ agent finished SUCCESS /);
+    }
+  });
+
+  it('tails the whole log of a job subscribed to right after its end, then ends the tail', async () => {
+    const store = makeStore();
+    const agent = await makeAgent(store);
+    const socket = await connect(agent.url);
+    for (let i = 0; i < 10; i++) {
+      const made = await http(agent.url, 'POST', '/api/v1/trees?wait=true', {
+        job: { title: `quick ${i}`, type: 'noop' },
+      });
+      const tail = follow(socket, made.body.root, 0);
+      await until(() => tail.end ?? tail.error, 'the end of the tail');
+      expect(tail.error, `try ${i}`).to.equal(null);
+      expect(tail.text, `try ${i}`).to.match(/ agent finished SUCCESS after \d+ ms\n$/);
     }
   });
 
