@@ -65,6 +65,22 @@ describe('api: job logs', () => {
     }
   });
 
+  it('has the whole log from any agent: one that proxies to the owner waits with it', async () => {
+    const store = makeStore();
+    const a = await makeAgent(store, { node: 'a' });
+    await makeAgent(store, { node: 'b' });
+    for (let i = 0; i < 10; i++) {
+      const made = await http(a.url, 'POST', '/api/v1/trees?wait=true', {
+        job: { title: `on b ${i}`, type: 'noop', node: 'b' },
+      });
+      expect(made.body.state, `try ${i}`).to.equal('SUCCESS');
+      const read = await http(a.url, 'GET', `/api/v1/jobs/${made.body.root}/log`);
+      expect(read.headers.get('x-job-node')).to.equal('b');
+      expect(read.headers.get('x-log-complete'), `try ${i}`).to.equal('true');
+      expect(read.body, `try ${i}`).to.match(/ agent finished SUCCESS /);
+    }
+  });
+
   it('tails the whole log of a job subscribed to right after its end, then ends the tail', async () => {
     const store = makeStore();
     const agent = await makeAgent(store);
