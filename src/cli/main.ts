@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { JobtreeError } from '../shared/errors.js';
 import { ApiClient, CliError, EXIT } from './client.js';
 import { runAgent, type AgentFlags } from './commands/agent.js';
+import { logs } from './commands/logs.js';
 import { tail } from './commands/tail.js';
 import { abort, list, nodes, setDrain, setPaused, show, submit } from './commands/trees.js';
 import { listPools, removePool, setPool } from './commands/pools.js';
@@ -60,6 +61,8 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     return new ApiClient({ server: o.server, token: o.token ?? env.JOBTREE_TOKEN });
   };
   const run = (fn: () => Promise<number>) => async (): Promise<void> => setCode(await fn());
+  /** A repeatable option's values. */
+  const collect = (v: string, all: string[] = []) => [...all, v];
 
   program
     .command('agent')
@@ -83,12 +86,7 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
   program
     .command('ls')
     .description('list trees, newest first')
-    .option(
-      '--tag <k=v>',
-      'only trees with this tag (repeatable)',
-      (v: string, acc: string[]) => [...acc, v],
-      [],
-    )
+    .option('--tag <k=v>', 'only trees with this tag (repeatable)', collect, [])
     .option('--state <state>', 'RUNNING, SUCCESS, FAILED or ABORTED')
     .option('--limit <n>', 'at most N trees', '50')
     .option('--cursor <c>', 'the page after the one that printed this cursor')
@@ -125,6 +123,31 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
       run(() =>
         tail(client(), id, { ...o, raw: program.opts().raw === true }, (t) =>
           process.stdout.write(t),
+        ),
+      )(),
+    );
+  program
+    .command('logs [root]')
+    .description(
+      "print the logs of a tree's jobs (or of every tree with --tag), merged by time, from any node",
+    )
+    .option('--tag <key=value>', 'every tree carrying this tag (repeatable)', collect)
+    .option('--job <id>', 'only this job (repeatable)', collect)
+    .option('--source <source>', 'only lines from agent, job, stdout, stderr or file', collect)
+    .option('--grep <text>', 'only lines holding this text')
+    .option('--tail <n>', 'only the last N lines')
+    .option('--json', 'one JSON object a line')
+    .action((root: string | undefined, o) =>
+      run(() =>
+        logs(
+          client(),
+          root,
+          { ...o, raw: program.opts().raw === true },
+          {
+            print,
+            warn: (t) => process.stderr.write(`jobtree: ${t}\n`),
+            isTTY: process.stdout.isTTY === true,
+          },
         ),
       )(),
     );
