@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import type { JobSpec, NestedJob } from '../../src/shared/types.js';
 import { makeAgent, runCli } from '../helpers/agents.js';
+import { makeApp } from '../helpers/app.js';
 import { http } from '../helpers/http.js';
 import { makeStore } from '../helpers/store.js';
 
@@ -18,10 +19,11 @@ describe('api: trees in pages (§17)', function () {
   this.timeout(30000);
 
   it("pages a tree by depth and a job's children by cursor, with subtree counts", async () => {
-    const agent = await makeAgent(makeStore(), { node: 'pages' });
-    const api = (p: string) => http(agent.url, 'GET', p);
+    // the API alone (createApp, no port): no agent runs these trees' jobs
+    const app = makeApp(makeStore());
+    const api = (p: string) => app.request('GET', p);
     // node "far" has no agent: every job stays where the submission put it
-    const { body } = await http(agent.url, 'POST', '/api/v1/trees', {
+    const { body } = await app.request('POST', '/api/v1/trees', {
       job: {
         title: 'root',
         type: 'noop',
@@ -77,9 +79,10 @@ describe('api: trees in pages (§17)', function () {
   });
 
   it('finds jobs by title anywhere in the tree, at most the limit, and says when there are more', async () => {
-    const agent = await makeAgent(makeStore(), { node: 'search' });
-    const api = (p: string) => http(agent.url, 'GET', p);
-    const { body } = await http(agent.url, 'POST', '/api/v1/trees', {
+    // the API alone (createApp, no port): no agent runs these trees' jobs
+    const app = makeApp(makeStore());
+    const api = (p: string) => app.request('GET', p);
+    const { body } = await app.request('POST', '/api/v1/trees', {
       job: {
         title: 'Deploy',
         type: 'noop',
