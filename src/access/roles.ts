@@ -43,6 +43,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'POST /api/v1/jobs/:id/abort': run,
   'POST /api/v1/jobs/:id/children': { role: 'admin', job: 'job' },
   'GET /api/v1/jobs/:id/log': { role: 'read', job: 'job' },
+  'GET /api/v1/logs/search': read,
   // the cluster (SPEC §16)
   'GET /api/v1/nodes': read,
   'POST /api/v1/nodes/:node/drain': admin,

@@ -13,6 +13,7 @@ import { errorMiddleware } from './errors.js';
 import { staticUi } from './static-ui.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
+import { logSearchRoutes } from './routes/log-search.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { jobTypeRoutes } from './routes/job-types.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -25,6 +26,7 @@ export function apiRouter(deps: AppDeps): Router {
   treeRoutes(router, deps);
   jobRoutes(router, deps);
   logRoutes(router, deps);
+  logSearchRoutes(router, deps);
   nodeRoutes(router, deps);
   jobTypeRoutes(router, deps);
   poolRoutes(router, deps);

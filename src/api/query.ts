@@ -4,6 +4,7 @@
  * submission (SPEC §7, §13). A bad value is a 400 naming the parameter.
  */
 import type { Context } from 'koa';
+import { LIMITS, TAG_KEY_RE } from '../jobtree/limits.js';
 import { ValidationError } from '../shared/errors.js';
 
 export function queryList(ctx: Context, name: string): string[] {
@@ -46,4 +47,17 @@ export function waitQuery(ctx: Context): { wait: boolean; timeoutS: number } {
     wait: queryBool(ctx, 'wait', false),
     timeoutS: parseBoundedInt(querySingle(ctx, 'timeout'), 'timeout', 0, 3600, 30),
   };
+}
+
+/** The `tag=key:value` pairs of a query, each checked (a tree listing, a log search). */
+export function parseTags(ctx: Context): Array<[string, string]> {
+  return queryList(ctx, 'tag').map((t) => {
+    const i = t.indexOf(':');
+    const k = t.slice(0, i);
+    const v = t.slice(i + 1);
+    if (i < 1 || !TAG_KEY_RE.test(k) || v.length < 1 || v.length > LIMITS.maxTagValue) {
+      throw new ValidationError(`tag: want key:value, got "${t.slice(0, 80)}"`, 'tag');
+    }
+    return [k, v];
+  });
 }

@@ -3,25 +3,12 @@
  * abort, pause and resume (SPEC §2). Talks to the Store only.
  */
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { isTreeState } from '../../jobtree/states.js';
-import { LIMITS, TAG_KEY_RE } from '../../jobtree/limits.js';
+import { LIMITS } from '../../jobtree/limits.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isJobId } from '../../shared/ids.js';
 import type { AppDeps } from '../app-deps.js';
-import { parseBoundedInt, queryBool, queryList, querySingle, waitQuery } from '../query.js';
-
-function parseTags(ctx: Context): Array<[string, string]> {
-  return queryList(ctx, 'tag').map((t) => {
-    const i = t.indexOf(':');
-    const k = t.slice(0, i);
-    const v = t.slice(i + 1);
-    if (i < 1 || !TAG_KEY_RE.test(k) || v.length < 1 || v.length > LIMITS.maxTagValue) {
-      throw new ValidationError(`tag: want key:value, got "${t.slice(0, 80)}"`, 'tag');
-    }
-    return [k, v];
-  });
-}
+import { parseBoundedInt, parseTags, queryBool, querySingle, waitQuery } from '../query.js';
 
 export function treeRoutes(router: Router, deps: AppDeps): void {
   router.post('/api/v1/trees', async (ctx) => {

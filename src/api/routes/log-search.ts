@@ -1,0 +1,239 @@
+/**
+ * GET /api/v1/logs/search (SPEC §19): text in the logs of a tree (or of
+ * the trees a tag query names, the newest 100), on every node at once.
+ * The agent asked sends the same search to each live node (`local=true`,
+ * with that node's cursor); each scans only its own files within the
+ * budget (logstream/search.ts); the matches come back merged by time, at
+ * most `limit`, with `next` to go on from where each node stopped. `re`
+ * is run in linear time (RE2) or refused.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { RE2JS } from 're2js';
+import { peerUrlRefusal } from '../../access/peer-url.js';
+import { searchLocal, type LocalAnswer, type ScanCursor } from '../../logstream/search.js';
+import { ValidationError } from '../../shared/errors.js';
+import { isJobId } from '../../shared/ids.js';
+import type { AppDeps } from '../app-deps.js';
+import { getFromPeer } from '../peer-request.js';
+import { parseTags } from '../query.js';
+
+/** How long each node scans before it answers with where it stopped (`logs.searchBudgetMs`'s default). */
+export const SEARCH_BUDGET_MS = 2000;
+/** Trees a tag query searches: the newest. */
+const MAX_TREES = 100;
+const SOURCES = new Set(['agent', 'job', 'stdout', 'stderr', 'file']);
+/** The most a node's answer may weigh: `limit` lines of at most a log line's size. */
+const MAX_ANSWER_BYTES = 64 << 20;
+
+interface Search {
+  roots: string[];
+  q?: string;
+  re?: string;
+  sources: string[];
+  node?: string;
+  limit: number;
+}
+
+function many(raw: unknown): string[] {
+  if (raw === undefined) return [];
+  return (Array.isArray(raw) ? raw : [raw]).map(String);
+}
+
+function one(raw: unknown, name: string): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') throw new ValidationError(`${name}: give it once`, name);
+  return raw;
+}
+
+/** The test a line's text must pass: a substring, or a pattern run in linear time. */
+function matcher(s: Search): (text: string) => boolean {
+  if (s.q !== undefined) {
+    const q = s.q;
+    return (text) => text.includes(q);
+  }
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(s.re as string);
+  } catch (err) {
+    throw new ValidationError(
+      `re: cannot be matched in linear time (${(err as Error).message})`,
+      're',
+    );
+  }
+  return (text) => re.matcher(text).find();
+}
+
+function parseSearch(query: Context['query']): Search {
+  const q = one(query.q, 'q');
+  const re = one(query.re, 're');
+  if ((q === undefined) === (re === undefined))
+    throw new ValidationError('q: give the text (q) or a pattern (re), one of them', 'q');
+  if (q === '') throw new ValidationError('q: empty', 'q');
+  const sources = many(query.source);
+  const bad = sources.find((x) => !SOURCES.has(x));
+  if (bad !== undefined)
+    throw new ValidationError(`source: want ${[...SOURCES].join(', ')}, got "${bad}"`, 'source');
+  const rawLimit = one(query.limit, 'limit') ?? '100';
+  const limit = Number(rawLimit);
+  if (!/^\d{1,4}$/.test(rawLimit) || limit < 1 || limit > 1000)
+    throw new ValidationError('limit: want 1 to 1000', 'limit');
+  const roots = many(query.root);
+  if (roots.some((r) => !isJobId(r))) throw new ValidationError('root: not a tree id', 'root');
+  const node = one(query.node, 'node');
+  const search: Search = { roots, sources, limit };
+  if (q !== undefined) search.q = q;
+  if (re !== undefined) search.re = re;
+  if (node !== undefined) search.node = node;
+  matcher(search); // a bad pattern is refused before anything is read
+  return search;
+}
+
+function encodeCursor(cursors: Record<string, ScanCursor>): string {
+  return Buffer.from(JSON.stringify(cursors)).toString('base64url');
+}
+
+function decodeCursor(raw: string | undefined): Record<string, ScanCursor> | null {
+  if (raw === undefined) return null;
+  try {
+    const value = JSON.parse(Buffer.from(raw, 'base64url').toString()) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error();
+    for (const c of Object.values(value as Record<string, unknown>)) {
+      const { r, j, o } = (c ?? {}) as Partial<ScanCursor>;
+      if (![r, o].every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) throw new Error();
+      if (typeof j !== 'string' || (j !== '' && !isJobId(j))) throw new Error();
+    }
+    return value as Record<string, ScanCursor>;
+  } catch {
+    throw new ValidationError('cursor: not a cursor this server gave', 'cursor');
+  }
+}
+
+/** The search of this node's own files, as a node asked by another answers it. */
+function searchHere(deps: AppDeps, s: Search, cursor: ScanCursor | undefined) {
+  return searchLocal(deps.logs.dataDir, {
+    roots: s.roots,
+    test: matcher(s),
+    sources: new Set(s.sources),
+    limit: s.limit,
+    budgetMs: SEARCH_BUDGET_MS,
+    ...(cursor ? { cursor } : {}),
+  });
+}
+
+/** The query a node is sent: the same search, its roots resolved, and its own cursor. */
+function peerQuery(s: Search, cursor: ScanCursor | undefined): string {
+  const q = new URLSearchParams({ local: 'true', limit: String(s.limit) });
+  for (const r of s.roots) q.append('root', r);
+  for (const x of s.sources) q.append('source', x);
+  if (s.q !== undefined) q.set('q', s.q);
+  if (s.re !== undefined) q.set('re', s.re);
+  if (cursor) q.set('at', `${cursor.r}.${cursor.j || '-'}.${cursor.o}`);
+  return q.toString();
+}
+
+async function askPeer(deps: AppDeps, url: string, s: Search, cursor?: ScanCursor) {
+  if (peerUrlRefusal(url, deps.ownTls) !== null) return null;
+  const auth: Record<string, string> = {};
+  if (deps.tokens.token) auth.authorization = `Bearer ${deps.tokens.token}`;
+  try {
+    const res = await getFromPeer(
+      `${url}/api/v1/logs/search?${peerQuery(s, cursor)}`,
+      auth,
+      deps.peerCa,
+    );
+    let text = '';
+    for await (const chunk of res) {
+      text += String(chunk);
+      if (text.length > MAX_ANSWER_BYTES) throw new Error('answer too large');
+    }
+    if (res.statusCode !== 200) return null;
+    return JSON.parse(text) as LocalAnswer;
+  } catch {
+    return null;
+  }
+}
+
+function parseAt(raw: unknown): ScanCursor | undefined {
+  if (raw === undefined) return undefined;
+  const m = typeof raw === 'string' ? /^(\d{1,9})\.([0-9a-f-]{36}|-)\.(\d{1,15})$/.exec(raw) : null;
+  if (!m || (m[2] !== '-' && !isJobId(m[2])))
+    throw new ValidationError('at: not a position this server gave', 'at');
+  return { r: Number(m[1]), j: m[2] === '-' ? '' : (m[2] as string), o: Number(m[3]) };
+}
+
+export function logSearchRoutes(router: Router, deps: AppDeps): void {
+  router.get('/api/v1/logs/search', async (ctx) => {
+    const s = parseSearch(ctx.query);
+    if (ctx.query.local === 'true') {
+      ctx.body = await searchHere(deps, s, parseAt(ctx.query.at));
+      return;
+    }
+    const tags = parseTags(ctx);
+    if (s.roots.length > 0 === tags.length > 0)
+      throw new ValidationError(
+        'root: name the trees (root) or a tag query (tag), one of them',
+        'root',
+      );
+    if (tags.length > 0) {
+      const page = await deps.store.listTrees({ tags, limit: MAX_TREES });
+      s.roots = page.trees.map((t) => t.root);
+    }
+    const cursors = decodeCursor(one(ctx.query.cursor, 'cursor'));
+    const nodes = (await deps.store.liveNodes(Date.now())).filter(
+      (n) => s.node === undefined || n.name === s.node,
+    );
+    // a cursor names the nodes with more to read; the first page asks every node
+    const asked = cursors ? nodes.filter((n) => n.name in cursors) : nodes;
+    const answers = await Promise.all(
+      asked.map(async (n) => {
+        const cursor = cursors?.[n.name];
+        const answer =
+          n.name === deps.node
+            ? await searchHere(deps, s, cursor)
+            : await askPeer(deps, n.url, s, cursor);
+        return { node: n.name, answer };
+      }),
+    );
+    const merged = answers
+      .flatMap(({ node, answer }) => (answer?.matches ?? []).map((m) => ({ ...m, node })))
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+      .slice(0, s.limit);
+    // each node goes on after the last of its matches kept, or where it stopped
+    const next: Record<string, ScanCursor> = {};
+    for (const { node, answer } of answers) {
+      if (!answer) continue;
+      const kept = merged.filter((m) => m.node === node);
+      const all = answer.matches.length;
+      if (kept.length < all)
+        next[node] = kept.at(-1)?.after ?? cursors?.[node] ?? { r: 0, j: '', o: 0 };
+      else if (answer.next) next[node] = answer.next;
+    }
+    const titles = new Map<string, string>();
+    await Promise.all(
+      [...new Set(merged.map((m) => m.job))].map(async (id) => {
+        titles.set(id, (await deps.store.getJob(id).catch(() => null))?.title ?? '');
+      }),
+    );
+    const scanned = { bytes: 0, jobs: 0 };
+    for (const { answer } of answers) {
+      scanned.bytes += answer?.scanned.bytes ?? 0;
+      scanned.jobs += answer?.scanned.jobs ?? 0;
+    }
+    ctx.body = {
+      matches: merged.map(({ root, job, node, source, at, offset, text }) => ({
+        root,
+        job,
+        title: titles.get(job) ?? '',
+        node,
+        source,
+        at,
+        offset,
+        text,
+      })),
+      next: Object.keys(next).length > 0 ? encodeCursor(next) : null,
+      scanned,
+      unavailable: answers.filter((a) => a.answer === null).map((a) => a.node),
+    };
+  });
+}
