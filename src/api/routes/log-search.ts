@@ -162,6 +162,36 @@ function parseAt(raw: unknown): ScanCursor | undefined {
   return { r: Number(m[1]), j: m[2] === '-' ? '' : (m[2] as string), o: Number(m[3]) };
 }
 
+type NodeAnswer = { node: string; answer: LocalAnswer | null };
+
+/**
+ * The page: every node's matches merged by time, the first `limit` kept;
+ * and where each node goes on: after the last of its matches kept, where
+ * its own scan stopped, or (a node that did not answer) where it was.
+ */
+function mergePage(
+  answers: NodeAnswer[],
+  limit: number,
+  cursors: Record<string, ScanCursor> | null,
+) {
+  const merged = answers
+    .flatMap(({ node, answer }) => (answer?.matches ?? []).map((m) => ({ ...m, node })))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    .slice(0, limit);
+  const next: Record<string, ScanCursor> = {};
+  for (const { node, answer } of answers) {
+    const where = cursors?.[node] ?? { r: 0, j: '', o: 0 };
+    if (!answer) {
+      next[node] = where; // asked again on the next page: nothing of it is lost
+      continue;
+    }
+    const kept = merged.filter((m) => m.node === node);
+    if (kept.length < answer.matches.length) next[node] = kept.at(-1)?.after ?? where;
+    else if (answer.next) next[node] = answer.next;
+  }
+  return { merged, next };
+}
+
 export function logSearchRoutes(router: Router, deps: AppDeps): void {
   router.get('/api/v1/logs/search', async (ctx) => {
     const s = parseSearch(ctx.query);
@@ -192,23 +222,10 @@ export function logSearchRoutes(router: Router, deps: AppDeps): void {
           n.name === deps.node
             ? await searchHere(deps, s, cursor)
             : await askPeer(deps, n.url, s, cursor);
-        return { node: n.name, answer };
+        return { node: n.name, answer } as NodeAnswer;
       }),
     );
-    const merged = answers
-      .flatMap(({ node, answer }) => (answer?.matches ?? []).map((m) => ({ ...m, node })))
-      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
-      .slice(0, s.limit);
-    // each node goes on after the last of its matches kept, or where it stopped
-    const next: Record<string, ScanCursor> = {};
-    for (const { node, answer } of answers) {
-      if (!answer) continue;
-      const kept = merged.filter((m) => m.node === node);
-      const all = answer.matches.length;
-      if (kept.length < all)
-        next[node] = kept.at(-1)?.after ?? cursors?.[node] ?? { r: 0, j: '', o: 0 };
-      else if (answer.next) next[node] = answer.next;
-    }
+    const { merged, next } = mergePage(answers, s.limit, cursors);
     const titles = new Map<string, string>();
     await Promise.all(
       [...new Set(merged.map((m) => m.job))].map(async (id) => {
