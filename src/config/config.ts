@@ -63,5 +63,10 @@ export interface Config {
     /** Concurrent reads of trees of more than 10,000 jobs; more get 503 BUSY. */
     readonly bigReads: number;
   };
+  /** The job logs across the cluster (SPEC §19). */
+  readonly logs: {
+    /** How long each node scans its files for a search before it answers where it stopped. */
+    readonly searchBudgetMs: number;
+  };
   readonly log: { readonly level: string };
 }

@@ -55,6 +55,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_LIMITS_SUBSCRIPTIONS_PER_SOCKET: 'limits.subscriptionsPerSocket',
   JOBTREE_LIMITS_SOCKETS_PER_CLIENT: 'limits.socketsPerClient',
   JOBTREE_LIMITS_BIG_READS: 'limits.bigReads',
+  JOBTREE_LOGS_SEARCH_BUDGET_MS: 'logs.searchBudgetMs',
   JOBTREE_LOG_LEVEL: 'log.level',
 };
 

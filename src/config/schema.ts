@@ -24,6 +24,7 @@ export const configSchema = {
     'tls',
     'log',
     'limits',
+    'logs',
   ],
   properties: {
     node: { type: ['string', 'null'], pattern: `^${NODE_NAME_PATTERN}$` },
@@ -176,6 +177,14 @@ export const configSchema = {
         subscriptionsPerSocket: { type: 'integer', minimum: 1, maximum: 1_000_000 },
         socketsPerClient: { type: 'integer', minimum: 1, maximum: 1_000_000 },
         bigReads: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+    },
+    logs: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['searchBudgetMs'],
+      properties: {
+        searchBudgetMs: { type: 'integer', minimum: 10, maximum: 60_000 },
       },
     },
     log: {

@@ -243,6 +243,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       logger: this.deps.logger.child({ mod: 'api' }),
       version,
       logs: this.logs,
+      searchBudgetMs: config.logs.searchBudgetMs,
     });
     this.server = this.tls.server
       ? createTlsServer(this.tls.server, this.api.handler)

@@ -57,6 +57,8 @@ export interface ApiContext {
   version: string;
   /** The job logs on this node's disk. */
   logs: JobLogs;
+  /** How long this node scans its logs for a search (`logs.searchBudgetMs`, SPEC §19). */
+  searchBudgetMs: number;
 }
 
 export interface ServedApi {

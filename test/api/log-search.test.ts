@@ -93,4 +93,36 @@ describe('api: log search (§19)', function () {
       expect(res.body.error.path, query).to.equal(path);
     }
   });
+
+  it('stops at its time budget and goes on from there, finding each match once', async () => {
+    const agent = await makeAgent(makeStore(), {
+      node: 'a',
+      env: { JOBTREE_LOGS_SEARCH_BUDGET_MS: '10' },
+    });
+    // about 8 MB of log, the needle in its last line: more than 10 ms of scanning
+    const made = await http(agent.url, 'POST', '/api/v1/trees?wait=true&timeout=60', {
+      job: {
+        title: 'noisy',
+        type: 'shell',
+        params: { command: 'seq 1 200000; echo needle' },
+      },
+    });
+    expect(made.body.state).to.equal('SUCCESS');
+    const found: string[] = [];
+    let cursor: string | null = '';
+    let pages = 0;
+    while (cursor !== null && pages < 10_000) {
+      const page = await http(
+        agent.url,
+        'GET',
+        `/api/v1/logs/search?root=${made.body.root}&q=needle${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(page.status).to.equal(200);
+      for (const m of page.body.matches) found.push(m.text);
+      cursor = page.body.next;
+      pages += 1;
+    }
+    expect(found).to.deep.equal(['needle']);
+    expect(pages).to.be.greaterThan(1); // the budget cut the scan, and the cursor went on
+  });
 });

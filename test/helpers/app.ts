@@ -61,6 +61,7 @@ export function makeApp(store: Store, env: Record<string, string> = {}): InMemor
     logger,
     version: 'test',
     logs: new JobLogs(config.dataDir),
+    searchBudgetMs: config.logs.searchBudgetMs,
     waiter,
   });
   const listener = app.callback();

@@ -4,7 +4,8 @@
  * The agent asked sends the same search to each live node (`local=true`,
  * with that node's cursor); each scans only its own files within the
  * budget (logstream/search.ts); the matches come back merged by time, at
- * most `limit`, with `next` to go on from where each node stopped. `re`
+ * most `limit`, with `next` to go on from where each node stopped (its
+ * matches cut by the limit, or its `logs.searchBudgetMs` spent). `re`
  * is run in linear time (RE2) or refused.
  */
 import type Router from '@koa/router';
@@ -18,8 +19,6 @@ import type { AppDeps } from '../app-deps.js';
 import { getFromPeer } from '../peer-request.js';
 import { parseTags } from '../query.js';
 
-/** How long each node scans before it answers with where it stopped (`logs.searchBudgetMs`'s default). */
-export const SEARCH_BUDGET_MS = 2000;
 /** Trees a tag query searches: the newest. */
 const MAX_TREES = 100;
 const SOURCES = new Set(['agent', 'job', 'stdout', 'stderr', 'file']);
@@ -116,7 +115,7 @@ function searchHere(deps: AppDeps, s: Search, cursor: ScanCursor | undefined) {
     test: matcher(s),
     sources: new Set(s.sources),
     limit: s.limit,
-    budgetMs: SEARCH_BUDGET_MS,
+    budgetMs: deps.searchBudgetMs,
     ...(cursor ? { cursor } : {}),
   });
 }
