@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { JobtreeError } from '../shared/errors.js';
 import { ApiClient, CliError, EXIT } from './client.js';
 import { runAgent, type AgentFlags } from './commands/agent.js';
-import { logs } from './commands/logs.js';
+import { logs, searchLogs } from './commands/logs.js';
 import { tail } from './commands/tail.js';
 import { abort, list, nodes, setDrain, setPaused, show, submit } from './commands/trees.js';
 import { listPools, removePool, setPool } from './commands/pools.js';
@@ -126,8 +126,16 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
         ),
       )(),
     );
-  program
-    .command('logs [root]')
+  const logsOut = {
+    print,
+    warn: (t: string) => process.stderr.write(`jobtree: ${t}\n`),
+    isTTY: process.stdout.isTTY === true,
+  };
+  const logsCommand = program
+    .command('logs')
+    .description("the logs of trees' jobs, from every node (SPEC §19): print them, or search them");
+  logsCommand
+    .command('show [root]', { isDefault: true })
     .description(
       "print the logs of a tree's jobs (or of every tree with --tag), merged by time, from any node",
     )
@@ -138,18 +146,20 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     .option('--tail <n>', 'only the last N lines')
     .option('--json', 'one JSON object a line')
     .action((root: string | undefined, o) =>
-      run(() =>
-        logs(
-          client(),
-          root,
-          { ...o, raw: program.opts().raw === true },
-          {
-            print,
-            warn: (t) => process.stderr.write(`jobtree: ${t}\n`),
-            isTTY: process.stdout.isTTY === true,
-          },
-        ),
-      )(),
+      run(() => logs(client(), root, { ...o, raw: program.opts().raw === true }, logsOut))(),
+    );
+  logsCommand
+    .command('search [root]')
+    .description("find text in a tree's logs (or every tree with --tag), on every node at once")
+    .option('--tag <key=value>', 'every tree carrying this tag (repeatable)', collect)
+    .option('--q <text>', 'the text to find')
+    .option('--re <pattern>', 'a pattern to find (RE2: linear time)')
+    .option('--source <source>', 'only lines from agent, job, stdout, stderr or file', collect)
+    .option('--node <node>', 'only the logs on this node')
+    .option('--limit <n>', 'at most N matches', '100')
+    .option('--json', 'one JSON object a match')
+    .action((root: string | undefined, o) =>
+      run(() => searchLogs(client(), root, { ...o, raw: program.opts().raw === true }, logsOut))(),
     );
   program
     .command('nodes')

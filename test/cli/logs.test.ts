@@ -71,6 +71,27 @@ describe('cli: jobtree logs', function () {
     const at = await http(url, 'GET', `/api/v1/jobs/${line.job}/log?offset=${line.offset}`);
     expect(at.body).to.match(/^\S+ stdout a2\n/);
 
+    // search: every node's files at once, printed as the lines are
+    const found = await cli('search', root, '--q', '2', '--source', 'stdout');
+    expect(found.code, found.stderr).to.equal(0);
+    expect(found.stdout.trimEnd().split('\n').sort()).to.deep.equal([
+      'on-a@a | stdout a2',
+      'on-b@b | stdout b2',
+    ]);
+    const one = await cli(
+      'search',
+      '--tag',
+      `app=shop-${prefix}`,
+      '--re',
+      '^b\\d$',
+      '--limit',
+      '1',
+    );
+    expect(one.stdout).to.match(/^on-b@b \| stdout b[12]\n$/);
+    const badRe = await cli('search', root, '--re', '(a)\\1');
+    expect(badRe.code).to.equal(2);
+    expect(badRe.stderr).to.include('(at re)');
+
     const usage = await cli(root, '--source', 'nope');
     expect(usage.code).to.equal(2);
     expect(usage.stderr).to.include('--source wants one of');

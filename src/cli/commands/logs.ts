@@ -44,6 +44,22 @@ const READS_AT_ONCE = 8;
 /** Colours of the prefixes on a terminal, one per job in turn. */
 const COLOURS = [36, 33, 35, 32, 34, 31, 96, 93, 95, 92, 94, 91];
 
+/**
+ * A line as stern prints it: `title@node | source text`, the prefix in the
+ * job's colour on a terminal, the text's control characters visible unless raw.
+ */
+function stern(
+  l: { title: string; node: string; source: string; text: string },
+  rank: number,
+  tty: boolean,
+  raw: boolean,
+): string {
+  const prefix = `${visibleControls(l.title)}@${l.node}`;
+  const colour = COLOURS[rank % COLOURS.length];
+  const text = raw ? l.text : visibleControls(l.text);
+  return `${tty ? `\x1b[${colour}m${prefix}\x1b[0m` : prefix} | ${l.source} ${text}`;
+}
+
 function tagQuery(tags: string[]): URLSearchParams {
   const q = new URLSearchParams();
   for (const t of tags) {
@@ -167,10 +183,72 @@ export async function logs(
       out.print(JSON.stringify({ at, root: r, job, title, node, source, text, offset }));
       continue;
     }
-    const text = opts.raw ? l.text : visibleControls(l.text);
-    const prefix = `${visibleControls(l.title)}@${l.node}`;
-    const colour = COLOURS[l.rank % COLOURS.length];
-    out.print(`${out.isTTY ? `\x1b[${colour}m${prefix}\x1b[0m` : prefix} | ${l.source} ${text}`);
+    out.print(stern(l, l.rank, out.isTTY, opts.raw === true));
+  }
+  return EXIT.OK;
+}
+
+export interface SearchOptions {
+  tag?: string[];
+  q?: string;
+  re?: string;
+  source?: string[];
+  node?: string;
+  limit?: string;
+  json?: boolean;
+  raw?: boolean;
+}
+
+interface Match {
+  root: string;
+  job: string;
+  title: string;
+  node: string;
+  source: string;
+  at: string;
+  offset: number;
+  text: string;
+}
+
+/**
+ * `jobtree logs search ROOT | --tag k=v... --q TEXT | --re PATTERN`: the
+ * matches of GET /api/v1/logs/search, page after page until `--limit`
+ * matches or the end, printed as `jobtree logs` prints lines.
+ */
+export async function searchLogs(
+  client: ApiClient,
+  root: string | undefined,
+  opts: SearchOptions,
+  out: { print(text: string): void; isTTY: boolean },
+): Promise<number> {
+  const limit = Number(opts.limit ?? '100');
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new CliError(`--limit wants a number of matches, got "${opts.limit}"`, EXIT.USAGE);
+  const q = root === undefined ? tagQuery(opts.tag ?? []) : new URLSearchParams({ root });
+  if (root === undefined && (opts.tag ?? []).length === 0)
+    throw new CliError('name a tree, or --tag key=value', EXIT.USAGE);
+  if (opts.q !== undefined) q.set('q', opts.q);
+  if (opts.re !== undefined) q.set('re', opts.re);
+  for (const s of opts.source ?? []) q.append('source', s);
+  if (opts.node !== undefined) q.set('node', opts.node);
+  const jobs: string[] = [];
+  let printed = 0;
+  for (let cursor: string | null = ''; cursor !== null && printed < limit;) {
+    q.set('limit', String(Math.min(1000, limit - printed)));
+    if (cursor) q.set('cursor', cursor);
+    const page: { matches: Match[]; next: string | null; unavailable: string[] } =
+      await client.call('GET', `/api/v1/logs/search?${q}`);
+    for (const m of page.matches) {
+      if (!jobs.includes(m.job)) jobs.push(m.job);
+      printed += 1;
+      if (opts.json) {
+        out.print(JSON.stringify(m));
+        continue;
+      }
+      out.print(stern(m, jobs.indexOf(m.job), out.isTTY, opts.raw === true));
+    }
+    // a node that does not answer stays in the cursor: stop rather than ask it for ever
+    cursor = page.unavailable.length > 0 && page.matches.length === 0 ? null : page.next;
   }
   return EXIT.OK;
 }
