@@ -131,30 +131,35 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     warn: (t: string) => process.stderr.write(`jobtree: ${t}\n`),
     isTTY: process.stdout.isTTY === true,
   };
+  /** The trees a logs command reads, and the sources it keeps. */
+  const logScope = (c: Command): Command =>
+    c
+      .option('--tag <key=value>', 'every tree carrying this tag (repeatable)', collect)
+      .option('--source <source>', 'only lines from agent, job, stdout, stderr or file', collect);
   const logsCommand = program
     .command('logs')
     .description("the logs of trees' jobs, from every node (SPEC §19): print them, or search them");
-  logsCommand
-    .command('show [root]', { isDefault: true })
-    .description(
-      "print the logs of a tree's jobs (or of every tree with --tag), merged by time, from any node",
-    )
-    .option('--tag <key=value>', 'every tree carrying this tag (repeatable)', collect)
+  logScope(
+    logsCommand
+      .command('show [root]', { isDefault: true })
+      .description(
+        "print the logs of a tree's jobs (or of every tree with --tag), merged by time, from any node",
+      ),
+  )
     .option('--job <id>', 'only this job (repeatable)', collect)
-    .option('--source <source>', 'only lines from agent, job, stdout, stderr or file', collect)
     .option('--grep <text>', 'only lines holding this text')
     .option('--tail <n>', 'only the last N lines')
     .option('--json', 'one JSON object a line')
     .action((root: string | undefined, o) =>
       run(() => logs(client(), root, { ...o, raw: program.opts().raw === true }, logsOut))(),
     );
-  logsCommand
-    .command('search [root]')
-    .description("find text in a tree's logs (or every tree with --tag), on every node at once")
-    .option('--tag <key=value>', 'every tree carrying this tag (repeatable)', collect)
+  logScope(
+    logsCommand
+      .command('search [root]')
+      .description("find text in a tree's logs (or every tree with --tag), on every node at once"),
+  )
     .option('--q <text>', 'the text to find')
     .option('--re <pattern>', 'a pattern to find (RE2: linear time)')
-    .option('--source <source>', 'only lines from agent, job, stdout, stderr or file', collect)
     .option('--node <node>', 'only the logs on this node')
     .option('--limit <n>', 'at most N matches', '100')
     .option('--json', 'one JSON object a match')

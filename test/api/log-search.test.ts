@@ -6,9 +6,13 @@
  * match once, across nodes.
  */
 import { expect } from 'chai';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { makeAgent } from '../helpers/agents.js';
 import { http } from '../helpers/http.js';
-import { makeStore } from '../helpers/store.js';
+import { makeStore, nodeInfo } from '../helpers/store.js';
+import { track } from '../helpers/track.js';
 
 describe('api: log search (§19)', function () {
   this.timeout(30000);
@@ -124,5 +128,49 @@ describe('api: log search (§19)', function () {
     }
     expect(found).to.deep.equal(['needle']);
     expect(pages).to.be.greaterThan(1); // the budget cut the scan, and the cursor went on
+  });
+
+  it('takes a node’s answer only as far as it can be read: junk is a node that did not answer', async () => {
+    const store = makeStore();
+    const agent = await makeAgent(store, { node: 'a' });
+    const made = await http(agent.url, 'POST', '/api/v1/trees?wait=true', {
+      job: { title: 'talk', type: 'shell', params: { command: 'echo hello there' } },
+    });
+    const root = made.body.root as string;
+    // two "nodes" that answer for themselves: one junk, one with a good and a bad match
+    const good = {
+      root,
+      job: root,
+      at: '2026-01-01T00:00:00.000Z',
+      source: 'stdout',
+      text: 'hello from y',
+      offset: 0,
+      after: { r: 0, j: root, o: 10 },
+    };
+    const answers: Record<string, string> = {
+      x: 'not json at all',
+      y: JSON.stringify({
+        matches: [good, { root: 'junk' }],
+        next: null,
+        scanned: { bytes: 5, jobs: 1 },
+      }),
+    };
+    for (const [name, body] of Object.entries(answers)) {
+      const server = track(
+        createServer((_req, res) => res.end(body)),
+        (s) => new Promise<void>((r) => s.close(() => r())),
+      );
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      await store.registerNode({ ...nodeInfo(name), url: `http://127.0.0.1:${port}` }, 60_000);
+    }
+    const found = await http(agent.url, 'GET', `/api/v1/logs/search?root=${root}&q=hello`);
+    expect(found.status).to.equal(200);
+    expect(found.body.unavailable).to.deep.equal(['x']);
+    expect(
+      found.body.matches.map((m: { node: string; text: string }) => `${m.node} ${m.text}`).sort(),
+    ).to.deep.equal(['a hello there', 'y hello from y']);
+    expect(found.body.next).to.be.a('string'); // x is asked again with the next page
   });
 });

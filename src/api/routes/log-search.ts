@@ -12,10 +12,16 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { RE2JS } from 're2js';
 import { peerUrlRefusal } from '../../access/peer-url.js';
-import { searchLocal, type LocalAnswer, type ScanCursor } from '../../logstream/search.js';
+import {
+  searchLocal,
+  type LocalAnswer,
+  type LocalMatch,
+  type ScanCursor,
+} from '../../logstream/search.js';
 import { ValidationError } from '../../shared/errors.js';
 import { isJobId } from '../../shared/ids.js';
 import type { AppDeps } from '../app-deps.js';
+import { parseObject } from '../../store/parse-record.js';
 import { getFromPeer } from '../peer-request.js';
 import { parseTags } from '../query.js';
 
@@ -29,6 +35,8 @@ interface Search {
   roots: string[];
   q?: string;
   re?: string;
+  /** The line test `q` or `re` make, compiled once. */
+  test: (text: string) => boolean;
   sources: string[];
   node?: string;
   limit: number;
@@ -46,14 +54,11 @@ function one(raw: unknown, name: string): string | undefined {
 }
 
 /** The test a line's text must pass: a substring, or a pattern run in linear time. */
-function matcher(s: Search): (text: string) => boolean {
-  if (s.q !== undefined) {
-    const q = s.q;
-    return (text) => text.includes(q);
-  }
+function matcher(q: string | undefined, pattern: string): (text: string) => boolean {
+  if (q !== undefined) return (text) => text.includes(q);
   let re: RE2JS;
   try {
-    re = RE2JS.compile(s.re as string);
+    re = RE2JS.compile(pattern);
   } catch (err) {
     throw new ValidationError(
       `re: cannot be matched in linear time (${(err as Error).message})`,
@@ -80,12 +85,20 @@ function parseSearch(query: Context['query']): Search {
   const roots = many(query.root);
   if (roots.some((r) => !isJobId(r))) throw new ValidationError('root: not a tree id', 'root');
   const node = one(query.node, 'node');
-  const search: Search = { roots, sources, limit };
+  // a bad pattern is refused before anything is read
+  const search: Search = { roots, sources, limit, test: matcher(q, re ?? '') };
   if (q !== undefined) search.q = q;
   if (re !== undefined) search.re = re;
   if (node !== undefined) search.node = node;
-  matcher(search); // a bad pattern is refused before anything is read
   return search;
+}
+
+/** A position of logstream/search.ts, as a cursor or a peer's answer carries it. */
+function isScanCursor(value: unknown): value is ScanCursor {
+  if (typeof value !== 'object' || value === null) return false;
+  const { r, j, o } = value as Partial<ScanCursor>;
+  const counts = [r, o].every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
+  return counts && typeof j === 'string' && (j === '' || isJobId(j));
 }
 
 function encodeCursor(cursors: Record<string, ScanCursor>): string {
@@ -94,25 +107,46 @@ function encodeCursor(cursors: Record<string, ScanCursor>): string {
 
 function decodeCursor(raw: string | undefined): Record<string, ScanCursor> | null {
   if (raw === undefined) return null;
-  try {
-    const value = JSON.parse(Buffer.from(raw, 'base64url').toString()) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error();
-    for (const c of Object.values(value as Record<string, unknown>)) {
-      const { r, j, o } = (c ?? {}) as Partial<ScanCursor>;
-      if (![r, o].every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) throw new Error();
-      if (typeof j !== 'string' || (j !== '' && !isJobId(j))) throw new Error();
-    }
-    return value as Record<string, ScanCursor>;
-  } catch {
+  const value = parseObject(Buffer.from(raw, 'base64url').toString());
+  if (!value || !Object.values(value).every(isScanCursor))
     throw new ValidationError('cursor: not a cursor this server gave', 'cursor');
-  }
+  return value as Record<string, ScanCursor>;
+}
+
+/**
+ * A node's answer, checked where it enters (SPEC §18): a junk answer is a
+ * node that did not answer; a match that cannot be read is left out alone.
+ */
+function parsePeerAnswer(text: string): LocalAnswer | null {
+  const value = parseObject(text);
+  if (!value || !Array.isArray(value.matches)) return null;
+  if (value.next !== null && !isScanCursor(value.next)) return null;
+  const scanned = (typeof value.scanned === 'object' ? (value.scanned ?? {}) : {}) as Record<
+    string,
+    unknown
+  >;
+  const matches = (value.matches as unknown[]).filter((m): m is LocalMatch => {
+    const x = (m ?? {}) as Partial<LocalMatch>;
+    return (
+      isJobId(x.root) &&
+      isJobId(x.job) &&
+      [x.at, x.source, x.text].every((f) => typeof f === 'string') &&
+      Number.isSafeInteger(x.offset) &&
+      isScanCursor(x.after)
+    );
+  });
+  return {
+    matches,
+    next: value.next,
+    scanned: { bytes: Number(scanned.bytes) || 0, jobs: Number(scanned.jobs) || 0 },
+  };
 }
 
 /** The search of this node's own files, as a node asked by another answers it. */
 function searchHere(deps: AppDeps, s: Search, cursor: ScanCursor | undefined) {
   return searchLocal(deps.logs.dataDir, {
     roots: s.roots,
-    test: matcher(s),
+    test: s.test,
     sources: new Set(s.sources),
     limit: s.limit,
     budgetMs: deps.searchBudgetMs,
@@ -141,13 +175,16 @@ async function askPeer(deps: AppDeps, url: string, s: Search, cursor?: ScanCurso
       auth,
       deps.peerCa,
     );
-    let text = '';
-    for await (const chunk of res) {
-      text += String(chunk);
-      if (text.length > MAX_ANSWER_BYTES) throw new Error('answer too large');
+    // bytes first: a character may be cut between two chunks
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) throw new Error('answer too large');
+      chunks.push(chunk);
     }
     if (res.statusCode !== 200) return null;
-    return JSON.parse(text) as LocalAnswer;
+    return parsePeerAnswer(Buffer.concat(chunks).toString('utf8'));
   } catch {
     return null;
   }

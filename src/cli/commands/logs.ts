@@ -70,10 +70,16 @@ function tagQuery(tags: string[]): URLSearchParams {
   return q;
 }
 
+/** A logs command reads a named tree or a tag query's trees: one of them is a must. */
+function requireScope(root: string | undefined, tags: string[] | undefined): void {
+  if (root === undefined && (tags ?? []).length === 0)
+    throw new CliError('name a tree, or --tag key=value', EXIT.USAGE);
+}
+
 /** The roots the command reads: the one named, or every tree of the tag query. */
 async function rootsOf(client: ApiClient, root: string | undefined, tags: string[]) {
+  requireScope(root, tags);
   if (root !== undefined) return [root];
-  if (tags.length === 0) throw new CliError('name a tree, or --tag key=value', EXIT.USAGE);
   const roots: string[] = [];
   const q = tagQuery(tags);
   q.set('limit', '100');
@@ -224,9 +230,8 @@ export async function searchLogs(
   const limit = Number(opts.limit ?? '100');
   if (!Number.isSafeInteger(limit) || limit < 1)
     throw new CliError(`--limit wants a number of matches, got "${opts.limit}"`, EXIT.USAGE);
+  requireScope(root, opts.tag);
   const q = root === undefined ? tagQuery(opts.tag ?? []) : new URLSearchParams({ root });
-  if (root === undefined && (opts.tag ?? []).length === 0)
-    throw new CliError('name a tree, or --tag key=value', EXIT.USAGE);
   if (opts.q !== undefined) q.set('q', opts.q);
   if (opts.re !== undefined) q.set('re', opts.re);
   for (const s of opts.source ?? []) q.append('source', s);
