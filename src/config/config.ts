@@ -67,6 +67,10 @@ export interface Config {
   readonly logs: {
     /** How long each node scans its files for a search before it answers where it stopped. */
     readonly searchBudgetMs: number;
+    /** Each ended job's log, compressed in Redis with its tree: read when its node is gone. */
+    readonly archive: { readonly enabled: boolean; readonly maxBytes: number };
+    /** The merged tail holds lines back at most `holdMs` to order those of several jobs by time. */
+    readonly tail: { readonly holdMs: number };
   };
   readonly log: { readonly level: string };
 }

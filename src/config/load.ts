@@ -56,6 +56,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   JOBTREE_LIMITS_SOCKETS_PER_CLIENT: 'limits.socketsPerClient',
   JOBTREE_LIMITS_BIG_READS: 'limits.bigReads',
   JOBTREE_LOGS_SEARCH_BUDGET_MS: 'logs.searchBudgetMs',
+  JOBTREE_LOGS_ARCHIVE_ENABLED: 'logs.archive.enabled',
+  JOBTREE_LOGS_ARCHIVE_MAX_BYTES: 'logs.archive.maxBytes',
+  JOBTREE_LOGS_TAIL_HOLD_MS: 'logs.tail.holdMs',
   JOBTREE_LOG_LEVEL: 'log.level',
 };
 

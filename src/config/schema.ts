@@ -182,9 +182,28 @@ export const configSchema = {
     logs: {
       type: 'object',
       additionalProperties: false,
-      required: ['searchBudgetMs'],
+      required: ['searchBudgetMs', 'archive', 'tail'],
       properties: {
         searchBudgetMs: { type: 'integer', minimum: 10, maximum: 60_000 },
+        // SPEC §19: a job's log kept with its tree in Redis once it ended
+        archive: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['enabled', 'maxBytes'],
+          properties: {
+            enabled: { type: 'boolean' },
+            maxBytes: { type: 'integer', minimum: 1024, maximum: 64 * 1024 * 1024 },
+          },
+        },
+        // SPEC §19: how long the merged tail holds lines back to order them by time
+        tail: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['holdMs'],
+          properties: {
+            holdMs: { type: 'integer', minimum: 0, maximum: 250 },
+          },
+        },
       },
     },
     log: {

@@ -16,6 +16,7 @@ import type { JobState } from '../shared/types.js';
 import type { ClaimedJob, NodeInfo, Store, Subscription } from '../store/store.js';
 import { Admission } from '../admission/admission.js';
 import { applyDefinitionDirs, Definitions } from '../admission/definitions.js';
+import { LogArchiver } from '../logstream/archive.js';
 import { JobLogs } from '../logstream/job-logs.js';
 import { LogServer } from '../logstream/server.js';
 import { AgentAccess } from './agent-access.js';
@@ -98,10 +99,23 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** Set by abortRunning: a stop then aborts supervised jobs too, never detaches them. */
   private aborting = false;
 
+  /** Where the logs of ended jobs go (SPEC §19), unless `logs.archive.enabled` is false. */
+  private archiver(deps: AgentDeps): LogArchiver | undefined {
+    const { enabled, maxBytes } = deps.config.logs.archive;
+    if (!enabled) return undefined;
+    const log = deps.logger.child({ mod: 'archive' });
+    return new LogArchiver({
+      store: deps.store,
+      node: deps.config.node,
+      maxBytes,
+      onDropped: (count, reason) => log.warn({ count, reason }, 'job logs not archived'),
+    });
+  }
+
   constructor(private readonly deps: AgentDeps) {
     super();
     this.types = createRegistry(deps.config);
-    this.logs = new JobLogs(deps.config.dataDir);
+    this.logs = new JobLogs(deps.config.dataDir, this.archiver(deps));
     this.processes = new ProcessHost(
       {
         dataDir: deps.config.dataDir,
@@ -244,6 +258,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       version,
       logs: this.logs,
       searchBudgetMs: config.logs.searchBudgetMs,
+      archive: config.logs.archive,
     });
     this.server = this.tls.server
       ? createTlsServer(this.tls.server, this.api.handler)
@@ -257,6 +272,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       hosts: access.hosts,
       bigReads: access.bigReads,
       limits: config.limits,
+      archive: config.logs.archive,
+      tailHoldMs: config.logs.tail.holdMs,
       logger: this.deps.logger.child({ mod: 'logstream' }),
       tls: this.tls.server !== undefined,
       ...(this.tls.ca ? { peerCa: this.tls.ca } : {}),

@@ -13,6 +13,7 @@ import type { JobTokenCheck, Tokens } from '../access/tokens.js';
 import type { Admission } from '../admission/admission.js';
 import type { Definitions } from '../admission/definitions.js';
 import type {
+  ArchivePort,
   EventPort,
   HealthPort,
   NodePort,
@@ -23,7 +24,13 @@ import type {
 import type { JsonObject } from '../shared/types.js';
 
 /** The ports the API is given: it reads, writes trees, drains, subscribes; it never claims or ends a job. */
-export type ApiStore = ReadPort & TreeWritePort & NodePort & RecordsPort & EventPort & HealthPort;
+export type ApiStore = ReadPort &
+  TreeWritePort &
+  NodePort &
+  RecordsPort &
+  EventPort &
+  HealthPort &
+  Pick<ArchivePort, 'readArchive' | 'archivedJobs'>;
 
 export interface ApiContext {
   store: ApiStore;
@@ -59,6 +66,8 @@ export interface ApiContext {
   logs: JobLogs;
   /** How long this node scans its logs for a search (`logs.searchBudgetMs`, SPEC §19). */
   searchBudgetMs: number;
+  /** Whether logs of nodes that are gone are read from their archive, and its size (SPEC §19). */
+  archive: { enabled: boolean; maxBytes: number };
 }
 
 export interface ServedApi {

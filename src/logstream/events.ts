@@ -20,6 +20,8 @@ export interface LogData {
   offset: number;
   data: string;
   sub?: string;
+  /** SPEC §19: read from the job's archive in Redis (its node is not alive). */
+  archived?: true;
 }
 
 export interface LogEnd {
@@ -55,7 +57,8 @@ export interface ServerToClient {
 
 /** Where one subscription's messages go. */
 export interface LogSink {
-  data(offset: number, data: string): Promise<void> | void;
+  /** `archived`: the bytes come from the job's archive, not its node (SPEC §19). */
+  data(offset: number, data: string, archived?: boolean): Promise<void> | void;
   end(size: number, state: string): void;
   error(code: string, message: string): void;
 }

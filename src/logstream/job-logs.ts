@@ -1,8 +1,10 @@
 /**
  * The job logs of this node: opens them, tells the followers of a job when
- * its log grows or is complete on disk, and waits for all of them when the
+ * its log grows or is complete on disk, archives the log of a job that
+ * ended (SPEC §19, with an archiver), and waits for all of them when the
  * agent stops, so no line a job wrote is lost to a clean shutdown.
  */
+import { readForArchive, type LogArchiver } from './archive.js';
 import { JobLog, logPath } from './log-file.js';
 import { LogWriter } from './log-writer.js';
 import { Delay } from './window.js';
@@ -27,12 +29,20 @@ export class JobLogs {
     for (const log of logs) log.flush(); // a closed log was written whole by the writer thread
   });
 
-  constructor(readonly dataDir: string) {}
+  /** `archiver`: where the logs of ended jobs go (SPEC §19); none when archives are off. */
+  constructor(
+    readonly dataDir: string,
+    private readonly archiver?: LogArchiver,
+  ) {}
 
   open(root: string, id: string): JobLog {
     this.live.add(id);
-    return new JobLog(logPath(this.dataDir, root, id), this.writer, this.firstFlush, () =>
-      this.changed(id),
+    return new JobLog(
+      logPath(this.dataDir, root, id),
+      this.writer,
+      this.firstFlush,
+      () => this.changed(id),
+      { root, id },
     );
   }
 
@@ -98,20 +108,37 @@ export class JobLogs {
     });
   }
 
-  /** Closes `log` in the background; drain() waits for it. */
-  release(log: JobLog, id: string): void {
-    const done = log.close();
+  /**
+   * Closes `log` in the background; drain() waits for it. `ended`: the job
+   * is over (not left to run on under its supervisor), so its log is
+   * archived once it is on disk.
+   */
+  release(log: JobLog, ended: boolean): void {
+    const { id } = log.job;
+    const done = log
+      .close()
+      .catch(() => undefined) // the disk failed: the log is incomplete, and ends all the same
+      .then(async () => {
+        this.live.delete(id);
+        this.changed(id);
+        if (ended) await this.archive(log).catch(() => undefined); // the archiver says what it drops
+      });
     this.closing.add(done);
-    void done.finally(() => {
-      this.closing.delete(done);
-      this.live.delete(id);
-      this.changed(id);
-    });
+    void done.finally(() => this.closing.delete(done));
   }
 
-  /** Resolves when every released log is on disk, and stops the writer thread. */
+  private async archive(log: JobLog): Promise<void> {
+    if (!this.archiver) return;
+    const copy = log.copy.text;
+    const text =
+      copy === null ? await readForArchive(log.path, this.archiver.maxBytes) : Buffer.from(copy);
+    if (text) await this.archiver.keep(log.job.root, log.job.id, text);
+  }
+
+  /** Resolves when every released log is on disk and archived, and stops the writer thread. */
   async drain(): Promise<void> {
     while (this.closing.size > 0) await Promise.all([...this.closing]);
+    await this.archiver?.drain();
     await this.writer.close();
   }
 }

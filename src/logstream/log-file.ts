@@ -8,6 +8,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { ValidationError } from '../shared/errors.js';
 import { isJobId } from '../shared/ids.js';
+import { LogCopy } from './archive.js';
 import type { LogWriter } from './log-writer.js';
 import type { Delay } from './window.js';
 
@@ -56,6 +57,8 @@ export class JobLog {
   private flushed = false;
   private handle: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** What was written, while it is small: the archive needs no read of the file (SPEC §19). */
+  readonly copy = new LogCopy();
 
   /**
    * `firstFlush` delays a new log's first flush (JobLogs.FIRST_FLUSH_MS, one
@@ -67,11 +70,15 @@ export class JobLog {
     private readonly writer: LogWriter,
     private readonly firstFlush: Delay<JobLog>,
     private readonly onWritten: () => void = () => undefined,
+    /** The job whose log this is. */
+    readonly job: { root: string; id: string },
   ) {}
 
   write(source: LogSource, text: string): void {
     if (this.closed) return;
-    this.pending.push(formatLines(source, text));
+    const lines = formatLines(source, text);
+    this.pending.push(lines);
+    this.copy.add(lines);
     if (!this.scheduled) {
       this.scheduled = true;
       if (!this.flushed) this.firstFlush.add(this);
@@ -84,6 +91,7 @@ export class JobLog {
    * job's supervisor appends its output after the agent's first lines.
    */
   sync(): Promise<void> {
+    this.copy.drop(); // the supervisor appends to the file itself from now on
     this.flush();
     return this.chain;
   }
@@ -123,8 +131,12 @@ export class JobLog {
     const data = this.take();
     if (!this.flushed && data !== '') {
       // never flushed: create, write and close in one message to the writer thread
-      this.chain = this.writer.append(this.path, data).then(() => this.onWritten());
+      this.chain = this.writer.append(this.path, data).then((whole) => {
+        if (!whole) this.copy.drop(); // an earlier try's lines come first in the file
+        this.onWritten();
+      });
     } else {
+      this.copy.drop(); // appended to on the pool: the file may hold more than the copy
       this.appendOnPool(data, true);
     }
     return this.chain;

@@ -19,6 +19,8 @@ export type WriteBatch = WriteOp[];
 export interface WriteDone {
   ids: number[];
   failed: number[];
+  /** Ids done whose file existed before: the data was not the whole file. */
+  appended: number[];
 }
 
 // Always the compiled file, from src (tests and the benchmark run it through
@@ -33,16 +35,20 @@ const BATCH_MS = 5;
 export class LogWriter {
   private worker: Worker | undefined;
   private readonly batch = new Window<WriteOp>(BATCH_MS, (ops) => this.send(ops));
-  /** Resolvers of the appends not yet answered, by id. */
-  private readonly waiting = new Map<number, () => void>();
-  private readonly unanswered = new Set<Promise<void>>();
+  /** Resolvers of the appends not yet answered, by id: true when the data is the whole file. */
+  private readonly waiting = new Map<number, (whole: boolean) => void>();
+  private readonly unanswered = new Set<Promise<boolean>>();
   private nextId = 1;
 
-  /** Appends `data` to the file at `path` and closes it; resolves when done, even if the disk failed. */
-  append(path: string, data: string): Promise<void> {
+  /**
+   * Appends `data` to the file at `path` and closes it; resolves when done,
+   * even if the disk failed: true when the file is `data` alone (it was
+   * created by this append).
+   */
+  append(path: string, data: string): Promise<boolean> {
     const id = this.nextId++;
     this.batch.add({ id, path, data });
-    const done = new Promise<void>((resolve) => this.waiting.set(id, resolve));
+    const done = new Promise<boolean>((resolve) => this.waiting.set(id, resolve));
     this.unanswered.add(done);
     void done.then(() => this.unanswered.delete(done));
     return done;
@@ -67,8 +73,9 @@ export class LogWriter {
       const worker = new Worker(WORKER_URL, { execArgv: [] });
       worker.unref(); // an idle writer never keeps the process alive
       worker.on('message', (done: WriteDone) => {
+        const partial = new Set([...done.appended, ...done.failed]);
         for (const id of [...done.ids, ...done.failed]) {
-          this.waiting.get(id)?.();
+          this.waiting.get(id)?.(!partial.has(id));
           this.waiting.delete(id);
         }
         if (this.waiting.size === 0) worker.unref();
@@ -76,7 +83,7 @@ export class LogWriter {
       worker.on('error', (err) => {
         // the thread died: say so, release every waiter (those logs are incomplete), start afresh
         process.emitWarning(`job log writer thread failed: ${err.message}`);
-        for (const resolve of this.waiting.values()) resolve();
+        for (const resolve of this.waiting.values()) resolve(false);
         this.waiting.clear();
         this.worker = undefined;
       });

@@ -1,6 +1,7 @@
 /**
- * A search through the job logs on this node's disk (SPEC §19): the files
- * of the given trees, a job at a time in name order, read in 1 MiB pieces,
+ * A search through job logs (SPEC §19): those on this node's disk, or the
+ * archives of a node that is gone (a `LogShelf`), of the given trees, a
+ * job at a time in id order, read in 1 MiB pieces,
  * each line matched by the caller's test (a substring, or a pattern run in
  * linear time). It stops at `limit` matches or when its time budget is
  * spent, and answers where to go on: a position (tree, job, byte) that a
@@ -53,16 +54,62 @@ export interface LocalAnswer {
 const PIECE = 1 << 20;
 const LINE_RE = /^(\S+) (agent|job|stdout|stderr|file) (.*)$/;
 
-/** The job ids of a tree's logs on this node, in name order (none when it ran none here). */
-async function jobsOf(dataDir: string, root: string): Promise<string[]> {
-  const names = await readdir(resolve(dataDir, 'logs', root.toLowerCase())).catch(() => []);
-  return names
-    .filter((n) => n.endsWith('.log') && isJobId(n.slice(0, -4)))
-    .map((n) => n.slice(0, -4))
-    .sort();
+/** An open log: its bytes read from a position. */
+export interface OpenLog {
+  read(into: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
 }
 
-export async function searchLocal(dataDir: string, s: LocalSearch): Promise<LocalAnswer> {
+/** Where the logs searched are: this node's files, or the archives of a node that is gone. */
+export interface LogShelf {
+  /** The job ids of a tree's logs here, in id order. */
+  jobsOf(root: string): Promise<string[]>;
+  /** A log, or null when it is gone meanwhile. */
+  open(root: string, job: string): Promise<OpenLog | null>;
+}
+
+/** The job logs on this node's disk. */
+export function diskShelf(dataDir: string): LogShelf {
+  const dirOf = (root: string) => resolve(dataDir, 'logs', root.toLowerCase());
+  return {
+    async jobsOf(root) {
+      const names = await readdir(dirOf(root)).catch(() => []);
+      return names
+        .filter((n) => n.endsWith('.log') && isJobId(n.slice(0, -4)))
+        .map((n) => n.slice(0, -4))
+        .sort();
+    },
+    async open(root, job) {
+      const file = await open(join(dirOf(root), `${job}.log`), 'r').catch(() => null);
+      if (!file) return null;
+      return {
+        read: async (into, position) =>
+          (await file.read(into, 0, into.length, position)).bytesRead,
+        close: () => file.close(),
+      };
+    },
+  };
+}
+
+/** Logs held in memory (archives read back from Redis), by root and job. */
+export function memoryShelf(
+  jobsOf: (root: string) => Promise<string[]>,
+  textOf: (root: string, job: string) => Promise<Buffer | null>,
+): LogShelf {
+  return {
+    jobsOf: async (root) => (await jobsOf(root)).sort(),
+    async open(root, job) {
+      const text = await textOf(root, job);
+      if (!text) return null;
+      return {
+        read: async (into, position) => text.copy(into, 0, Math.min(position, text.length)),
+        close: async () => undefined,
+      };
+    },
+  };
+}
+
+export async function searchLocal(shelf: LogShelf, s: LocalSearch): Promise<LocalAnswer> {
   const deadline = Date.now() + s.budgetMs;
   const matches: LocalMatch[] = [];
   const scanned = { bytes: 0, jobs: 0 };
@@ -70,19 +117,17 @@ export async function searchLocal(dataDir: string, s: LocalSearch): Promise<Loca
   const buf = Buffer.alloc(PIECE);
   for (let r = start.r; r < s.roots.length; r++) {
     const root = s.roots[r] as string;
-    const all = await jobsOf(dataDir, root);
+    const all = await shelf.jobsOf(root);
     const jobs = r === start.r ? all.filter((id) => id >= start.j) : all;
     for (const job of jobs) {
       let offset = r === start.r && job === start.j ? start.o : 0;
       scanned.jobs += 1;
-      const file = await open(
-        join(resolve(dataDir, 'logs', root.toLowerCase()), `${job}.log`),
-        'r',
-      );
+      const file = await shelf.open(root, job);
+      if (!file) continue;
       try {
         for (;;) {
           if (Date.now() > deadline) return { matches, next: { r, j: job, o: offset }, scanned };
-          const { bytesRead } = await file.read(buf, 0, PIECE, offset);
+          const bytesRead = await file.read(buf, offset);
           if (bytesRead === 0) break;
           // whole lines only: a line cut by the piece's end is read with the next piece
           const end = buf.lastIndexOf(10, bytesRead - 1);

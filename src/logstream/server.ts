@@ -23,8 +23,16 @@ import { principalOf, type JobTokenCheck, type Tokens } from '../access/tokens.j
 import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
 import { Semaphore } from '../shared/semaphore.js';
-import type { PausedEvent, StatusEvent } from '../shared/types.js';
-import type { EventPort, NodePort, ReadPort, Subscription } from '../store/store.js';
+import type { JobView, PausedEvent, StatusEvent } from '../shared/types.js';
+import { StringDecoder } from 'node:string_decoder';
+import type {
+  ArchivePort,
+  EventPort,
+  NodePort,
+  ReadPort,
+  Subscription,
+} from '../store/store.js';
+import { readArchived, sliceArchived } from './archive.js';
 import type { ClientToServer, LogSink, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
 import { clientAddress, ClientCounter, handshakeGuard } from '../access/socket-handshake.js';
@@ -39,7 +47,11 @@ import type { JobLogs } from './job-logs.js';
 import { LogRelay } from './relay.js';
 
 export interface LogServerDeps {
-  store: ReadPort & EventPort & NodePort;
+  store: ReadPort & EventPort & NodePort & Pick<ArchivePort, 'readArchive' | 'archivedJobs'>;
+  /** Logs of nodes that are gone are read from their archive (SPEC §19). */
+  archive: { enabled: boolean; maxBytes: number };
+  /** How long a merged tail holds lines back to order them by time (SPEC §19). */
+  tailHoldMs: number;
   logs: JobLogs;
   node: string;
   /** The tokens clients present (relays present the admin one). */
@@ -69,6 +81,8 @@ interface ClientState {
 
 /** Log files read at once by all followers: bounds the descriptors subscribers can hold. */
 const CONCURRENT_READS = 64;
+/** An archived log goes to its subscriber in pieces of this many bytes. */
+const ARCHIVE_CHUNK = 64 * 1024;
 /**
  * Refusals for the subscription limit a socket may earn before it is
  * closed: one that keeps asking past its limit (100,000 subscriptions in a
@@ -290,11 +304,13 @@ export class LogServer {
         return;
       }
       const owner = (await this.deps.store.liveNodes(Date.now())).find((n) => n.name === view.node);
-      if (!owner)
+      if (!owner) {
+        if (await this.sendArchived(view, sink, msg.offset ?? 0)) return;
         return sink.error(
           'NODE_UNAVAILABLE',
-          `node ${view.node}, which has this log, is not alive`,
+          `node ${view.node}, which has this log, is not alive${this.deps.archive.enabled ? ', and it left no archive of it' : ''}`,
         );
+      }
       const refused = peerUrlRefusal(owner.url, this.deps.tls);
       if (refused !== null) return sink.error('NODE_UNAVAILABLE', refused);
       if (state.logs.get(key) !== release) return;
@@ -303,6 +319,33 @@ export class LogServer {
       const code = (err as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UNAVAILABLE';
       sink.error(code, (err as Error).message);
     }
+  }
+
+  /**
+   * Sends a job's archived log (its node is not alive, SPEC §19) from
+   * `offset`, in chunks each once the last was taken, then its end; false
+   * when there is no archive.
+   */
+  private async sendArchived(view: JobView, sink: LogSink, offset: number): Promise<boolean> {
+    if (!this.deps.archive.enabled || !isTerminal(view.state)) return false;
+    const archived = await readArchived(
+      this.deps.store,
+      view.root,
+      view.id,
+      this.deps.archive.maxBytes,
+    );
+    if (!archived) return false;
+    const { start, size, bytes } = sliceArchived(archived.text, offset);
+    const decoder = new StringDecoder('utf8');
+    let at = start;
+    for (let i = 0; i < bytes.length; i += ARCHIVE_CHUNK) {
+      const text = decoder.write(bytes.subarray(i, i + ARCHIVE_CHUNK));
+      if (text === '') continue;
+      await sink.data(at, text, true);
+      at += Buffer.byteLength(text);
+    }
+    sink.end(size, view.state);
+    return true;
   }
 
   /** Follows a log on this node's disk; answers what stops it and lets go of it. */

@@ -86,20 +86,21 @@ export function socketSink(socket: Client, msg: LogSubscribe, release: () => voi
   const tag = sub === undefined ? {} : { sub };
   const unacked: Array<Promise<unknown>> = [];
   return {
-    data: async (offset, data) => {
+    data: async (offset, data, archived) => {
+      const from = archived ? { archived: true as const } : {};
       if (msg.ack) {
         // a relay: past ACK_WINDOW chunks, the next waits until the oldest was taken by its reader
         // the typed map declares the ack optional, which emitWithAck's typing cannot express
         const acked = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
           emitWithAck(event: 'log:data', msg: LogData): Promise<unknown>;
         };
-        const taken = acked.emitWithAck('log:data', { job, offset, data, ...tag });
+        const taken = acked.emitWithAck('log:data', { job, offset, data, ...tag, ...from });
         taken.catch(() => undefined); // awaited below, in its turn: never an unhandled rejection
         unacked.push(taken);
         if (unacked.length >= ACK_WINDOW) await unacked.shift();
         return;
       }
-      socket.emit('log:data', { job, offset, data, ...tag });
+      socket.emit('log:data', { job, offset, data, ...tag, ...from });
       await drained(socket);
     },
     end: (size, s) => {

@@ -191,7 +191,7 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, resumed
         'agent',
         `detached at agent stop: the job runs on under its supervisor, pid ${held.supervised?.pid}`,
       );
-      deps.logs.release(log, job.id);
+      deps.logs.release(log, false); // the job goes on: its log is archived when it ends
       return null;
     }
     error = errorOf(err);
@@ -225,7 +225,7 @@ async function execute(job: ClaimedJob, deps: RunnerDeps, stop: Stopper, resumed
     ...(entry?.version !== undefined ? { typeVersion: entry.version } : {}),
   });
   log.write('agent', finishLine(delivery, state, error ?? null, at - job.startedAt));
-  deps.logs.release(log, job.id);
+  deps.logs.release(log, true);
   if (held.supervised) deps.processes.remove(held.supervised.dir); // its end is Redis's or the journal's now
   const stored = delivery.kind === 'stored' ? delivery.answer : null;
   deps.onFinished?.(job, stored?.state ?? state, stored?.retry?.runAt);

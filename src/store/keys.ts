@@ -19,6 +19,14 @@ export class Keys {
   active(root: string): string {
     return `${this.prefix}:{${root}}:active`;
   }
+  /** SPEC §19: job id → its ended log, gzip (log-archive.ts). */
+  logs(root: string): string {
+    return `${this.prefix}:{${root}}:logs`;
+  }
+  /** SPEC §19: job id → the node that wrote its archived log. */
+  logNodes(root: string): string {
+    return `${this.prefix}:{${root}}:lognodes`;
+  }
   job(root: string, id: string): string {
     return `${this.prefix}:{${root}}:job:${id}`;
   }

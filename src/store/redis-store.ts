@@ -30,6 +30,7 @@ import type {
   Submitted,
   Subscription,
 } from './store.js';
+import { LogArchiveShard } from './log-archive-store.js';
 import { execReads } from './slot-guard.js';
 import type { CorruptLog } from './corrupt-log.js';
 
@@ -55,6 +56,8 @@ export class RedisStore {
   readonly nodes: NodeRegistry;
   /** The reads of trees and jobs in this shard. */
   readonly reads: ShardReads;
+  /** The archived logs of this shard's trees (SPEC §19). */
+  readonly archive: LogArchiveShard;
   private readonly pubsub: PubSub;
   private readonly redis: ScriptClient;
   private readonly keys: Keys;
@@ -75,6 +78,7 @@ export class RedisStore {
     this.keys = keys;
     this.nodes = new NodeRegistry(redis, keys, corrupt);
     this.reads = new ShardReads({ redis, keys, prefix });
+    this.archive = new LogArchiveShard(redis, keys);
     this.redis = redis;
     this.prefix = prefix;
     this.jobTypes = new RedisJobTypeStore(redis, keys);

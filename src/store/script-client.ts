@@ -54,4 +54,6 @@ export interface ScriptClient extends Redis {
   postMessage(...keysAndArgv: Arg[]): Promise<number>;
   withdrawMessage(...keysAndArgv: Arg[]): Promise<number>;
   failMessage(...keysAndArgv: Arg[]): Promise<number>;
+  /** Buffers are sent as the bytes they hold (a compressed log). */
+  archiveLogs(treesKey: string, ...argv: Array<Arg | Buffer>): Promise<number>;
 }

@@ -31,6 +31,7 @@ import { statusHandler, wakeDefinition } from './pubsub.js';
 import { CLUSTER_SHARDS, idInShard, shardOf, shardTags } from './shards.js';
 import type {
   AgentListener,
+  ArchiveEntry,
   ClaimedJob,
   FinishAnswer,
   FinishReport,
@@ -273,6 +274,24 @@ export class ShardedStore implements Store {
   }
   deleteTree(root: string) {
     return this.of(root).deleteTree(root);
+  }
+  async archiveLogs(entries: ArchiveEntry[]) {
+    if (this.count === 1) return this.home.archive.write(entries);
+    const kept = await this.grouped(
+      entries,
+      (e) => e.root,
+      async (s, part) => {
+        const n = await s.archive.write(part);
+        return part.map((_, i) => (i === 0 ? n : 0)); // the shard's count, once
+      },
+    );
+    return sum(kept);
+  }
+  readArchive(root: string, job: string) {
+    return this.of(root).archive.read(root, job);
+  }
+  archivedJobs(root: string) {
+    return this.of(root).archive.jobs(root);
   }
   treeEnds(roots: string[]) {
     return this.grouped(

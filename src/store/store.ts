@@ -460,6 +460,29 @@ export interface HealthPort {
   connectedSince(): number | null;
 }
 
+export interface ArchiveEntry {
+  root: string;
+  job: string;
+  node: string;
+  /** The log, compressed. */
+  data: Buffer;
+}
+
+export interface ArchivedLog {
+  node: string;
+  data: Buffer;
+}
+
+/** The archived logs (SPEC §19). */
+export interface ArchivePort {
+  /** Keeps the logs of ended jobs (those whose tree is gone are dropped); answers how many were kept. */
+  archiveLogs(entries: ArchiveEntry[]): Promise<number>;
+  /** A job's archived log, or null when none was kept. */
+  readArchive(root: string, job: string): Promise<ArchivedLog | null>;
+  /** Job id → node, of every log of the tree that was archived. */
+  archivedJobs(root: string): Promise<Map<string, string>>;
+}
+
 /**
  * Everything jobtree asks of its shared state: every port, and what only
  * the composition root needs (the prefix, closing). Each consumer is given
@@ -475,7 +498,8 @@ export interface Store
     UpkeepPort,
     EventPort,
     RecordsPort,
-    HealthPort {
+    HealthPort,
+    ArchivePort {
   readonly prefix: string;
   close(): Promise<void>;
 }

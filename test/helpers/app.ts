@@ -62,6 +62,7 @@ export function makeApp(store: Store, env: Record<string, string> = {}): InMemor
     version: 'test',
     logs: new JobLogs(config.dataDir),
     searchBudgetMs: config.logs.searchBudgetMs,
+    archive: config.logs.archive,
     waiter,
   });
   const listener = app.callback();

@@ -80,6 +80,8 @@ describe('store: the Lua includes', () => {
       ['ctxKey("R")', k.ctx('R')],
       ['activeKey("R")', k.active('R')],
       ['jobKey("R", "J")', k.job('R', 'J')],
+      ['logsKey("R")', k.logs('R')],
+      ['logNodesKey("R")', k.logNodes('R')],
       ['queueKey("n")', k.queue('n')],
       ['runningKey("n")', k.running('n')],
       ['signalsKey("n")', k.signals('n')],

@@ -6,14 +6,19 @@
  * budget (logstream/search.ts); the matches come back merged by time, at
  * most `limit`, with `next` to go on from where each node stopped (its
  * matches cut by the limit, or its `logs.searchBudgetMs` spent). `re`
- * is run in linear time (RE2) or refused.
+ * is run in linear time (RE2) or refused. The archived logs of nodes
+ * that are gone are searched here, in the agent asked (SPEC §19).
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { RE2JS } from 're2js';
 import { peerUrlRefusal } from '../../access/peer-url.js';
+import { readArchived } from '../../logstream/archive.js';
 import {
+  diskShelf,
+  memoryShelf,
   searchLocal,
+  type LogShelf,
   type LocalAnswer,
   type LocalMatch,
   type ScanCursor,
@@ -144,7 +149,11 @@ function parsePeerAnswer(text: string): LocalAnswer | null {
 
 /** The search of this node's own files, as a node asked by another answers it. */
 function searchHere(deps: AppDeps, s: Search, cursor: ScanCursor | undefined) {
-  return searchLocal(deps.logs.dataDir, {
+  return searchShelf(diskShelf(deps.logs.dataDir), deps, s, cursor);
+}
+
+function searchShelf(shelf: LogShelf, deps: AppDeps, s: Search, cursor: ScanCursor | undefined) {
+  return searchLocal(shelf, {
     roots: s.roots,
     test: s.test,
     sources: new Set(s.sources),
@@ -198,7 +207,44 @@ function parseAt(raw: unknown): ScanCursor | undefined {
   return { r: Number(m[1]), j: m[2] === '-' ? '' : (m[2] as string), o: Number(m[3]) };
 }
 
-type NodeAnswer = { node: string; answer: LocalAnswer | null };
+type NodeAnswer = { node: string; answer: LocalAnswer | null; archived?: true };
+
+/**
+ * The archived logs of the trees searched whose node is not alive (SPEC
+ * §19): node → root → job ids. Searched here, in the agent asked, as
+ * that node would have searched its files.
+ */
+async function archivesOfGoneNodes(
+  deps: AppDeps,
+  s: Search,
+  live: ReadonlySet<string>,
+): Promise<Map<string, Map<string, string[]>>> {
+  const gone = new Map<string, Map<string, string[]>>();
+  if (!deps.archive.enabled) return gone;
+  const perRoot = await Promise.all(s.roots.map((r) => deps.store.archivedJobs(r)));
+  s.roots.forEach((root, i) => {
+    for (const [job, node] of perRoot[i] ?? []) {
+      if (live.has(node) || (s.node !== undefined && node !== s.node)) continue;
+      const roots = gone.get(node) ?? new Map<string, string[]>();
+      gone.set(node, roots.set(root, [...(roots.get(root) ?? []), job]));
+    }
+  });
+  return gone;
+}
+
+function searchArchives(
+  deps: AppDeps,
+  s: Search,
+  roots: Map<string, string[]>,
+  cursor: ScanCursor | undefined,
+) {
+  const shelf = memoryShelf(
+    async (root) => roots.get(root) ?? [],
+    async (root, job) =>
+      (await readArchived(deps.store, root, job, deps.archive.maxBytes))?.text ?? null,
+  );
+  return searchShelf(shelf, deps, s, cursor);
+}
 
 /**
  * The page: every node's matches merged by time, the first `limit` kept;
@@ -211,7 +257,9 @@ function mergePage(
   cursors: Record<string, ScanCursor> | null,
 ) {
   const merged = answers
-    .flatMap(({ node, answer }) => (answer?.matches ?? []).map((m) => ({ ...m, node })))
+    .flatMap(({ node, answer, archived }) =>
+      (answer?.matches ?? []).map((m) => ({ ...m, node, ...(archived ? { archived } : {}) })),
+    )
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
     .slice(0, limit);
   const next: Record<string, ScanCursor> = {};
@@ -246,13 +294,13 @@ export function logSearchRoutes(router: Router, deps: AppDeps): void {
       s.roots = page.trees.map((t) => t.root);
     }
     const cursors = decodeCursor(one(ctx.query.cursor, 'cursor'));
-    const nodes = (await deps.store.liveNodes(Date.now())).filter(
-      (n) => s.node === undefined || n.name === s.node,
-    );
+    const live = await deps.store.liveNodes(Date.now());
+    const nodes = live.filter((n) => s.node === undefined || n.name === s.node);
+    const gone = await archivesOfGoneNodes(deps, s, new Set(live.map((n) => n.name)));
     // a cursor names the nodes with more to read; the first page asks every node
     const asked = cursors ? nodes.filter((n) => n.name in cursors) : nodes;
-    const answers = await Promise.all(
-      asked.map(async (n) => {
+    const answers = await Promise.all([
+      ...asked.map(async (n) => {
         const cursor = cursors?.[n.name];
         const answer =
           n.name === deps.node
@@ -260,7 +308,13 @@ export function logSearchRoutes(router: Router, deps: AppDeps): void {
             : await askPeer(deps, n.url, s, cursor);
         return { node: n.name, answer } as NodeAnswer;
       }),
-    );
+      ...[...gone]
+        .filter(([node]) => !cursors || node in cursors)
+        .map(async ([node, roots]) => {
+          const answer = await searchArchives(deps, s, roots, cursors?.[node]);
+          return { node, answer, archived: true } as NodeAnswer;
+        }),
+    ]);
     const { merged, next } = mergePage(answers, s.limit, cursors);
     const titles = new Map<string, string>();
     await Promise.all(
@@ -274,7 +328,7 @@ export function logSearchRoutes(router: Router, deps: AppDeps): void {
       scanned.jobs += answer?.scanned.jobs ?? 0;
     }
     ctx.body = {
-      matches: merged.map(({ root, job, node, source, at, offset, text }) => ({
+      matches: merged.map(({ root, job, node, source, at, offset, text, archived }) => ({
         root,
         job,
         title: titles.get(job) ?? '',
@@ -283,6 +337,7 @@ export function logSearchRoutes(router: Router, deps: AppDeps): void {
         at,
         offset,
         text,
+        ...(archived ? { archived } : {}),
       })),
       next: Object.keys(next).length > 0 ? encodeCursor(next) : null,
       scanned,

@@ -1,12 +1,15 @@
 /**
  * GET /api/v1/jobs/:id/log?offset=N[&length=L] (SPEC §7): a job's log bytes from any
  * node. The owner's agent streams its file; any other agent proxies to the
- * owner (streamed, never buffered) with the cluster token. Headers tell
- * where the bytes start, the file size, and whether the log is complete.
+ * owner (streamed, never buffered) with the cluster token; when the owner
+ * is not alive, the job's archive in Redis answers (SPEC §19,
+ * `X-Log-Source: archive`). Headers tell where the bytes start, the file
+ * size, and whether the log is complete.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { IncomingMessage } from 'node:http';
+import { readArchived, sliceArchived } from '../../logstream/archive.js';
 import { readLog } from '../../logstream/reader.js';
 import { isTerminal } from '../../jobtree/states.js';
 import { UnavailableError, ValidationError } from '../../shared/errors.js';
@@ -15,7 +18,14 @@ import type { AppDeps } from '../app-deps.js';
 import { getFromPeer } from '../peer-request.js';
 import { peerUrlRefusal } from '../../access/peer-url.js';
 
-const FORWARDED = ['x-log-start', 'x-log-size', 'x-log-complete', 'x-job-state', 'x-job-node'];
+const FORWARDED = [
+  'x-log-start',
+  'x-log-size',
+  'x-log-complete',
+  'x-log-source',
+  'x-job-state',
+  'x-job-node',
+];
 
 function parseOffset(raw: unknown): number {
   if (raw === undefined) return 0;
@@ -56,14 +66,36 @@ async function serveLocal(ctx: Context, deps: AppDeps, job: JobView, r: Range): 
   ctx.body = range.stream ?? '';
 }
 
+/**
+ * The log of a job whose node is not alive, from its archive (SPEC §19);
+ * false when there is none (archives off, or the node died before it ended).
+ */
+async function serveArchived(ctx: Context, deps: AppDeps, job: JobView, r: Range) {
+  if (!deps.archive.enabled) return false;
+  const archived = await readArchived(deps.store, job.root, job.id, deps.archive.maxBytes);
+  if (!archived) return false;
+  const { start, size, bytes } = sliceArchived(archived.text, r.offset, r.length);
+  ctx.set('X-Log-Start', String(start));
+  ctx.set('X-Log-Size', String(size));
+  ctx.set('X-Log-Complete', 'true'); // archived once the job ended and its log was whole
+  ctx.set('X-Log-Source', 'archive');
+  ctx.set('X-Job-State', job.state);
+  ctx.set('X-Job-Node', job.node);
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.body = bytes;
+  return true;
+}
+
 async function proxy(ctx: Context, deps: AppDeps, job: JobView, r: Range): Promise<void> {
   const owner = (await deps.store.liveNodes(Date.now())).find((n) => n.name === job.node);
-  if (!owner)
+  if (!owner) {
+    if (await serveArchived(ctx, deps, job, r)) return;
     throw new UnavailableError(
-      `node ${job.node}, which has this log, is not alive`,
+      `node ${job.node}, which has this log, is not alive${deps.archive.enabled ? ', and it left no archive of it' : ''}`,
       'NODE_UNAVAILABLE',
       5,
     );
+  }
   const refused = peerUrlRefusal(owner.url, deps.ownTls);
   if (refused !== null) throw new UnavailableError(refused, 'NODE_UNAVAILABLE', 5);
   const length = r.length === undefined ? '' : `&length=${r.length}`;

@@ -13,7 +13,7 @@
   list (aborted before a claim popped it, or signalled to a node that never
   came back; a list over 5,000 entries is left to the claims, which drop
   such entries, rather than rewritten). The last call deletes P:{R}:tree,
-  P:{R}:ctx, P:{R}:active, P:{R}:parked and the rest, and the P:finished
+  P:{R}:ctx, P:{R}:active, P:{R}:parked, the archived logs (SPEC §19) and the rest, and the P:finished
   entry, which keeps a half-deleted tree in the next sweep.
   Returns {code, jobs deleted by this call, handler tree root or ''}: code
   1 done, 0 more to do, -1 the tree or its handler tree (SPEC §15, deleted
@@ -135,7 +135,9 @@ end
 for list in pairs(lists) do dropEntries(list) end
 if redis.call('EXISTS', doomed) == 1 then return { 0, n, '' } end
 redis.call('DEL', tk, ctxKey(root), activeKey(root), parkedKey(root), compensableKey(root),
-  stageKey(root), leavesKey(root))
+  stageKey(root), leavesKey(root), logNodesKey(root))
+-- the logs of a big tree may weigh gigabytes: freed in the background, not in this call
+redis.call('UNLINK', logsKey(root))
 redis.call('ZREM', finishedKey(), root)
 if hroot and redis.call('EXISTS', treeKey(hroot)) == 1 then return { 1, n, hroot } end
 return { 1, n, '' }

@@ -6,6 +6,7 @@
     one tree, one slot:  P:{R}:tree  :ctx  :active  :parked  :job:<id>
                          :compensable (§15)  :stage  :leaves (§17)
                          :doomed  :doomtext:<id> (deleteTree)
+                         :logs  :lognodes (§19, archiveLogs)
     the cluster's:       P:queue:<node>  P:running:<node>  P:signals:<node>
                          P:delayed  P:idle  P:trees  P:state:<S>  P:tag:<k>=<v>
                          P:finished  P:aborting  P:storing  P:jobroot
@@ -21,6 +22,9 @@ local function treeKey(root) return P .. ':{' .. root .. '}:tree' end
 local function ctxKey(root) return P .. ':{' .. root .. '}:ctx' end
 local function activeKey(root) return P .. ':{' .. root .. '}:active' end
 local function parkedKey(root) return P .. ':{' .. root .. '}:parked' end
+-- SPEC §19: each ended job's log (gzip) and the node that wrote it (archiveLogs)
+local function logsKey(root) return P .. ':{' .. root .. '}:logs' end
+local function logNodesKey(root) return P .. ':{' .. root .. '}:lognodes' end
 local function jobKey(root, id) return P .. ':{' .. root .. '}:job:' .. id end
 -- SPEC §15: the jobs of a tree with a compensation that succeeded, by when
 local function compensableKey(root) return P .. ':{' .. root .. '}:compensable' end
