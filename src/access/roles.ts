@@ -74,6 +74,9 @@ export const EVENT_ACCESS: Readonly<Record<string, Access>> = {
   'log:unsubscribe': { role: 'read', job: 'job' },
   'status:subscribe': { role: 'read', job: 'tree' },
   'status:unsubscribe': { role: 'read', job: 'tree' },
+  // SPEC §19: a merged tail; a job's token tails its own tree only (server.ts)
+  'logs:subscribe': { role: 'read', job: 'tree' },
+  'logs:unsubscribe': { role: 'read', job: 'tree' },
 };
 
 /** The entry of a route; undefined for a route the table does not know (refused). */

@@ -181,6 +181,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       relays: () => this.logServerConnections,
       sockets: () => this.logServer?.sockets ?? 0,
       followers: () => this.logServer?.following ?? 0,
+      tails: () => this.logServer?.tailing ?? 0,
     });
     const info = await this.serve(runId, metrics);
     this.info = info;

@@ -14,6 +14,8 @@ export interface LiveCounts {
   sockets(): number;
   /** Log subscriptions being served from this node's disk (SPEC §18: none left by ended ones). */
   followers(): number;
+  /** Merged tails and node feeds alive (SPEC §19: none left by ended ones). */
+  tails(): number;
 }
 
 export class AgentMetrics {
@@ -46,6 +48,7 @@ export class AgentMetrics {
       ],
       ['jobtree_sockets', 'socket.io sessions of clients on this agent', live.sockets],
       ['jobtree_log_followers', "Log subscriptions served from this node's disk", live.followers],
+      ['jobtree_log_tails', 'Merged tails and node feeds alive on this agent', live.tails],
     ] as const) {
       new Gauge({
         name,

@@ -4,6 +4,7 @@
  * subscription so one connection can carry several of the same job.
  */
 import type { PausedEvent, StatusEvent, TreeView } from '../shared/types.js';
+import type { TailLine } from './scope-feed.js';
 
 export interface LogSubscribe {
   job: string;
@@ -38,7 +39,26 @@ export interface LogError {
   sub?: string;
 }
 
+/** A merged tail's lines (SPEC §19). */
+export interface LogsData {
+  sub: string;
+  lines: TailLine[];
+  /** The last batch of the scope's history: what comes next is new (SPEC §19). */
+  ready?: true;
+}
+
+export interface LogsError {
+  sub: string;
+  code: string;
+  message: string;
+  /** The node the error is about (NODE_UNAVAILABLE): the others go on. */
+  node?: string;
+}
+
 export interface ClientToServer {
+  /** A merged tail (SPEC §19): checked by tail-request.ts. */
+  'logs:subscribe': (msg: unknown) => void;
+  'logs:unsubscribe': (msg: { sub: string }) => void;
   'log:subscribe': (msg: LogSubscribe) => void;
   'log:unsubscribe': (msg: { job: string; sub?: string }) => void;
   'status:subscribe': (msg?: { root?: string }) => void;
@@ -46,6 +66,9 @@ export interface ClientToServer {
 }
 
 export interface ServerToClient {
+  'logs:data': (msg: LogsData, ack?: () => void) => void;
+  'logs:end': (msg: { sub: string }) => void;
+  'logs:error': (msg: LogsError) => void;
   'log:data': (msg: LogData, ack?: () => void) => void;
   'log:end': (msg: LogEnd) => void;
   'log:error': (msg: LogError) => void;

@@ -20,8 +20,8 @@ export class JobLogs {
    * (SPEC §18: no subscriber can slow the others down).
    */
   private readonly watchers = new Map<string, Set<() => void>>();
-  /** Job ids whose log may still grow: open, or closed but not yet on disk. */
-  private readonly live = new Set<string>();
+  /** Job id → root, of the logs that may still grow: open, or closed but not yet on disk. */
+  private readonly live = new Map<string, string>();
 
   private readonly writer = new LogWriter();
   /** One timer for the first flush of every new log (FIRST_FLUSH_MS after its first line). */
@@ -36,7 +36,7 @@ export class JobLogs {
   ) {}
 
   open(root: string, id: string): JobLog {
-    this.live.add(id);
+    this.live.set(id, root);
     return new JobLog(
       logPath(this.dataDir, root, id),
       this.writer,
@@ -79,6 +79,13 @@ export class JobLogs {
   /** The path of a job's log on this node (ids are validated). */
   path(root: string, id: string): string {
     return logPath(this.dataDir, root, id);
+  }
+
+  /** The jobs of a tree whose logs on this node may still grow (a merged tail's last look). */
+  liveOf(root: string): string[] {
+    const ids: string[] = [];
+    for (const [id, r] of this.live) if (r === root) ids.push(id);
+    return ids;
   }
 
   /** True while the job's log on this node may still grow. */

@@ -73,3 +73,46 @@ export async function readChunk(path: string, position: number, max: number): Pr
     await fh.close();
   }
 }
+
+/** The most read back to find a log's last lines. */
+const TAIL_READ_MAX = 1 << 20;
+
+/**
+ * The last `n` whole lines of `path` (at most 1 MiB of them): where they
+ * start, where they end (past the last newline: a line still being
+ * written is not among them), and their text. A missing file has none.
+ */
+export async function lastLines(
+  path: string,
+  n: number,
+): Promise<{ start: number; end: number; text: string }> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return { start: 0, end: 0, text: '' };
+  }
+  try {
+    const { size } = await fh.stat();
+    const from = Math.max(0, size - TAIL_READ_MAX);
+    const buf = Buffer.alloc(size - from);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+    const bytes = buf.subarray(0, bytesRead);
+    const last = bytes.lastIndexOf(10);
+    if (last < 0) return { start: from, end: from, text: '' };
+    let start = last + 1;
+    for (let found = 0; found < n && start > 0; found++) {
+      const nl = start >= 2 ? bytes.lastIndexOf(10, start - 2) : -1;
+      // the first piece of a long log may start mid-line: never a line of it
+      if (nl < 0 && from > 0) break;
+      start = nl + 1;
+    }
+    return {
+      start: from + start,
+      end: from + last + 1,
+      text: bytes.toString('utf8', start, last + 1),
+    };
+  } finally {
+    await fh.close();
+  }
+}

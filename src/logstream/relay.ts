@@ -7,12 +7,16 @@
  * log:error NODE_UNAVAILABLE. Flow control (SPEC §18): each subscription
  * asks the owner to wait for an acknowledgement of every chunk, given once
  * its own subscriber has taken it, so a slow reader holds one chunk here
- * and its own socket's buffer, never the whole log.
+ * and its own socket's buffer, never the whole log. A merged tail's feeds
+ * from a node (SPEC §19) travel over the same connection, acknowledged
+ * batch by batch alike.
  */
 import { randomUUID } from 'node:crypto';
 import type { Tokens } from '../access/tokens.js';
 import { io, type Socket } from 'socket.io-client';
+import { isJobId } from '../shared/ids.js';
 import type { ClientToServer, LogSink, ServerToClient } from './events.js';
+import type { TailLine, TailSink } from './scope-feed.js';
 
 interface RelayedSub {
   job: string;
@@ -24,9 +28,17 @@ interface RelayedSub {
   sink: LogSink;
 }
 
+/** A merged tail's feed from a node (SPEC §19). */
+interface RelayedTail {
+  /** The request, made afresh at each (re)send: it carries the offsets seen so far. */
+  request(): Record<string, unknown>;
+  sink: TailSink;
+}
+
 interface Upstream {
   socket: Socket<ServerToClient, ClientToServer>;
   subs: Map<string, RelayedSub>;
+  tails: Map<string, RelayedTail>;
   giveUp: NodeJS.Timeout | undefined;
 }
 
@@ -41,6 +53,21 @@ export interface RelayOptions {
 
 /** A peer's string field, or '' (never String() of an object a peer sent: it may throw). */
 const text = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 2000) : '');
+
+/** A line a peer sent, checked where it enters (SPEC §18): a bad one is dropped alone. */
+function isTailLine(v: unknown): v is TailLine {
+  if (typeof v !== 'object' || v === null) return false;
+  const l = v as Record<string, unknown>;
+  return (
+    ['at', 'root', 'job', 'title', 'node', 'source', 'text'].every(
+      (k) => typeof l[k] === 'string',
+    ) &&
+    isJobId(l.root) &&
+    isJobId(l.job) &&
+    Number.isSafeInteger(l.offset) &&
+    (l.offset as number) >= 0
+  );
+}
 
 export class LogRelay {
   private readonly upstreams = new Map<string, Upstream>();
@@ -59,6 +86,20 @@ export class LogRelay {
     const sub: RelayedSub = { job, next: offset, asked: offset, started: false, sink };
     up.subs.set(id, sub);
     if (up.socket.connected) this.send(up, id, sub);
+    return () => this.unsubscribe(url, id);
+  }
+
+  /**
+   * A merged tail's feed from the agent at `url` (SPEC §19): `request`
+   * makes the `logs:subscribe` it is sent, again after a reconnect with
+   * the offsets seen by then, so nothing is lost or repeated. Returns the
+   * function that ends it.
+   */
+  subscribeTail(url: string, request: () => Record<string, unknown>, sink: TailSink): () => void {
+    const up = this.upstreams.get(url) ?? this.connect(url);
+    const id = randomUUID();
+    up.tails.set(id, { request, sink });
+    if (up.socket.connected) up.socket.emit('logs:subscribe', { ...request(), sub: id });
     return () => this.unsubscribe(url, id);
   }
 
@@ -81,12 +122,16 @@ export class LogRelay {
       reconnectionDelay: 100,
       reconnectionDelayMax: 1000,
     });
-    const up: Upstream = { socket, subs: new Map(), giveUp: undefined };
+    const up: Upstream = { socket, subs: new Map(), tails: new Map(), giveUp: undefined };
     this.upstreams.set(url, up);
     const failAll = (message: string): void => {
       for (const [id, sub] of up.subs) {
         sub.sink.error('NODE_UNAVAILABLE', message);
         up.subs.delete(id);
+      }
+      for (const [id, tail] of up.tails) {
+        up.tails.delete(id);
+        tail.sink.error('NODE_UNAVAILABLE', message);
       }
       this.close(url);
     };
@@ -100,13 +145,15 @@ export class LogRelay {
       clearTimeout(up.giveUp);
       up.giveUp = undefined;
       for (const [id, sub] of up.subs) this.send(up, id, sub); // resume each from its next byte
+      for (const [id, tail] of up.tails)
+        socket.emit('logs:subscribe', { ...tail.request(), sub: id });
     });
     socket.on('connect_error', armGiveUp);
     socket.on('disconnect', (reason) => {
       armGiveUp();
       // an agent that stops closes its sockets itself, and socket.io does not retry those
       if (reason === 'io server disconnect')
-        setTimeout(() => up.subs.size > 0 && socket.connect(), 200);
+        setTimeout(() => up.subs.size + up.tails.size > 0 && socket.connect(), 200);
     });
     socket.on('log:data', (m, ack) => {
       const sub = typeof m?.sub === 'string' ? up.subs.get(m.sub) : undefined;
@@ -128,6 +175,30 @@ export class LogRelay {
       sub.sink.end(Number.isSafeInteger(m.size) ? m.size : sub.next, text(m.state));
       this.unsubscribe(url, m.sub as string);
     });
+    socket.on('logs:data', (m, ack) => {
+      const tail = typeof m?.sub === 'string' ? up.tails.get(m.sub) : undefined;
+      const lines = tail && Array.isArray(m.lines) ? m.lines.filter(isTailLine) : [];
+      if (!tail) return ack?.();
+      // acknowledged once taken: the node reads on no faster than the subscriber takes lines
+      const done = (): void => {
+        if (m.ready === true) tail.sink.ready();
+        ack?.();
+      };
+      if (lines.length === 0) return done();
+      void tail.sink.lines(lines).then(done, done);
+    });
+    socket.on('logs:end', (m) => {
+      const tail = typeof m?.sub === 'string' ? up.tails.get(m.sub) : undefined;
+      if (!tail) return;
+      this.unsubscribe(url, m.sub);
+      tail.sink.end();
+    });
+    socket.on('logs:error', (m) => {
+      const tail = typeof m?.sub === 'string' ? up.tails.get(m.sub) : undefined;
+      if (!tail) return;
+      this.unsubscribe(url, m.sub);
+      tail.sink.error(text(m.code) || 'UNAVAILABLE', text(m.message));
+    });
     socket.on('log:error', (m) => {
       const sub = typeof m?.sub === 'string' ? up.subs.get(m.sub) : undefined;
       if (!sub) return;
@@ -139,11 +210,15 @@ export class LogRelay {
 
   private unsubscribe(url: string, id: string): void {
     const up = this.upstreams.get(url);
-    const sub = up?.subs.get(id);
-    if (!up || !sub) return;
-    up.subs.delete(id);
-    if (up.socket.connected) up.socket.emit('log:unsubscribe', { job: sub.job, sub: id });
-    if (up.subs.size === 0) this.close(url);
+    if (!up) return;
+    const sub = up.subs.get(id);
+    if (sub) {
+      up.subs.delete(id);
+      if (up.socket.connected) up.socket.emit('log:unsubscribe', { job: sub.job, sub: id });
+    } else if (up.tails.delete(id)) {
+      if (up.socket.connected) up.socket.emit('logs:unsubscribe', { sub: id });
+    }
+    if (up.subs.size === 0 && up.tails.size === 0) this.close(url);
   }
 
   private close(url: string): void {

@@ -10,6 +10,7 @@
 import { open, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isJobId } from '../shared/ids.js';
+import { LINE_RE } from './log-lines.js';
 
 /**
  * Where a search goes on: the tree (its index in the roots given), the
@@ -52,7 +53,6 @@ export interface LocalAnswer {
 }
 
 const PIECE = 1 << 20;
-const LINE_RE = /^(\S+) (agent|job|stdout|stderr|file) (.*)$/;
 
 /** An open log: its bytes read from a position. */
 export interface OpenLog {
@@ -83,8 +83,7 @@ export function diskShelf(dataDir: string): LogShelf {
       const file = await open(join(dirOf(root), `${job}.log`), 'r').catch(() => null);
       if (!file) return null;
       return {
-        read: async (into, position) =>
-          (await file.read(into, 0, into.length, position)).bytesRead,
+        read: async (into, position) => (await file.read(into, 0, into.length, position)).bytesRead,
         close: () => file.close(),
       };
     },

@@ -25,13 +25,7 @@ import { isJobId } from '../shared/ids.js';
 import { Semaphore } from '../shared/semaphore.js';
 import type { JobView, PausedEvent, StatusEvent } from '../shared/types.js';
 import { StringDecoder } from 'node:string_decoder';
-import type {
-  ArchivePort,
-  EventPort,
-  NodePort,
-  ReadPort,
-  Subscription,
-} from '../store/store.js';
+import type { ArchivePort, EventPort, NodePort, ReadPort, Subscription } from '../store/store.js';
 import { readArchived, sliceArchived } from './archive.js';
 import type { ClientToServer, LogSink, ServerToClient } from './events.js';
 import { LogFollower } from './follower.js';
@@ -45,6 +39,7 @@ import {
 } from './socket-client.js';
 import type { JobLogs } from './job-logs.js';
 import { LogRelay } from './relay.js';
+import { TailService } from './tail-service.js';
 
 export interface LogServerDeps {
   store: ReadPort & EventPort & NodePort & Pick<ArchivePort, 'readArchive' | 'archivedJobs'>;
@@ -96,6 +91,8 @@ export class LogServer {
   /** The sessions each running job's token opened: they end with its try. */
   private readonly jobSessions = new Map<string, Set<Client>>();
   private readonly followers = new Set<LogFollower>();
+  /** The merged tails and node feeds served here (SPEC §19). */
+  private readonly tailService: TailService;
   private readonly reads = new Semaphore(CONCURRENT_READS);
   private statusSub: Subscription | undefined;
 
@@ -107,6 +104,16 @@ export class LogServer {
       tokens: deps.tokens,
       unavailableAfterMs: 5000,
       ...(deps.peerCa ? { ca: deps.peerCa } : {}),
+    });
+    this.tailService = new TailService({
+      store: deps.store,
+      logs: deps.logs,
+      node: deps.node,
+      relay: this.relay,
+      reads: this.reads,
+      archive: deps.archive,
+      holdMs: deps.tailHoldMs,
+      tls: deps.tls,
     });
     const counter = new ClientCounter(deps.limits.socketsPerClient);
     this.io = new Server(http, {
@@ -137,6 +144,11 @@ export class LogServer {
   /** Followers alive now: an ended or failed subscription leaves none (SPEC §18). */
   get following(): number {
     return this.followers.size;
+  }
+
+  /** Merged tails and node feeds alive now (SPEC §19): an ended one leaves none. */
+  get tailing(): number {
+    return this.tailService.size;
   }
 
   /**
@@ -225,6 +237,11 @@ export class LogServer {
       const key = m?.sub ?? m?.job;
       if (typeof key === 'string') state.logs.get(key)?.();
     });
+    this.handle(socket, 'logs:subscribe', (msg) => this.subscribeTail(socket, state, msg));
+    this.handle(socket, 'logs:unsubscribe', (msg) => {
+      const sub = (msg as { sub?: unknown } | null)?.sub;
+      if (typeof sub === 'string') state.logs.get(`logs:${sub}`)?.();
+    });
     this.handle(socket, 'status:subscribe', (msg) => this.subscribeStatus(socket, state, msg));
     this.handle(socket, 'status:unsubscribe', (msg) => {
       const root = rootOf(msg);
@@ -252,17 +269,16 @@ export class LogServer {
     replaces: boolean,
     job: string,
     sub?: string,
+    tail = false,
   ) {
     const held = state.logs.size + state.status.size;
     if (replaces || held < this.deps.limits.subscriptionsPerSocket) return true;
     state.refused += 1;
     const closing = state.refused >= REFUSALS_ALLOWED;
-    socket.emit('log:error', {
-      job,
-      code: 'TOO_MANY_SUBSCRIPTIONS',
-      message: `a socket holds at most ${this.deps.limits.subscriptionsPerSocket} subscriptions (limits.subscriptionsPerSocket)${closing ? '; this one asked past it too often and is closed' : ''}`,
-      ...(sub !== undefined ? { sub } : {}),
-    });
+    const code = 'TOO_MANY_SUBSCRIPTIONS';
+    const message = `a socket holds at most ${this.deps.limits.subscriptionsPerSocket} subscriptions (limits.subscriptionsPerSocket)${closing ? '; this one asked past it too often and is closed' : ''}`;
+    if (tail) socket.emit('logs:error', { sub: sub ?? '', code, message });
+    else socket.emit('log:error', { job, code, message, ...(sub !== undefined ? { sub } : {}) });
     if (closing) socket.disconnect(true);
     return false;
   }
@@ -348,6 +364,27 @@ export class LogServer {
     return true;
   }
 
+  /**
+   * A merged tail (SPEC §19), held as one subscription of the socket: the
+   * tail service parses it and serves it (tail-service.ts).
+   */
+  private async subscribeTail(socket: Client, state: ClientState, raw: unknown): Promise<void> {
+    const opened = this.tailService.open(socket, raw);
+    if (!opened) return;
+    const key = `logs:${opened.sub}`;
+    if (!this.hasRoom(socket, state, state.logs.has(key), '', opened.sub, true)) return;
+    state.logs.get(key)?.(); // a new subscription replaces the old one
+    let stop: () => void = () => undefined;
+    const release = (): void => {
+      stop();
+      if (state.logs.get(key) === release) state.logs.delete(key);
+    };
+    state.logs.set(key, release);
+    await this.statusReady(); // a job that starts from here on is heard of
+    if (state.logs.get(key) !== release) return; // unsubscribed or replaced meanwhile
+    stop = opened.start(release);
+  }
+
   /** Follows a log on this node's disk; answers what stops it and lets go of it. */
   private follow(job: string, root: string, sink: LogSink, offset: number): () => void {
     const follower = new LogFollower(
@@ -415,6 +452,7 @@ export class LogServer {
     }
     // a queued job that ends without running (its tree aborted) has no log writer to say so
     if (isTerminal(e.state)) this.deps.logs.changed(e.job);
+    this.tailService.onStatus(e);
   }
 
   /**
@@ -430,6 +468,7 @@ export class LogServer {
 
   async close(): Promise<void> {
     for (const f of this.followers) f.stop();
+    this.tailService.close();
     this.followers.clear();
     this.relay.closeAll();
     await this.statusSub?.close();

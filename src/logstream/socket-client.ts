@@ -7,7 +7,15 @@
 import type { Socket } from 'socket.io';
 import type { Principal } from '../access/tokens.js';
 import { isJobId } from '../shared/ids.js';
-import type { ClientToServer, LogData, LogSink, LogSubscribe, ServerToClient } from './events.js';
+import type {
+  ClientToServer,
+  LogData,
+  LogsData,
+  LogSink,
+  LogSubscribe,
+  ServerToClient,
+} from './events.js';
+import type { TailSink } from './scope-feed.js';
 
 /** What the handshake established: who the socket is, and with which token. */
 export interface SocketData {
@@ -74,6 +82,55 @@ export function rootOf(msg: unknown): string | undefined | null {
   const root = (msg as { root?: unknown }).root;
   if (root === undefined) return undefined;
   return isJobId(root) ? root.toLowerCase() : null;
+}
+
+/**
+ * Where a merged tail's lines go on a socket (SPEC §19): a relay's
+ * (`ack`, a node's feed to the agent that fans out) keeps at most
+ * ACK_WINDOW batches unacknowledged, a reader's waits for its buffer to
+ * drain; the end and a failure release what the tail held.
+ */
+export function tailSocketSink(
+  socket: Client,
+  sub: string,
+  ack: boolean,
+  release: () => void,
+): TailSink {
+  const unacked: Array<Promise<unknown>> = [];
+  let closed = false;
+  const send = async (msg: LogsData): Promise<void> => {
+    if (closed) return;
+    if (ack) {
+      // the typed map declares the ack optional, which emitWithAck's typing cannot express
+      const acked = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
+        emitWithAck(event: 'logs:data', msg: LogsData): Promise<unknown>;
+      };
+      const taken = acked.emitWithAck('logs:data', msg);
+      taken.catch(() => undefined); // awaited below, in its turn
+      unacked.push(taken);
+      if (unacked.length >= ACK_WINDOW) await unacked.shift()?.catch(() => undefined);
+      return;
+    }
+    socket.emit('logs:data', msg);
+    await drained(socket);
+  };
+  return {
+    lines: (lines) => send({ sub, lines }),
+    // in order after the lines before it: on the same socket, as a batch of none
+    ready: () => void send({ sub, lines: [], ready: true }),
+    end: () => {
+      if (closed) return;
+      closed = true;
+      release();
+      socket.emit('logs:end', { sub });
+    },
+    error: (code, message) => {
+      if (closed) return;
+      closed = true;
+      release();
+      socket.emit('logs:error', { sub, code, message });
+    },
+  };
 }
 
 /**

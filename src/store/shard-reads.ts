@@ -20,7 +20,7 @@ import { parseObject } from './parse-record.js';
 import { guard } from './redis-errors.js';
 import type { StoreParts } from './script-client.js';
 import { execReads } from './slot-guard.js';
-import type { TreeEnd, TreeQuery } from './store.js';
+import type { TreeEnd, TreeMeta, TreeQuery } from './store.js';
 import { readChildren, readTree, searchTree, type TreeReadOptions } from './tree-pages.js';
 
 const CURSOR_RE = /^(\d+):([0-9a-f-]{36})$/;
@@ -78,6 +78,21 @@ export class ShardReads {
     const [state, seq] = await guard(this.redis.hmget(this.keys.tree(root), 'state', 'seq'));
     if (!state) return null;
     return { state: state as TreeView['state'], seq: Number(seq) };
+  }
+
+  async treeMeta(root: string): Promise<TreeMeta | null> {
+    if (!isJobId(root)) return null;
+    const [state, tags, handlers] = await guard(
+      this.redis.hmget(this.keys.tree(root), 'state', 'tags', 'handlers'),
+    );
+    if (!state) return null;
+    const parsed = parseObject(tags ?? '{}') ?? {};
+    const strings = Object.entries(parsed).filter(([, v]) => typeof v === 'string');
+    return {
+      state: state as TreeState,
+      tags: Object.fromEntries(strings) as Record<string, string>,
+      handlers: handlers && isJobId(handlers) ? handlers : null,
+    };
   }
 
   /** The whole tree, or a page of it (SPEC §17, tree-pages.ts). */

@@ -309,6 +309,9 @@ export class ShardedStore implements Store {
   getJob(id: string) {
     return this.of(id).reads.getJob(id);
   }
+  treeMeta(root: string) {
+    return this.of(root).reads.treeMeta(root);
+  }
   getTree(root: string, opts?: { depth?: number; limit?: number }) {
     return this.of(root).reads.getTree(root, opts);
   }

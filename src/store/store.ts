@@ -173,6 +173,13 @@ export interface TreeQuery {
   cursor?: string;
 }
 
+/** What a merged tail asks of a tree (SPEC §19): its state, tags and handler tree's root. */
+export interface TreeMeta {
+  state: TreeState;
+  tags: Record<string, string>;
+  handlers: string | null;
+}
+
 export interface TreeEnd {
   state: TreeState;
   finishedAt: number | null;
@@ -358,6 +365,8 @@ export interface ReadPort {
     limit: number,
   ): Promise<{ jobs: FoundJob[]; more: boolean }>;
   treeState(root: string): Promise<{ state: TreeState; seq: number } | null>;
+  /** A tree's state, tags and handler tree, without its jobs; null when there is none. */
+  treeMeta(root: string): Promise<TreeMeta | null>;
   /** How many jobs the tree holds (for the graft limit). */
   treeTotal(root: string): Promise<number>;
   listTrees(query: TreeQuery): Promise<{ trees: TreeSummary[]; next: string | null }>;

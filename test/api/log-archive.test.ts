@@ -95,7 +95,11 @@ describe('api: logs outlive their node (§19 archive)', function () {
         title: 'both',
         type: 'noop',
         children: [
-          { title: 'flaky', type: 'flaky', retry: { attempts: 2, backoff: { type: 'fixed', delayMs: 10 } } },
+          {
+            title: 'flaky',
+            type: 'flaky',
+            retry: { attempts: 2, backoff: { type: 'fixed', delayMs: 10 } },
+          },
           { title: 'loud', type: 'shell', params: { command: 'seq 1 2000' } },
         ],
       },
@@ -108,7 +112,8 @@ describe('api: logs outlive their node (§19 archive)', function () {
       const { expandLog } = await import('../../src/logstream/archive.js');
       return (await expandLog(got.data, 1 << 20))!.toString();
     };
-    const file = (id: string) => readFileSync(join(a.config.dataDir, 'logs', root, `${id}.log`), 'utf8');
+    const file = (id: string) =>
+      readFileSync(join(a.config.dataDir, 'logs', root, `${id}.log`), 'utf8');
     // both tries, as in the file: the copy of the second try alone is not the file
     const tries = await until(async () => {
       const text = await archived(flakyJob!.id);
@@ -135,8 +140,12 @@ describe('api: logs outlive their node (§19 archive)', function () {
     const redis = track(new Redis(testRedisUrl()), (r) => r.disconnect());
     expect(await redis.exists(`${store.prefix}:{${root}}:logs`)).to.equal(1);
     expect(await store.deleteTree(root)).to.be.a('number');
-    expect(await redis.exists(`${store.prefix}:{${root}}:logs`, `${store.prefix}:{${root}}:lognodes`)).to.equal(0);
-    const kept = await store.archiveLogs([{ root, job: root, node: 'a', data: Buffer.from('late') }]);
+    expect(
+      await redis.exists(`${store.prefix}:{${root}}:logs`, `${store.prefix}:{${root}}:lognodes`),
+    ).to.equal(0);
+    const kept = await store.archiveLogs([
+      { root, job: root, node: 'a', data: Buffer.from('late') },
+    ]);
     expect(kept).to.equal(0); // an archive that comes after its tree's deletion is dropped
     expect(await redis.exists(`${store.prefix}:{${root}}:logs`)).to.equal(0);
   });

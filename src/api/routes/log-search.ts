@@ -11,9 +11,9 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { RE2JS } from 're2js';
 import { peerUrlRefusal } from '../../access/peer-url.js';
 import { readArchived } from '../../logstream/archive.js';
+import { lineTest } from '../../logstream/line-test.js';
 import {
   diskShelf,
   memoryShelf,
@@ -58,21 +58,6 @@ function one(raw: unknown, name: string): string | undefined {
   return raw;
 }
 
-/** The test a line's text must pass: a substring, or a pattern run in linear time. */
-function matcher(q: string | undefined, pattern: string): (text: string) => boolean {
-  if (q !== undefined) return (text) => text.includes(q);
-  let re: RE2JS;
-  try {
-    re = RE2JS.compile(pattern);
-  } catch (err) {
-    throw new ValidationError(
-      `re: cannot be matched in linear time (${(err as Error).message})`,
-      're',
-    );
-  }
-  return (text) => re.matcher(text).find();
-}
-
 function parseSearch(query: Context['query']): Search {
   const q = one(query.q, 'q');
   const re = one(query.re, 're');
@@ -91,7 +76,12 @@ function parseSearch(query: Context['query']): Search {
   if (roots.some((r) => !isJobId(r))) throw new ValidationError('root: not a tree id', 'root');
   const node = one(query.node, 'node');
   // a bad pattern is refused before anything is read
-  const search: Search = { roots, sources, limit, test: matcher(q, re ?? '') };
+  const search: Search = {
+    roots,
+    sources,
+    limit,
+    test: lineTest(q !== undefined ? { q } : { re: re ?? '' }, 're'),
+  };
   if (q !== undefined) search.q = q;
   if (re !== undefined) search.re = re;
   if (node !== undefined) search.node = node;
