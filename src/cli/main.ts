@@ -143,12 +143,15 @@ function buildProgram(env: NodeJS.ProcessEnv, setCode: (code: number) => void): 
     logsCommand
       .command('show [root]', { isDefault: true })
       .description(
-        "print the logs of a tree's jobs (or of every tree with --tag), merged by time, from any node",
+        "print the logs of a tree's jobs (or of every tree with --tag, or a node's with --node), merged by time, from any node",
       ),
   )
+    .option('--node <node>', "a node's jobs (or, with a tree or --tag, only this node's lines)")
     .option('--job <id>', 'only this job (repeatable)', collect)
     .option('--grep <text>', 'only lines holding this text')
     .option('--tail <n>', 'only the last N lines')
+    .option('--since <duration>', 'only lines of the last 30s, 10m, 2h, 1d...')
+    .option('-f, --follow', "follow live (a tree's until it has ended)")
     .option('--json', 'one JSON object a line')
     .action((root: string | undefined, o) =>
       run(() => logs(client(), root, { ...o, raw: program.opts().raw === true }, logsOut))(),

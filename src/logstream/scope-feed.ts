@@ -63,6 +63,10 @@ export interface ScopeFeedDeps {
 export const TAG_TREES = 100;
 /** Logs a node scope starts with: the newest written. */
 const NODE_LOGS = 100;
+/** The lines read back from a log to find its last N that pass a filter. */
+const MAX_BACKLOG_LINES = 100_000;
+/** How long the history waits for an ended job's last lines (as a read does, api/routes/logs.ts). */
+const LAST_LINES_WAIT_MS = 2000;
 /** Trees whose tags were looked up, remembered; past it the memory starts afresh. */
 const MAX_KNOWN_ROOTS = 10_000;
 
@@ -81,7 +85,7 @@ export class ScopeFeed {
   /** root → whether it is in the scope (tags, looked up once). */
   private readonly roots = new Map<string, boolean | Promise<boolean>>();
   private readonly jobs = new Map<string, Followed>();
-  private readonly titles = new Map<string, Promise<string>>();
+  private readonly known = new Map<string, Promise<{ title: string; ended: boolean }>>();
   private doneCount = 0;
   /** Status events heard before the jobs on disk were found: handled after. */
   private early: StatusEvent[] | null = [];
@@ -194,17 +198,24 @@ export class ScopeFeed {
       (await stat(this.deps.logs.path(root, job)).catch(() => null))?.size ?? 0;
     const starts = await Promise.all(
       wanted.map(async ({ root, job }) => {
+        // SPEC §19: an ended job's last lines reach the disk just after its end: its history waits for them
+        if (this.deps.logs.isLive(job) && (await this.jobOf(job)).ended)
+          await this.deps.logs.complete(job, LAST_LINES_WAIT_MS);
         const resume = this.resumeAt(job);
         const until = await sizeOf(root, job);
         if (resume !== undefined) return { root, job, start: resume, skip: resume, until };
         if (from === 'start') return { root, job, start: 0, until };
         const path = this.deps.logs.path(root, job);
         const n = from === 'now' ? 0 : from.lines;
-        const tail = await this.deps.reads.with(() => lastLines(path, n));
+        // filtered, the last N lines that pass: read back further (at most 1 MiB) to find them
+        const filtered = this.filter.sources !== null || this.filter.text !== null;
+        const tail = await this.deps.reads.with(() =>
+          lastLines(path, n > 0 && filtered ? MAX_BACKLOG_LINES : n),
+        );
         if (n > 0 && tail.text !== '') {
           const title = await this.titleOf(job);
           const lines = new JobLines(tail.start).push(tail.start, tail.text) ?? [];
-          backlog.push(...this.toTail(root, job, title, lines));
+          backlog.push(...this.toTail(root, job, title, lines).slice(-n));
         }
         return { root, job, start: tail.end, until: tail.end };
       }),
@@ -239,16 +250,21 @@ export class ScopeFeed {
     return !this.filter.jobs || this.filter.jobs.has(job);
   }
 
-  private titleOf(job: string): Promise<string> {
-    let title = this.titles.get(job);
-    if (!title) {
-      title = this.deps.store
+  /** A job's title, and whether it had ended when first asked (read once). */
+  private jobOf(job: string): Promise<{ title: string; ended: boolean }> {
+    let known = this.known.get(job);
+    if (!known) {
+      known = this.deps.store
         .getJob(job)
-        .then((j) => j.title)
-        .catch(() => '');
-      this.titles.set(job, title);
+        .then((j) => ({ title: j.title, ended: isTerminal(j.state) }))
+        .catch(() => ({ title: '', ended: true })); // gone with its tree: it says no more
+      this.known.set(job, known);
     }
-    return title;
+    return known;
+  }
+
+  private async titleOf(job: string): Promise<string> {
+    return (await this.jobOf(job)).title;
   }
 
   private toTail(root: string, job: string, title: string, lines: OffsetLine[]): TailLine[] {
@@ -320,7 +336,7 @@ export class ScopeFeed {
       if (this.doneCount <= MAX_DONE / 2) break;
       if (!f.done) continue;
       this.jobs.delete(job);
-      this.titles.delete(job);
+      this.known.delete(job);
       this.doneCount -= 1;
     }
   }

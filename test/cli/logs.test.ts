@@ -96,4 +96,49 @@ describe('cli: jobtree logs', function () {
     expect(usage.code).to.equal(2);
     expect(usage.stderr).to.include('--source wants one of');
   });
+
+  it('follows a running tree with -f until it ends, a node’s jobs with --node, and lines since a time', async () => {
+    const prefix = `jt-${randomUUID()}`;
+    const [a] = await Promise.all(
+      ['a', 'b'].map((node) => spawnAgent({ node, redisUrl: testRedisUrl(), prefix })),
+    );
+    const url = a!.url;
+    const tick = (title: string, node: string) => ({
+      title,
+      type: 'shell',
+      node,
+      params: { command: `for i in 1 2 3 4 5; do echo ${title}-$i; sleep 0.2; done` },
+    });
+    const made = await http(url, 'POST', '/api/v1/trees', {
+      job: { title: 'deploy', type: 'noop', children: [tick('ta', 'a'), tick('tb', 'b')] },
+    });
+    const root = made.body.root as string;
+    const cli = (...args: string[]) => runCli(['--server', url, 'logs', ...args]);
+    // started while the tree runs: every line of both nodes, then it exits as the tree ends
+    const followed = await cli(root, '-f', '--source', 'stdout');
+    expect(followed.code, followed.stderr).to.equal(0);
+    const lines = followed.stdout.trimEnd().split('\n');
+    for (const t of ['ta@a', 'tb@b'])
+      expect(lines.filter((l) => l.startsWith(`${t} |`))).to.have.length(5);
+    const tree = await http(url, 'GET', `/api/v1/trees/${root}`);
+    expect(tree.body.state).to.equal('SUCCESS'); // -f ended with the tree
+
+    const onB = await cli('--node', 'b', '--tail', '3', '--source', 'stdout');
+    expect(onB.stdout.trimEnd().split('\n')).to.deep.equal([
+      'tb@b | stdout tb-3',
+      'tb@b | stdout tb-4',
+      'tb@b | stdout tb-5',
+    ]);
+    const recent = await cli(root, '--since', '1h', '--grep', 'ta-1');
+    expect(recent.stdout).to.equal('ta@a | stdout ta-1\n');
+    await new Promise((r) => setTimeout(r, 1100));
+    const none = await cli(root, '--since', '1s');
+    expect(none.code).to.equal(0);
+    expect(none.stdout).to.equal('');
+    const unknown = await cli('00000000-0000-4000-8000-000000000000');
+    expect(unknown.code).to.equal(3);
+    expect(unknown.stderr).to.include('NOT_FOUND');
+    const badSince = await cli(root, '--since', 'yesterday');
+    expect(badSince.code).to.equal(2);
+  });
 });

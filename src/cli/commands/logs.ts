@@ -1,46 +1,28 @@
 /**
- * `jobtree logs ROOT | --tag k=v... [--job ID]... [--source S]... [--grep
- * TEXT] [--tail N] [--json]` (SPEC §19, the reads; following live waits
- * for the merged tail): every log line of a tree, or of every tree a tag
- * query names, from whichever node ran each job, merged by time, each
- * prefixed with its job's title and node as stern does (a colour per job
- * on a terminal). Logs are read through the API, a few jobs at a time.
+ * `jobtree logs` (SPEC §19): the merged tail of a tree, a tag query or a
+ * node, printed or followed; and `jobtree logs search`, the matches of the
+ * log search. Both print a line as stern does.
  */
-import { isTerminal } from '../../jobtree/states.js';
-import { Semaphore } from '../../shared/semaphore.js';
-import type { NestedJob, TreeSummary, TreeView } from '../../shared/types.js';
+import { io, type Socket } from 'socket.io-client';
+import { TailReader, type TailFromView } from '../../jobtree/live-tail.js';
+import type { ClientToServer, ServerToClient } from '../../logstream/events.js';
 import { type ApiClient, CliError, EXIT } from '../client.js';
 import { visibleControls } from '../visible.js';
 
 export interface LogsOptions {
   tag?: string[];
+  node?: string;
   job?: string[];
   source?: string[];
   grep?: string;
   tail?: string;
+  since?: string;
+  follow?: boolean;
   json?: boolean;
   raw?: boolean;
 }
 
-/** One line of a job's log, where it is and whose it is. */
-interface Line {
-  at: string;
-  root: string;
-  job: string;
-  title: string;
-  node: string;
-  source: string;
-  text: string;
-  /** The byte offset of the line in its job's log. */
-  offset: number;
-  /** The job's place among the jobs read: orders lines of one instant. */
-  rank: number;
-}
-
 const SOURCES = ['agent', 'job', 'stdout', 'stderr', 'file'];
-const LINE_RE = /^(\S+) (agent|job|stdout|stderr|file) (.*)$/;
-/** Logs read at once. */
-const READS_AT_ONCE = 8;
 /** Colours of the prefixes on a terminal, one per job in turn. */
 const COLOURS = [36, 33, 35, 32, 34, 31, 96, 93, 95, 92, 94, 91];
 
@@ -76,122 +58,136 @@ function requireScope(root: string | undefined, tags: string[] | undefined): voi
     throw new CliError('name a tree, or --tag key=value', EXIT.USAGE);
 }
 
-/** The roots the command reads: the one named, or every tree of the tag query. */
-async function rootsOf(client: ApiClient, root: string | undefined, tags: string[]) {
-  requireScope(root, tags);
-  if (root !== undefined) return [root];
-  const roots: string[] = [];
-  const q = tagQuery(tags);
-  q.set('limit', '100');
-  for (let cursor: string | null = null; ;) {
-    if (cursor) q.set('cursor', cursor);
-    const page: { trees: TreeSummary[]; next: string | null } = await client.call(
-      'GET',
-      `/api/v1/trees?${q}`,
+/** `--since 10m`: the duration in ms (s, m, h, d). */
+function parseSince(raw: string): number {
+  const m = /^(\d{1,9})(s|m|h|d)$/.exec(raw);
+  if (!m)
+    throw new CliError(
+      `--since wants a duration like 30s, 10m, 2h or 1d, got "${raw}"`,
+      EXIT.USAGE,
     );
-    roots.push(...page.trees.map((t) => t.root));
-    cursor = page.next;
-    if (!cursor) return roots;
-  }
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's'];
 }
 
-function jobsOf(job: NestedJob, into: NestedJob[] = []): NestedJob[] {
-  into.push(job);
-  for (const c of job.children) jobsOf(c, into);
-  return into;
+function tagObject(tags: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of tagQuery(tags).getAll('tag')) {
+    const i = pair.indexOf(':');
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
 }
 
-/** A job's log as lines; a log its node cannot serve now is said on stderr and skipped. */
-async function readLines(
-  client: ApiClient,
-  root: string,
-  job: NestedJob,
-  rank: number,
-  warn: (text: string) => void,
-): Promise<Line[]> {
-  let body: string;
-  try {
-    body = (await client.text(`/api/v1/jobs/${encodeURIComponent(job.id)}/log`)).body;
-  } catch (err) {
-    if (!(err instanceof CliError) || err.exitCode === EXIT.USAGE) throw err;
-    warn(`${job.title}@${job.node}: ${err.message}`);
-    return [];
-  }
-  const lines: Line[] = [];
-  let offset = 0;
-  for (const raw of body.split('\n')) {
-    const size = Buffer.byteLength(raw) + 1;
-    const m = LINE_RE.exec(raw);
-    if (m) {
-      const [, at = '', source = '', text = ''] = m;
-      lines.push({
-        at,
-        root,
-        job: job.id,
-        title: job.title,
-        node: job.node,
-        source,
-        text,
-        offset,
-        rank,
-      });
-    }
-    offset += size;
-  }
-  return lines;
-}
-
-export async function logs(
-  client: ApiClient,
-  root: string | undefined,
-  opts: LogsOptions,
-  out: { print(text: string): void; warn(text: string): void; isTTY: boolean },
-): Promise<number> {
+/** The merged tail the command asks for (SPEC §19), from its options. */
+function tailRequest(root: string | undefined, opts: LogsOptions) {
+  const tags = opts.tag ?? [];
+  if (root === undefined && tags.length === 0 && opts.node === undefined)
+    throw new CliError('name a tree, or --tag key=value, or --node NAME', EXIT.USAGE);
   for (const s of opts.source ?? []) {
     if (!SOURCES.includes(s))
       throw new CliError(`--source wants one of ${SOURCES.join(', ')}, got "${s}"`, EXIT.USAGE);
   }
   const tail = opts.tail === undefined ? undefined : Number(opts.tail);
-  if (tail !== undefined && !(Number.isSafeInteger(tail) && tail > 0))
-    throw new CliError(`--tail wants a number of lines, got "${opts.tail}"`, EXIT.USAGE);
-  const wanted = new Set(opts.job ?? []);
-  const jobs: Array<{ root: string; job: NestedJob }> = [];
-  for (const r of await rootsOf(client, root, opts.tag ?? [])) {
-    const tree = await client.call<TreeView>('GET', `/api/v1/trees/${encodeURIComponent(r)}`);
-    for (const job of jobsOf(tree.job)) {
-      // a job that never started has no log
-      const started = job.state === 'RUNNING' || isTerminal(job.state) || job.attempts;
-      if (started && (wanted.size === 0 || wanted.has(job.id))) jobs.push({ root: r, job });
-    }
-  }
-  const reads = new Semaphore(READS_AT_ONCE);
-  const perJob = await Promise.all(
-    jobs.map(async ({ root: r, job }, rank) => {
-      const release = await reads.acquire();
-      try {
-        return await readLines(client, r, job, rank, out.warn);
-      } finally {
-        release();
+  if (tail !== undefined && !(Number.isSafeInteger(tail) && tail > 0 && tail <= 10_000))
+    throw new CliError(
+      `--tail wants a number of lines (1 to 10000), got "${opts.tail}"`,
+      EXIT.USAGE,
+    );
+  const since = opts.since === undefined ? undefined : Date.now() - parseSince(opts.since);
+  const scope =
+    root !== undefined
+      ? { root }
+      : tags.length > 0
+        ? { tags: tagObject(tags) }
+        : { node: opts.node };
+  // --since reads what there is (a tree from its start) and keeps the lines since then
+  const from: TailFromView | undefined =
+    tail !== undefined
+      ? { lines: tail }
+      : since === undefined
+        ? undefined
+        : root
+          ? 'start'
+          : { lines: 10_000 };
+  const filter = {
+    ...(opts.job ? { jobs: opts.job } : {}),
+    ...(opts.source ? { sources: opts.source } : {}),
+    ...(opts.grep !== undefined ? { text: opts.grep } : {}),
+    ...(opts.node !== undefined && !('node' in scope) ? { nodes: [opts.node] } : {}),
+  };
+  return { scope, from, filter, since };
+}
+
+const ERROR_EXIT: Record<string, number> = {
+  NOT_FOUND: EXIT.NOT_FOUND,
+  BAD_REQUEST: EXIT.USAGE,
+  FORBIDDEN: EXIT.USAGE,
+};
+
+/**
+ * `jobtree logs ROOT | --tag k=v... | --node N [-f] [--since D | --tail N]
+ * [--job ID]... [--source S]... [--grep TEXT] [--json]` (SPEC §19): the
+ * merged tail of a tree, a tag query or a node, from any agent, each line
+ * prefixed with its job's title and node as stern does (a colour per job
+ * on a terminal). Without -f it prints what there is and exits; with -f
+ * it goes on (a tree's until it has ended), and after a dropped
+ * connection resubscribes after the last line it printed of each job.
+ */
+export function logs(
+  client: ApiClient,
+  root: string | undefined,
+  opts: LogsOptions,
+  out: { print(text: string): void; warn(text: string): void; isTTY: boolean },
+): Promise<number> {
+  const { scope, from, filter, since } = tailRequest(root, opts);
+  const reader = new TailReader();
+  const sub = 'cli';
+  return new Promise((resolve) => {
+    const socket: Socket<ServerToClient, ClientToServer> = io(client.server, {
+      auth: client.token ? { token: client.token } : {},
+      transports: ['websocket'],
+      reconnectionDelayMax: 2000,
+    });
+    let connected = false;
+    const finish = (code: number, message?: string): void => {
+      if (message) out.warn(message);
+      socket.close();
+      resolve(code);
+    };
+    socket.on('connect', () => {
+      const again = connected;
+      connected = true;
+      socket.emit('logs:subscribe', {
+        sub,
+        scope,
+        ...(again ? { from: reader.resumeFrom(from) } : from !== undefined ? { from } : {}),
+        filter,
+      });
+    });
+    socket.on('connect_error', (err) => {
+      if (err.message === 'UNAUTHORIZED') finish(EXIT.USAGE, 'the server refused the token');
+      else if (!connected)
+        finish(EXIT.UNREACHABLE, `cannot reach ${client.server}: ${err.message}`);
+    });
+    socket.on('logs:data', (m) => {
+      if (m.sub !== sub) return;
+      for (const l of reader.take(m.lines)) {
+        if (since !== undefined && Date.parse(l.at) < since) continue;
+        if (opts.json) out.print(JSON.stringify(l));
+        else out.print(stern(l, reader.rank(l.job), out.isTTY, opts.raw === true));
       }
-    }),
-  );
-  const sources = new Set(opts.source ?? []);
-  let lines = perJob
-    .flat()
-    .filter((l) => sources.size === 0 || sources.has(l.source))
-    .filter((l) => opts.grep === undefined || l.text.includes(opts.grep));
-  // merged by time; one job's lines keep their order (a stable sort), an instant's go by job
-  lines.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.rank - b.rank));
-  if (tail !== undefined) lines = lines.slice(-tail);
-  for (const l of lines) {
-    if (opts.json) {
-      const { at, root: r, job, title, node, source, text, offset } = l;
-      out.print(JSON.stringify({ at, root: r, job, title, node, source, text, offset }));
-      continue;
-    }
-    out.print(stern(l, l.rank, out.isTTY, opts.raw === true));
-  }
-  return EXIT.OK;
+      if (m.ready && !opts.follow) finish(EXIT.OK);
+    });
+    socket.on('logs:end', (m) => {
+      if (m.sub === sub) finish(EXIT.OK);
+    });
+    socket.on('logs:error', (m) => {
+      if (m.sub !== sub) return;
+      // one node that cannot be read is said, and the others go on
+      if (m.node !== undefined) return out.warn(`node ${m.node}: ${m.code}: ${m.message}`);
+      finish(ERROR_EXIT[m.code] ?? EXIT.UNREACHABLE, `${m.code}: ${m.message}`);
+    });
+  });
 }
 
 export interface SearchOptions {
