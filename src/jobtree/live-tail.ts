@@ -6,7 +6,7 @@
  * nothing is lost or shown twice. Pure: no I/O, no DOM.
  */
 
-/** One line of a merged tail, as `logs:data` carries it. */
+/** One line of a merged tail, as `logs:data` carries it (logstream/events.ts). */
 export interface TailLineView {
   at: string;
   root: string;
@@ -15,7 +15,9 @@ export interface TailLineView {
   node: string;
   source: string;
   text: string;
+  /** The byte offset of the line in its job's log on its node: opens the log there. */
   offset: number;
+  /** Read from the job's archive: its node is gone (SPEC §19). */
   archived?: true;
 }
 

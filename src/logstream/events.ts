@@ -4,7 +4,10 @@
  * subscription so one connection can carry several of the same job.
  */
 import type { PausedEvent, StatusEvent, TreeView } from '../shared/types.js';
-import type { TailLine } from './scope-feed.js';
+import type { TailLineView } from '../jobtree/live-tail.js';
+
+/** One line of a merged tail (SPEC §19): its one definition is the readers' core's. */
+export type TailLine = TailLineView;
 
 export interface LogSubscribe {
   job: string;

@@ -16,26 +16,14 @@ import { isJobId } from '../shared/ids.js';
 import type { Semaphore } from '../shared/semaphore.js';
 import type { StatusEvent } from '../shared/types.js';
 import type { ReadPort } from '../store/store.js';
-import type { LogSink } from './events.js';
+import type { LogSink, TailLine } from './events.js';
 import { LogFollower } from './follower.js';
 import type { JobLogs } from './job-logs.js';
 import { JobLines, parseLine, type OffsetLine } from './log-lines.js';
 import { lastLines } from './reader.js';
 import type { LineFilter, TailRequest } from './tail-request.js';
 
-/** One line of a merged tail, as `logs:data` carries it. */
-export interface TailLine {
-  at: string;
-  root: string;
-  job: string;
-  title: string;
-  node: string;
-  source: string;
-  text: string;
-  offset: number;
-  /** Read from the job's archive: its node is gone (SPEC §19). */
-  archived?: true;
-}
+export type { TailLine };
 
 /** Where a feed's lines go. */
 export interface TailSink {

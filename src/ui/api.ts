@@ -72,7 +72,25 @@ export interface DefinitionRow {
 
 const def = (name: string, rest = '') => `/api/v1/definitions/${encodeURIComponent(name)}${rest}`;
 
+/** A match of GET /api/v1/logs/search (SPEC §19). */
+export interface LogMatch {
+  root: string;
+  job: string;
+  title: string;
+  node: string;
+  source: string;
+  at: string;
+  offset: number;
+  text: string;
+  archived?: boolean;
+}
+
 export const api = {
+  searchLogs: (root: string, q: string, cursor?: string) =>
+    json<{ matches: LogMatch[]; next: string | null }>(
+      'GET',
+      `/api/v1/logs/search?${new URLSearchParams({ root, q, ...(cursor ? { cursor } : {}) })}`,
+    ),
   trees: (query: URLSearchParams) => json<TreePage>('GET', `/api/v1/trees?${query}`),
   tree: (root: string) => json<TreeView>('GET', `/api/v1/trees/${root}`),
   children: (root: string, job: string, cursor: string) =>

@@ -1,8 +1,10 @@
 /**
  * The jobtree web UI (issue 5): every agent serves it at `/`, and from any
  * node it shows the whole cluster. Hash routes keep the server to one page:
- * `#/` trees, `#/trees/<root>` one tree (with `?log=<job>`), `#/nodes`,
- * `#/definitions` and `#/definitions/<name>` (SPEC §13).
+ * `#/` trees, `#/trees/<root>` one tree (with `?log=<job>&at=<offset>`, or
+ * `?view=logs` for all its logs), `#/logs?tag=k:v...` every log of a tag
+ * query's trees (SPEC §19), `#/nodes`, `#/definitions` and
+ * `#/definitions/<name>` (SPEC §13).
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -14,10 +16,10 @@ import { DefinitionsView } from './views/definitions-view.js';
 import { NodesView } from './views/nodes-view.js';
 import { TokenDialog } from './views/token-dialog.js';
 import { TreeView } from './views/tree-view.js';
-import { TreesView } from './views/trees-view.js';
+import { TagLogs, TreesView } from './views/trees-view.js';
 
 interface Route {
-  page: 'trees' | 'tree' | 'nodes' | 'definitions' | 'definition';
+  page: 'trees' | 'tree' | 'nodes' | 'definitions' | 'definition' | 'logs';
   root?: string;
   name?: string;
   query: URLSearchParams;
@@ -29,6 +31,7 @@ function parseRoute(hash: string): Route {
   const tree = /^\/trees\/([0-9a-fA-F-]{36})$/.exec(path);
   if (tree) return { page: 'tree', root: tree[1] as string, query };
   if (path === '/nodes') return { page: 'nodes', query };
+  if (path === '/logs') return { page: 'logs', query };
   if (path === '/definitions') return { page: 'definitions', query };
   const def = /^\/definitions\/([a-z0-9][a-z0-9_.-]{0,63})$/.exec(path);
   if (def) return { page: 'definition', name: def[1] as string, query };
@@ -79,7 +82,15 @@ function App() {
       </header>
       <main>
         {route.page === 'tree' && route.root ? (
-          <TreeView key={key} root={route.root} logJob={route.query.get('log')} />
+          <TreeView
+            key={key}
+            root={route.root}
+            logJob={route.query.get('log')}
+            logAt={route.query.get('at')}
+            allLogs={route.query.get('view') === 'logs'}
+          />
+        ) : route.page === 'logs' ? (
+          <TagLogs key={`${key}:${route.query}`} query={route.query} />
         ) : route.page === 'nodes' ? (
           <NodesView key={key} />
         ) : route.page === 'definitions' ? (

@@ -1,6 +1,7 @@
 /**
  * Follows one job's log live from whichever node ran it (SPEC §6): opens on
- * the last 100 KiB with "load earlier", marks stderr, scrolls with the log
+ * the last 100 KiB with "load earlier" (or at a line, `at`, marked: a line
+ * of All logs or a search match, SPEC §19), marks stderr, scrolls with the log
  * until the reader scrolls up and again once they are back at the bottom,
  * filters by a search, downloads the whole file, and after a dropped
  * connection resumes from the next byte it lacks (LineSplitter drops any
@@ -40,12 +41,14 @@ function lineElement(raw: string, query: string): HTMLElement {
   return el;
 }
 
-export function LogPanel(props: { job: NestedJob; onClose: () => void }) {
-  const { job } = props;
+export function LogPanel(props: { job: NestedJob; onClose: () => void; at?: number }) {
+  const { job, at } = props;
+  /** Opened at a line (`at`): it is marked and shown, and the panel does not scroll with the log. */
+  const mark = useRef(at !== undefined);
   const box = useRef<HTMLDivElement>(null);
   const splitter = useRef(new LineSplitter());
-  const follow = useRef(true);
-  const [following, setFollowing] = useState(true);
+  const follow = useRef(at === undefined);
+  const [following, setFollowing] = useState(at === undefined);
   const [start, setStart] = useState<number | null>(null);
   const [ended, setEnded] = useState<{ size: number; state: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -59,6 +62,14 @@ export function LogPanel(props: { job: NestedJob; onClose: () => void }) {
     if (!el || lines.length === 0) return;
     const frag = document.createDocumentFragment();
     for (const l of lines) frag.append(lineElement(l, queryRef.current));
+    if (mark.current) {
+      mark.current = false;
+      const first = frag.firstElementChild as HTMLElement | null;
+      first?.classList.add('at-line');
+      el.append(frag);
+      first?.scrollIntoView({ block: 'center' });
+      return;
+    }
     el.append(frag);
     if (follow.current) el.scrollTop = el.scrollHeight;
   };
@@ -66,7 +77,7 @@ export function LogPanel(props: { job: NestedJob; onClose: () => void }) {
   useEffect(() => {
     const s = getSocket();
     const subscribe = () => {
-      const from = splitter.current.first === null ? -TAIL_BYTES : splitter.current.next;
+      const from = splitter.current.first !== null ? splitter.current.next : (at ?? -TAIL_BYTES);
       s.emit('log:subscribe', { job: job.id, offset: from });
     };
     const onData = (m: { job: string; offset: number; data: string; sub?: string }) => {

@@ -1,8 +1,8 @@
 /**
  * One tree, live (useLiveTree): nested jobs (JobRow), aborts with a
  * confirmation, pause and resume, a search by title, the context, the
- * timeline, the log panel of a chosen job, and the tree's failure handlers
- * below it (SPEC §15).
+ * timeline, all its logs in one live stream (SPEC §19), the log panel of a
+ * chosen job, and the tree's failure handlers below it (SPEC §15).
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { NestedJob } from '../../shared/types.js';
@@ -16,11 +16,19 @@ import { StateBadge } from './state-badge.js';
 import { Timeline } from './timeline.js';
 import { TreeSearch } from './tree-search.js';
 import { Alert } from './alert.js';
+import { AllLogs } from './all-logs.js';
 
-export function TreeView(props: { root: string; logJob: string | null }) {
+export function TreeView(props: {
+  root: string;
+  logJob: string | null;
+  /** Open the job's log at this byte offset (a line of All logs, a search match). */
+  logAt: string | null;
+  /** Start on the All logs tab. */
+  allLogs: boolean;
+}) {
   const { tree: t, error, setError, redraw } = useLiveTree(props.root);
   const [now, setNow] = useState(Date.now());
-  const [tab, setTab] = useState<'jobs' | 'timeline'>('jobs');
+  const [tab, setTab] = useState<'jobs' | 'timeline' | 'logs'>(props.allLogs ? 'logs' : 'jobs');
   useEffect(() => {
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(tick);
@@ -90,14 +98,14 @@ export function TreeView(props: { root: string; logJob: string | null }) {
             </button>
           )}
           <div role="tablist" aria-label="Tree views">
-            {(['jobs', 'timeline'] as const).map((name) => (
+            {(['jobs', 'timeline', 'logs'] as const).map((name) => (
               <button
                 type="button"
                 role="tab"
                 aria-selected={tab === name}
                 onClick={() => setTab(name)}
               >
-                {name === 'jobs' ? 'Jobs' : 'Timeline'}
+                {{ jobs: 'Jobs', timeline: 'Timeline', logs: 'All logs' }[name]}
               </button>
             ))}
           </div>
@@ -132,15 +140,20 @@ export function TreeView(props: { root: string; logJob: string | null }) {
               }}
             />
           </ul>
-        ) : (
+        ) : tab === 'timeline' ? (
           <Timeline tree={t} now={now} onPick={(id) => openLog(view.root, id)} />
+        ) : (
+          <AllLogs scope={{ root: view.root }} />
         )}
         <HandlersSection owner={t} now={now} redraw={redraw} onError={setError} />
       </div>
       {props.logJob && t.jobs.has(props.logJob) && (
         <LogPanel
-          key={props.logJob}
+          key={`${props.logJob}@${props.logAt ?? ''}`}
           job={t.jobs.get(props.logJob) as NestedJob}
+          {...(props.logAt !== null && /^\d{1,15}$/.test(props.logAt)
+            ? { at: Number(props.logAt) }
+            : {})}
           onClose={() => openLog(view.root, null)}
         />
       )}

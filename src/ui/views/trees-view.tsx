@@ -10,6 +10,7 @@ import { ago, duration } from '../format.js';
 import { getSocket, onConnected } from '../socket.js';
 import { StateBadge } from './state-badge.js';
 import { Alert } from './alert.js';
+import { AllLogs } from './all-logs.js';
 
 const PAGE = 25;
 const STATES = ['RUNNING', 'SUCCESS', 'FAILED', 'ABORTED'];
@@ -112,6 +113,14 @@ export function TreesView(props: { query: URLSearchParams }) {
           </select>
         </label>
         <button type="submit">Filter</button>
+        {tags.length > 0 && (
+          <a
+            class="button"
+            href={`#/logs?${tags.map((t) => `tag=${encodeURIComponent(t)}`).join('&')}`}
+          >
+            Follow all logs
+          </a>
+        )}
       </form>
       <Alert message={error} />
       {page && page.trees.length === 0 && <p class="empty">No trees match.</p>}
@@ -194,6 +203,32 @@ export function TreesView(props: { query: URLSearchParams }) {
           Older
         </button>
       </nav>
+    </section>
+  );
+}
+
+/**
+ * Every log of every tree of a tag query, live in one stream (SPEC §19):
+ * the trees list's "Follow all logs"; a tree submitted later joins it.
+ */
+export function TagLogs(props: { query: URLSearchParams }) {
+  const tags: Record<string, string> = {};
+  for (const t of props.query.getAll('tag')) {
+    const i = t.indexOf(':');
+    if (i > 0) tags[t.slice(0, i)] = t.slice(i + 1);
+  }
+  const list = props.query.getAll('tag');
+  return (
+    <section aria-labelledby="logs-title">
+      <p>
+        <a href={`#/?${list.map((t) => `tag=${encodeURIComponent(t)}`).join('&')}`}>← Trees</a>
+      </p>
+      <h1 id="logs-title">All logs of {list.join(' ')}</h1>
+      {list.length === 0 ? (
+        <p class="empty">Name a tag query first.</p>
+      ) : (
+        <AllLogs scope={{ tags }} />
+      )}
     </section>
   );
 }
