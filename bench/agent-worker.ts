@@ -52,6 +52,10 @@ async function main(): Promise<void> {
       JOBTREE_CONCURRENCY: concurrency,
       JOBTREE_REDIS_PREFIX: prefix,
       JOBTREE_LOG_LEVEL: 'warn',
+      // the bench's archive on/off rows (SPEC §19) set it for the agents they start
+      ...(process.env.JOBTREE_LOGS_ARCHIVE_ENABLED
+        ? { JOBTREE_LOGS_ARCHIVE_ENABLED: process.env.JOBTREE_LOGS_ARCHIVE_ENABLED }
+        : {}),
     },
   });
   if (module === 'module') {
@@ -85,12 +89,21 @@ async function main(): Promise<void> {
       return {};
     },
   };
-  // writes `mb` MiB of log in 64 KiB batches of lines
-  const blast: JobType<{ mb: number }> = {
+  // one line of output, as most jobs of a flat run say something (SPEC §19's archive figures)
+  const say: JobType = {
+    name: 'say',
+    paramsSchema: { type: 'object' },
+    async run(ctx) {
+      ctx.log(`hello from ${ctx.title}`, 'stdout');
+      return {};
+    },
+  };
+  // writes `mb` MiB of log in 64 KiB batches of lines (`word`: the text of each line)
+  const blast: JobType<{ mb: number; word?: string }> = {
     name: 'blast',
     paramsSchema: { type: 'object' },
     async run(ctx) {
-      const line = 'x'.repeat(99);
+      const line = (ctx.params.word ?? 'x').repeat(99).slice(0, 99);
       const batch = Array.from({ length: 512 }, () => line).join('\n');
       const batches = Math.ceil((ctx.params.mb * 1024 * 1024) / (512 * 129));
       for (let i = 0; i < batches; i++) {
@@ -101,6 +114,7 @@ async function main(): Promise<void> {
     },
   };
   agent.types.register(mark);
+  agent.types.register(say);
   agent.types.register(talk as unknown as JobType);
   agent.types.register(blast as unknown as JobType);
   // A root's end as the agent learns it from Redis (the peer's worker reports its

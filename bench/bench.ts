@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents,cluster,attacks] [--conc 1,16] [--keep-data]`
+ * `npm run bench -- [--redis URL] [--runs N] [--warmup N] [--only flat,flat_module,flat_shell,flat_line,flat_line_noarchive,tree,chain,latency,logs,merged,search,abort,big,ui,agents,cluster,attacks] [--conc 1,16] [--keep-data]`
  *
  * Measures jobtree on the peer's scenarios (../shared/bench/bullmq): one
  * agent process (agent-worker.ts), trees submitted through its HTTP API,
@@ -20,6 +20,7 @@ import { startRedis, destroyRedis, type TestRedis } from '../test/helpers/redis.
 import { attackFigures } from './attacks.js';
 import { bigTreeFigures } from './big-tree.js';
 import { logFigures } from './log-scenarios.js';
+import { mergedTailFigures, searchFigures } from './cluster-logs.js';
 import { clusterFigures } from './cluster-run.js';
 import { manyAgentsFigures } from './many-agents.js';
 import { uiOpenFigures } from './ui-open.js';
@@ -44,6 +45,9 @@ const TREES: Record<string, () => JobSpec> = {
   flat: () => flatTree(10_000),
   flat_module: () => flatTree(10_000, 'bench-noop'),
   flat_shell: () => flatTree(1_000, 'shell'),
+  // SPEC §19: a line of output a job, with the archive (the default) and without
+  flat_line: () => flatTree(10_000, 'say'),
+  flat_line_noarchive: () => flatTree(10_000, 'say'),
   tree: () => completeTree(10, 3),
   chain: () => chain(64),
 };
@@ -167,6 +171,17 @@ async function measure(
       await deletePrefix(redisUrl, prefix);
     }
   }
+  if (scenario === 'merged' || scenario === 'search') {
+    try {
+      const figures =
+        scenario === 'merged'
+          ? await mergedTailFigures(redisUrl, prefix)
+          : await searchFigures(redisUrl, prefix);
+      return { type: 'measurement', scenario, concurrency: conc, run, ...figures };
+    } finally {
+      await deletePrefix(redisUrl, prefix);
+    }
+  }
   if (scenario === 'logs') {
     try {
       return {
@@ -180,6 +195,8 @@ async function measure(
       await deletePrefix(redisUrl, prefix);
     }
   }
+  // the agent process reads it at its start (agent-worker.ts)
+  process.env.JOBTREE_LOGS_ARCHIVE_ENABLED = scenario === 'flat_line_noarchive' ? 'false' : 'true';
   const rig = await Rig.start(redisUrl, prefix, conc, 'bench', scenario === 'flat_module');
   try {
     // Warm-up as the peer's --warmup N: N single jobs and a 31-job tree per 300
@@ -210,10 +227,15 @@ const PLAN: Record<string, number[]> = {
   flat_module: [1, 16],
   // SPEC §16: shell jobs (`true`), each a process under a supervisor process of its own
   flat_shell: [16],
+  flat_line: [16],
+  flat_line_noarchive: [16],
   tree: [1, 16],
   chain: [1],
   latency: [1],
   logs: [4],
+  // SPEC §19: a merged tail of a 1,000-job tree over 3 nodes; a search of 100 MB on 3 nodes
+  merged: [16],
+  search: [1],
   abort: [16],
   // SPEC §17: a 100,000-job tree through the store (no agent)
   big: [1],
@@ -231,7 +253,7 @@ async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const only = arg(
     'only',
-    'flat,flat_module,flat_shell,tree,chain,latency,logs,abort,big,ui,agents,cluster,attacks',
+    'flat,flat_module,flat_shell,flat_line,flat_line_noarchive,tree,chain,latency,logs,merged,search,abort,big,ui,agents,cluster,attacks',
   ).split(',');
   // --conc 1,16: only these concurrencies of each scenario (bench:compare runs one row at a time)
   const concs = arg('conc', '') ? arg('conc', '').split(',').map(Number) : undefined;

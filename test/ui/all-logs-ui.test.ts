@@ -13,6 +13,7 @@ import { spawnAgent } from '../helpers/agents.js';
 import { openBrowser, openPage } from '../helpers/browser.js';
 import { testRedisUrl } from '../helpers/hooks.js';
 import { http } from '../helpers/http.js';
+import { until } from '../helpers/log-client.js';
 
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
 
@@ -68,27 +69,32 @@ describe('ui: all logs of a tree, and of a tag query (§19)', function () {
     for (const text of await visible.allTextContents())
       expect(text).to.include('connection refused');
     await page.getByLabel('Filter').fill('web-2');
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll('.log.merged .line:not([hidden])')].every((l) =>
-        l.textContent?.includes('web-2@b'),
-      ),
+    await until(
+      async () => (await visible.allTextContents()).every((t) => t.includes('web-2@b')),
+      'only web-2’s lines shown',
     );
     await page.getByLabel('Filter').fill('');
     await page.getByLabel('Source').selectOption('');
     await page.locator('.log-end').waitFor({ timeout: 30000 }); // the tree ended: so does the stream
     await page.locator('.log.merged').evaluate((el) => (el.scrollTop = 0));
     await page.getByRole('button', { name: 'Paused: follow the logs ↓' }).click();
-    await page.waitForFunction(() => {
-      const el = document.querySelector('.log.merged') as HTMLElement;
-      return el.scrollHeight - el.scrollTop - el.clientHeight < 24; // back at the end
-    });
+    await until(
+      () =>
+        page
+          .locator('.log.merged')
+          .evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 24),
+      'back at the end',
+    );
     await page.screenshot({ path: `${DOCS}ui-all-logs.png` });
 
     // a click on a line opens its job's log at that line
     const line = lines.filter({ hasText: 'web-2 step 7' }).first();
     const offset = await line.getAttribute('data-offset');
     await line.click();
-    await page.waitForFunction((o) => location.hash.includes(`&at=${o}`), offset);
+    await until(
+      async () => ((await page.evaluate('location.hash')) as string).includes(`&at=${offset}`),
+      'the log opened at the line',
+    );
     const marked = page.locator('.log-panel .line.at-line');
     await marked.waitFor();
     expect(await marked.textContent()).to.include('web-2 step 7');
