@@ -137,8 +137,7 @@ export class JobLogs {
   private async archive(log: JobLog): Promise<void> {
     if (!this.archiver) return;
     const copy = log.copy.text;
-    const text =
-      copy === null ? await readForArchive(log.path, this.archiver.maxBytes) : Buffer.from(copy);
+    const text = copy ?? (await readForArchive(log.path, this.archiver.maxBytes));
     if (text) await this.archiver.keep(log.job.root, log.job.id, text);
   }
 

@@ -18,11 +18,26 @@ export class LogArchiveShard {
     private readonly keys: Keys,
   ) {}
 
+  /** Writes the logs in one call per node that wrote them, each tree's together. */
   async write(entries: ArchiveEntry[]): Promise<number> {
-    if (entries.length === 0) return 0;
-    const argv: Array<string | Buffer> = [];
-    for (const e of entries) argv.push(e.root, e.job, e.node, e.data);
-    return guard(this.redis.archiveLogs(this.keys.trees(), this.keys.prefix, ...argv));
+    const byNode = new Map<string, Map<string, ArchiveEntry[]>>();
+    for (const e of entries) {
+      const roots = byNode.get(e.node) ?? new Map<string, ArchiveEntry[]>();
+      byNode.set(e.node, roots);
+      const same = roots.get(e.root);
+      if (same) same.push(e);
+      else roots.set(e.root, [e]);
+    }
+    let kept = 0;
+    for (const [node, roots] of byNode) {
+      const argv: Array<string | Buffer | number> = [this.keys.prefix, node];
+      for (const [root, logs] of roots) {
+        argv.push(root, logs.length);
+        for (const e of logs) argv.push(e.job, e.data);
+      }
+      kept += await guard(this.redis.archiveLogs(this.keys.trees(), ...argv));
+    }
+    return kept;
   }
 
   async read(root: string, job: string): Promise<ArchivedLog | null> {

@@ -473,8 +473,8 @@ export interface ArchiveEntry {
   root: string;
   job: string;
   node: string;
-  /** The log, compressed. */
-  data: Buffer;
+  /** The log as stored: gzip, or a short one as it is (logstream/archive.ts). */
+  data: Buffer | string;
 }
 
 export interface ArchivedLog {

@@ -57,8 +57,14 @@ describe('logstream: archive', () => {
 
   it('reads a record that is no archive, or would grow past its bound, as none', async () => {
     const log = Buffer.from(lines(50));
-    expect((await expandLog(await compressLog(log), 1 << 20))!.equals(log)).to.equal(true);
-    expect(await expandLog(Buffer.from('not gzip'), 1 << 20)).to.equal(null);
+    const packed = await compressLog(log);
+    expect(packed.length).to.be.below(log.length / 4); // a long log is gzip
+    expect((await expandLog(packed, 1 << 20))!.equals(log)).to.equal(true);
+    const short = Buffer.from(lines(2));
+    expect((await compressLog(short)).equals(short)).to.equal(true); // a short one as it is
+    expect((await expandLog(short, 1 << 20))!.equals(short)).to.equal(true);
+    expect(await expandLog(Buffer.from([0x1f, 0x8b, 1, 2, 3]), 1 << 20)).to.equal(null); // broken gzip
+    expect(await expandLog(Buffer.alloc(2 << 20, 'a'), 1 << 20)).to.equal(null); // plain, too big
     const bomb = gzipSync(Buffer.alloc(50 << 20)); // 50 MiB of zeros in ~50 KB
     expect(await expandLog(bomb, 1 << 20)).to.equal(null);
   });
