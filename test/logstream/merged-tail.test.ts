@@ -233,5 +233,14 @@ describe('logstream: merged tail (§19)', function () {
     });
     await until(() => none.errors.length > 0, 'NOT_FOUND');
     expect(none.errors[0]!.code).to.equal('NOT_FOUND');
+    // a node that is not alive: said at once, never a tail that waits for ever
+    const ghost = tail(socket, { sub: 'ghost', scope: { node: 'ghost' } });
+    await until(() => ghost.errors.length > 0, 'NODE_UNAVAILABLE');
+    expect(ghost.errors[0]!.code).to.equal('NODE_UNAVAILABLE');
+    // a tag query that names no tree: an empty stream, ready at once
+    const empty = tail(socket, { sub: 'empty', scope: { tags: { app: 'nothing-here' } } });
+    await until(() => empty.batches > 0, 'the empty history');
+    expect(empty.lines).to.deep.equal([]);
+    expect(empty.errors).to.deep.equal([]);
   });
 });
