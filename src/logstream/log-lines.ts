@@ -7,6 +7,8 @@
  * chunk waits for its rest. Pure; no I/O.
  */
 import { LineSplitter } from '../shared/log-bytes.js';
+import type { TailLine } from './events.js';
+import type { LineFilter } from './tail-request.js';
 
 /** A line as the job's log holds it: `at` and `source` as written, '' and `job` for a line of no such form. */
 export const LINE_RE = /^(\S+) (agent|job|stdout|stderr|file) (.*)$/s;
@@ -73,4 +75,20 @@ export class JobLines {
     }
     return out;
   }
+}
+
+/** A job's lines as a merged tail sends them: parsed, those that pass the filter, with where they are. */
+export function tailLines(
+  lines: OffsetLine[],
+  where: { root: string; job: string; title: string; node: string; archived?: true },
+  filter: LineFilter,
+): TailLine[] {
+  const out: TailLine[] = [];
+  for (const { offset, raw } of lines) {
+    const line = parseLine(raw);
+    if (filter.sources && !filter.sources.has(line.source)) continue;
+    if (filter.text && !filter.text(line.text)) continue;
+    out.push({ ...line, ...where, offset });
+  }
+  return out;
 }

@@ -21,7 +21,7 @@ import type { StatusEvent } from '../shared/types.js';
 import type { ArchivePort, NodePort, ReadPort } from '../store/store.js';
 import { readArchived, sliceArchived } from './archive.js';
 import { HoldBack } from './hold-back.js';
-import { JobLines, parseLine } from './log-lines.js';
+import { JobLines, tailLines } from './log-lines.js';
 import type { LogRelay } from './relay.js';
 import { TAG_TREES, type TailLine, type TailSink } from './scope-feed.js';
 import { toWire, type LineFilter, type TailRequest } from './tail-request.js';
@@ -250,14 +250,7 @@ export class MergedTail {
     const { bytes } = sliceArchived(archived.text, start);
     const got = new JobLines(start, seen).push(start, bytes.toString('utf8')) ?? [];
     const title = (await this.deps.store.getJob(job).catch(() => null))?.title ?? '';
-    const out: TailLine[] = [];
-    for (const { offset, raw } of got) {
-      const line = parseLine(raw);
-      if (this.filter.sources && !this.filter.sources.has(line.source)) continue;
-      if (this.filter.text && !this.filter.text(line.text)) continue;
-      out.push({ ...line, root, job, title, node, offset, archived: true });
-    }
-    return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    return tailLines(got, { root, job, title, node, archived: true }, this.filter);
   }
 
   /** Once every node's history is in (and the archives read): it is sent first. */

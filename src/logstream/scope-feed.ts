@@ -19,7 +19,7 @@ import type { ReadPort } from '../store/store.js';
 import type { LogSink, TailLine } from './events.js';
 import { LogFollower } from './follower.js';
 import type { JobLogs } from './job-logs.js';
-import { JobLines, parseLine, type OffsetLine } from './log-lines.js';
+import { JobLines, tailLines, type OffsetLine } from './log-lines.js';
 import { lastLines } from './reader.js';
 import type { LineFilter, TailRequest } from './tail-request.js';
 
@@ -256,15 +256,7 @@ export class ScopeFeed {
   }
 
   private toTail(root: string, job: string, title: string, lines: OffsetLine[]): TailLine[] {
-    const out: TailLine[] = [];
-    const { sources, text } = this.filter;
-    for (const { offset, raw } of lines) {
-      const line = parseLine(raw);
-      if (sources && !sources.has(line.source)) continue;
-      if (text && !text(line.text)) continue;
-      out.push({ ...line, root, job, title, node: this.deps.node, offset });
-    }
-    return out;
+    return tailLines(lines, { root, job, title, node: this.deps.node }, this.filter);
   }
 
   /** Follows a job's log here from `start` (past the line at `skip`, a resume). */
