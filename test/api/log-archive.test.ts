@@ -164,5 +164,6 @@ describe('api: logs outlive their node (§19 archive)', function () {
     const read = await http(a.url, 'GET', `/api/v1/jobs/${job}/log`);
     expect(read.status).to.equal(503);
     expect(read.body.error.code).to.equal('NODE_UNAVAILABLE');
+    expect(read.headers.get('retry-after')).to.equal('5');
   });
 });

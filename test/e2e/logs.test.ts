@@ -1,7 +1,7 @@
 /**
  * A job's log read from another node (SPEC §7 GET /jobs/:id/log): the
  * agent proxies to the owner; `jobtree tail` prints it; an owner that is
- * gone gives 503 NODE_UNAVAILABLE.
+ * gone leaves the log in its archive (SPEC §19).
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
@@ -43,10 +43,11 @@ describe('e2e: logs from any node', function () {
     expect(cli.code).to.equal(0);
     expect(cli.stdout).to.equal(direct.body);
 
+    // SPEC §19: the owner gone, its archive answers (with archives off: 503, test/api/log-archive.test.ts)
     expect(await b!.stop()).to.equal(0);
     const gone = await http(a!.url, 'GET', `/api/v1/jobs/${body.root}/log`);
-    expect(gone.status).to.equal(503);
-    expect(gone.body.error.code).to.equal('NODE_UNAVAILABLE');
-    expect(gone.headers.get('retry-after')).to.equal('5');
+    expect(gone.status).to.equal(200);
+    expect(gone.headers.get('x-log-source')).to.equal('archive');
+    expect(gone.body).to.equal(direct.body);
   });
 });
