@@ -14,6 +14,7 @@
  */
 import { open } from 'node:fs/promises';
 import { gunzip, gzip, gzipSync } from 'node:zlib';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { ArchiveEntry, ArchivePort } from '../store/store.js';
 
@@ -162,6 +163,8 @@ export class LogArchiver {
   private scheduled = false;
   private pendingBytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Aborted by drain(): no more waits between tries. */
+  private readonly stopping = new AbortController();
 
   constructor(readonly options: ArchiverOptions) {}
 
@@ -218,17 +221,22 @@ export class LogArchiver {
         await this.options.store.archiveLogs(entries);
         return;
       } catch (err) {
-        if (tries >= RETRIES) {
+        // a stopping agent tries once more at most: it never waits on Redis for its archives
+        if (tries >= RETRIES || this.stopping.signal.aborted) {
           this.options.onDropped(entries.length, (err as Error).message);
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        await delay(RETRY_MS, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
   }
 
-  /** Resolves once every archive handed over so far was stored or given up. */
+  /**
+   * Resolves once every archive handed over so far was stored or given up:
+   * what Redis refuses now is given up, not tried again (the agent stops).
+   */
   async drain(): Promise<void> {
+    this.stopping.abort();
     if (this.scheduled) this.send();
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }

@@ -12,6 +12,7 @@ import {
   compressLog,
   expandLog,
   fitArchive,
+  LogArchiver,
   LogCopy,
   readForArchive,
   sliceArchived,
@@ -67,6 +68,29 @@ describe('logstream: archive', () => {
     expect(await expandLog(Buffer.alloc(2 << 20, 'a'), 1 << 20)).to.equal(null); // plain, too big
     const bomb = gzipSync(Buffer.alloc(50 << 20)); // 50 MiB of zeros in ~50 KB
     expect(await expandLog(bomb, 1 << 20)).to.equal(null);
+  });
+
+  it('tries a batch Redis refused again, but a stopping agent gives it up at once', async () => {
+    const dropped: string[] = [];
+    let calls = 0;
+    const archiver = new LogArchiver({
+      store: {
+        archiveLogs: async () => {
+          calls += 1;
+          throw new Error('Redis is unavailable');
+        },
+      },
+      node: 'n1',
+      maxBytes: 1 << 20,
+      onDropped: (n, reason) => dropped.push(`${n} ${reason}`),
+    });
+    void archiver.keep('r', 'j', 'T agent one line\n');
+    await new Promise((r) => setImmediate(r));
+    const started = Date.now();
+    await archiver.drain();
+    expect(Date.now() - started).to.be.below(900); // not the 1 s between tries, let alone 5
+    expect(calls).to.be.within(1, 2);
+    expect(dropped).to.deep.equal(['1 Redis is unavailable']);
   });
 
   it('keeps a copy of what the agent writes while it is small, and none once another hand writes', () => {
