@@ -18,18 +18,16 @@
  */
 import { peerUrlRefusal } from '../access/peer-url.js';
 import type { StatusEvent } from '../shared/types.js';
-import type { ArchivePort, NodePort, ReadPort } from '../store/store.js';
 import { readArchived, sliceArchived } from './archive.js';
 import { HoldBack } from './hold-back.js';
 import { JobLines, tailLines } from './log-lines.js';
 import type { LogRelay } from './relay.js';
-import { TAG_TREES, type TailLine, type TailSink } from './scope-feed.js';
+import type { TailLine } from './events.js';
+import { scopeRoots, type TailSink, type TailStore } from './scope-feed.js';
 import { toWire, type LineFilter, type TailRequest } from './tail-request.js';
 
 export interface MergedTailDeps {
-  store: Pick<ReadPort, 'getJob' | 'listTrees' | 'treeMeta'> &
-    Pick<NodePort, 'liveNodes'> &
-    Pick<ArchivePort, 'readArchive' | 'archivedJobs'>;
+  store: TailStore;
   /** This agent's node. */
   node: string;
   relay: LogRelay;
@@ -196,22 +194,6 @@ export class MergedTail {
   }
 
   /** The roots whose archives are read: the tree (and its handler tree), or the tag query's newest. */
-  private async roots(): Promise<string[]> {
-    const { scope } = this.req;
-    if ('root' in scope) {
-      const meta = await this.deps.store.treeMeta(scope.root);
-      return [scope.root, ...(meta?.handlers ? [meta.handlers] : [])];
-    }
-    if ('tags' in scope) {
-      const page = await this.deps.store.listTrees({
-        tags: Object.entries(scope.tags),
-        limit: TAG_TREES,
-      });
-      return page.trees.map((t) => t.root);
-    }
-    return [];
-  }
-
   /** Reads the archived logs of the scope written by the nodes `gone` names. */
   private readArchives(gone: (node: string) => boolean): void {
     if (!this.deps.archive.enabled) return;
@@ -227,7 +209,7 @@ export class MergedTail {
 
   private async archived(gone: (node: string) => boolean): Promise<void> {
     const lines: TailLine[] = [];
-    for (const root of await this.roots()) {
+    for (const root of await scopeRoots(this.deps.store, this.req.scope)) {
       const jobs = await this.deps.store.archivedJobs(root);
       for (const [job, node] of jobs) {
         if (!gone(node) || !this.wantsNode(node)) continue;

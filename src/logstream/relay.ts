@@ -15,8 +15,8 @@ import { randomUUID } from 'node:crypto';
 import type { Tokens } from '../access/tokens.js';
 import { io, type Socket } from 'socket.io-client';
 import { isJobId } from '../shared/ids.js';
-import type { ClientToServer, LogSink, ServerToClient } from './events.js';
-import type { TailLine, TailSink } from './scope-feed.js';
+import type { ClientToServer, LogSink, ServerToClient, TailLine } from './events.js';
+import type { TailSink } from './scope-feed.js';
 
 interface RelayedSub {
   job: string;

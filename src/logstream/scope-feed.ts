@@ -15,15 +15,13 @@ import { isTerminal } from '../jobtree/states.js';
 import { isJobId } from '../shared/ids.js';
 import type { Semaphore } from '../shared/semaphore.js';
 import type { StatusEvent } from '../shared/types.js';
-import type { ReadPort } from '../store/store.js';
+import type { ArchivePort, NodePort, ReadPort } from '../store/store.js';
 import type { LogSink, TailLine } from './events.js';
 import { LogFollower } from './follower.js';
 import type { JobLogs } from './job-logs.js';
 import { JobLines, tailLines, type OffsetLine } from './log-lines.js';
 import { lastLines } from './reader.js';
 import type { LineFilter, TailRequest } from './tail-request.js';
-
-export type { TailLine };
 
 /** Where a feed's lines go. */
 export interface TailSink {
@@ -37,6 +35,30 @@ export interface TailSink {
   ready(): void;
   end(): void;
   error(code: string, message: string): void;
+}
+
+/** What a merged tail reads of the store, its feeds and its fan-out alike. */
+export type TailStore = Pick<ReadPort, 'getJob' | 'listTrees' | 'treeMeta'> &
+  Pick<NodePort, 'liveNodes'> &
+  Pick<ArchivePort, 'readArchive' | 'archivedJobs'>;
+
+/**
+ * The trees a scope names now: a tree and its handler tree, or the newest
+ * TAG_TREES of a tag query (later ones join by status events); none for a node.
+ */
+export async function scopeRoots(
+  store: Pick<ReadPort, 'listTrees' | 'treeMeta'>,
+  scope: TailRequest['scope'],
+): Promise<string[]> {
+  if ('root' in scope) {
+    const meta = await store.treeMeta(scope.root);
+    return [scope.root, ...(meta?.handlers ? [meta.handlers] : [])];
+  }
+  if ('tags' in scope) {
+    const tags = Object.entries(scope.tags);
+    return (await store.listTrees({ tags, limit: TAG_TREES })).trees.map((t) => t.root);
+  }
+  return [];
 }
 
 export interface ScopeFeedDeps {
@@ -125,16 +147,8 @@ export class ScopeFeed {
   private async initialJobs(): Promise<Array<{ root: string; job: string }>> {
     const { scope } = this.req;
     if ('node' in scope) return this.newestLogs();
-    let roots: string[];
-    if ('root' in scope) {
-      const meta = await this.deps.store.treeMeta(scope.root);
-      roots = [scope.root, ...(meta?.handlers ? [meta.handlers] : [])];
-      this.treeRoots = roots;
-    } else {
-      const tags = Object.entries(scope.tags);
-      const page = await this.deps.store.listTrees({ tags, limit: TAG_TREES });
-      roots = page.trees.map((t) => t.root);
-    }
+    const roots = await scopeRoots(this.deps.store, scope);
+    if ('root' in scope) this.treeRoots = roots;
     for (const r of roots) this.roots.set(r, true);
     const lists = await Promise.all(roots.map((r) => this.jobsOnDisk(r)));
     return lists.flat();

@@ -9,11 +9,10 @@
 import { ownsTree } from '../access/roles.js';
 import type { Semaphore } from '../shared/semaphore.js';
 import type { StatusEvent } from '../shared/types.js';
-import type { ArchivePort, NodePort, ReadPort } from '../store/store.js';
 import type { JobLogs } from './job-logs.js';
 import { MergedTail } from './merged-tail.js';
 import type { LogRelay } from './relay.js';
-import { ScopeFeed, type TailSink } from './scope-feed.js';
+import { ScopeFeed, type TailSink, type TailStore } from './scope-feed.js';
 import { tailSocketSink, type Client } from './socket-client.js';
 import {
   compileFilter,
@@ -23,9 +22,7 @@ import {
 } from './tail-request.js';
 
 export interface TailServiceDeps {
-  store: Pick<ReadPort, 'getJob' | 'listTrees' | 'treeMeta'> &
-    Pick<NodePort, 'liveNodes'> &
-    Pick<ArchivePort, 'readArchive' | 'archivedJobs'>;
+  store: TailStore;
   logs: JobLogs;
   node: string;
   relay: LogRelay;

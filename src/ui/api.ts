@@ -7,6 +7,7 @@ import type {
   TreeSummary,
   TreeView,
 } from '../shared/types.js';
+import type { TailLineView } from '../jobtree/live-tail.js';
 import { token, tokenRefused } from './session.js';
 
 export class ApiError extends Error {
@@ -72,18 +73,8 @@ export interface DefinitionRow {
 
 const def = (name: string, rest = '') => `/api/v1/definitions/${encodeURIComponent(name)}${rest}`;
 
-/** A match of GET /api/v1/logs/search (SPEC §19). */
-export interface LogMatch {
-  root: string;
-  job: string;
-  title: string;
-  node: string;
-  source: string;
-  at: string;
-  offset: number;
-  text: string;
-  archived?: boolean;
-}
+/** A match of GET /api/v1/logs/search (SPEC §19): a tail line's fields. */
+export type LogMatch = TailLineView;
 
 export const api = {
   searchLogs: (root: string, q: string, cursor?: string) =>

@@ -4,7 +4,7 @@
  * as it goes that each job's lines follow each other with no gap and no
  * repeat (each starts where the last of its job ended).
  */
-import type { TailLine } from '../../src/logstream/scope-feed.js';
+import type { TailLine } from '../../src/logstream/events.js';
 import type { TestSocket } from './log-client.js';
 
 export interface Tail {

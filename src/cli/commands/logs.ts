@@ -4,7 +4,7 @@
  * log search. Both print a line as stern does.
  */
 import { io, type Socket } from 'socket.io-client';
-import { TailReader, type TailFromView } from '../../jobtree/live-tail.js';
+import { TailReader, type TailFromView, type TailLineView } from '../../jobtree/live-tail.js';
 import type { ClientToServer, ServerToClient } from '../../logstream/events.js';
 import { type ApiClient, CliError, EXIT } from '../client.js';
 import { visibleControls } from '../visible.js';
@@ -201,16 +201,8 @@ export interface SearchOptions {
   raw?: boolean;
 }
 
-interface Match {
-  root: string;
-  job: string;
-  title: string;
-  node: string;
-  source: string;
-  at: string;
-  offset: number;
-  text: string;
-}
+/** A search match has a tail line's fields (SPEC §19). */
+type Match = TailLineView;
 
 /**
  * `jobtree logs search ROOT | --tag k=v... --q TEXT | --re PATTERN`: the
